@@ -1,0 +1,37 @@
+//! # mastery-kit — the topic contract
+//!
+//! Every roadmap item of the kit is a [`Topic`]: an id such as
+//! `interview/lru-cache`, the Python idiom it answers, the Rust answer in one
+//! line, its lesson (the module's `//!` doc), and a `run` function that tells
+//! the story through a [`Narrator`]. Topics register themselves with
+//! [`inventory`] — the Rust answer to "auto-registering subclasses" — so this
+//! crate never names a topic: the binary links the area crates and
+//! [`registry()`] finds whatever they submitted, in roadmap order.
+//!
+//! The narrator prints headings, prose and **measurements**, and records every
+//! number it prints, so `mastery tour --json` and `--report DIR` can emit the
+//! same figures the reader saw. Rule of the kit: a demo prints only numbers it
+//! measured in that run.
+//!
+//! # Layout
+//! - [`topic`] — `Topic`, `Area`, the registry in roadmap order.
+//! - [`narrator`] — `Narrator`, `Mode`, `Unit`, `Measurement`, `Comparison`.
+//! - [`select`] — turning `run` arguments into topics, with "did you mean".
+//! - [`runner`] — running topics with a progress bar, isolating failures.
+//! - [`report`] — the machine description, the JSON document, `RESULTS.md`.
+//! - [`lesson`] — extracting and rendering a topic's lesson.
+//! - [`workload`] — seeded workloads shared by demos and benches (Zipf keys).
+
+#![forbid(unsafe_code)]
+
+pub mod lesson;
+pub mod narrator;
+pub mod report;
+pub mod runner;
+pub mod select;
+pub mod topic;
+pub mod workload;
+
+pub use inventory;
+pub use narrator::{Comparison, Measurement, Mode, Narrator, Timing, Unit};
+pub use topic::{Area, Topic, registry};

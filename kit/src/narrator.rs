@@ -1,0 +1,525 @@
+//! The narrator: how a topic talks to the reader, and the records it keeps.
+//!
+//! A topic never prints directly. It calls [`Narrator::section`],
+//! [`Narrator::say`] and the measuring methods; the narrator formats the
+//! story for the terminal and keeps every figure it printed as a
+//! [`Measurement`] or [`Comparison`], which the tour turns into JSON and a
+//! Markdown report. That is what makes "every printed number was measured in
+//! this run" checkable: there is no other way to print a figure.
+
+use std::fmt;
+use std::hint::black_box;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// How long demos may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Small inputs and few samples: every demo well under a second, so the
+    /// test suite runs all of them.
+    Quick,
+    /// Sizes that show the real trade-off; what a reader runs.
+    Full,
+}
+
+impl Mode {
+    /// Picks the quick or the full value of a size or count.
+    pub fn pick<T>(self, quick: T, full: T) -> T {
+        match self {
+            Mode::Quick => quick,
+            Mode::Full => full,
+        }
+    }
+}
+
+/// The unit of a measured value; it also knows which direction is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Unit {
+    /// Nanoseconds per operation (lower is better).
+    #[serde(rename = "ns/op")]
+    NsPerOp,
+    /// Operations per second (higher is better).
+    #[serde(rename = "ops/s")]
+    OpsPerSec,
+    /// Megabytes (10^6 bytes) per second (higher is better).
+    #[serde(rename = "MB/s")]
+    MegabytesPerSec,
+    /// Bytes (lower is better: memory).
+    #[serde(rename = "bytes")]
+    Bytes,
+    /// A percentage, 0–100 (higher is better: hit ratio, efficiency).
+    #[serde(rename = "%")]
+    Percent,
+    /// A plain count of events (calls made, updates lost; lower is better).
+    #[serde(rename = "count")]
+    Count,
+    /// Milliseconds of elapsed time (lower is better).
+    #[serde(rename = "ms")]
+    Millis,
+}
+
+impl Unit {
+    /// Whether a larger value is the better one.
+    pub fn higher_is_better(self) -> bool {
+        matches!(
+            self,
+            Unit::OpsPerSec | Unit::MegabytesPerSec | Unit::Percent
+        )
+    }
+
+    /// The unit's short symbol, as printed and serialized.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::NsPerOp => "ns/op",
+            Unit::OpsPerSec => "ops/s",
+            Unit::MegabytesPerSec => "MB/s",
+            Unit::Bytes => "bytes",
+            Unit::Percent => "%",
+            Unit::Count => "count",
+            Unit::Millis => "ms",
+        }
+    }
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.symbol())
+    }
+}
+
+/// One measured figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measurement {
+    /// The topic that measured it.
+    pub topic: String,
+    /// What was measured.
+    pub label: String,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// The unit of `value`.
+    pub unit: Unit,
+}
+
+/// Ours against a named peer, both measured in the same run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// The topic that measured it.
+    pub topic: String,
+    /// What was compared.
+    pub label: String,
+    /// Our value, in `unit`.
+    pub ours: f64,
+    /// The peer's value, in `unit`.
+    pub peer: f64,
+    /// Who the peer is (`lru crate`, `CPython 3.11`, ...).
+    pub peer_name: String,
+    /// The unit of both values.
+    pub unit: Unit,
+    /// How many times better ours is: > 1 means ours is faster (or better).
+    pub speedup: f64,
+}
+
+impl Comparison {
+    fn speedup(ours: f64, peer: f64, unit: Unit) -> f64 {
+        if unit.higher_is_better() {
+            ours / peer
+        } else {
+            peer / ours
+        }
+    }
+}
+
+/// The result of timing a closure: median time per operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    /// Median over the samples of (sample time / operations per sample), in
+    /// nanoseconds: a float, because sub-nanosecond operations are common.
+    pub ns_per_op: f64,
+    /// How many samples the median was taken over.
+    pub samples: usize,
+}
+
+impl Timing {
+    /// Median time per operation.
+    pub fn per_op(&self) -> Duration {
+        Duration::from_secs_f64(self.ns_per_op.max(0.0) / 1e9)
+    }
+
+    /// Operations per second.
+    pub fn ops_per_sec(&self) -> f64 {
+        1e9 / self.ns_per_op.max(f64::MIN_POSITIVE)
+    }
+}
+
+/// Tells a topic's story and records its figures. See the module docs.
+pub struct Narrator {
+    topic: String,
+    mode: Mode,
+    samples: usize,
+    out: Box<dyn Write + Send>,
+    measurements: Vec<Measurement>,
+    comparisons: Vec<Comparison>,
+}
+
+impl fmt::Debug for Narrator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Narrator")
+            .field("topic", &self.topic)
+            .field("mode", &self.mode)
+            .field("samples", &self.samples)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Samples per measurement in quick mode.
+pub const QUICK_SAMPLES: usize = 3;
+/// Samples per measurement in full mode, unless configured.
+pub const DEFAULT_SAMPLES: usize = 11;
+
+const WIDTH: usize = 78;
+
+impl Narrator {
+    /// A narrator for `topic` writing to `out`. Full mode samples
+    /// [`DEFAULT_SAMPLES`] times; see [`Narrator::with_samples`].
+    pub fn new(topic: impl Into<String>, mode: Mode, out: Box<dyn Write + Send>) -> Self {
+        Narrator {
+            topic: topic.into(),
+            mode,
+            samples: mode.pick(QUICK_SAMPLES, DEFAULT_SAMPLES),
+            out,
+            measurements: Vec::new(),
+            comparisons: Vec::new(),
+        }
+    }
+
+    /// A narrator that prints nothing (tests, `--json`) but still records.
+    pub fn silent(topic: impl Into<String>, mode: Mode) -> Self {
+        Self::new(topic, mode, Box::new(std::io::sink()))
+    }
+
+    /// Sets the number of timed samples per measurement in full mode
+    /// (quick mode always takes [`QUICK_SAMPLES`]). At least 1.
+    pub fn with_samples(mut self, samples: usize) -> Self {
+        if self.mode == Mode::Full {
+            self.samples = samples.max(1);
+        }
+        self
+    }
+
+    /// The mode the demo runs in; demos size their inputs with [`Mode::pick`].
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The topic id this narrator records for.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Everything measured so far.
+    pub fn measurements(&self) -> &[Measurement] {
+        &self.measurements
+    }
+
+    /// Every comparison made so far.
+    pub fn comparisons(&self) -> &[Comparison] {
+        &self.comparisons
+    }
+
+    /// Gives up the records (used by the runner once the demo is done).
+    pub fn into_records(self) -> (Vec<Measurement>, Vec<Comparison>) {
+        (self.measurements, self.comparisons)
+    }
+
+    /// The opening of a topic's story: id and title, then the Python idiom
+    /// and the Rust answer on lines of their own.
+    pub fn banner(&mut self, id: &str, title: &str, python: &str, rust: &str) {
+        let rule = "━".repeat(WIDTH.min(id.chars().count() + title.chars().count() + 5));
+        self.emit(&format!(
+            "\n{rule}\n {id} — {title}\n{rule}\n  Python: {python}\n  Rust:   {rust}\n"
+        ));
+    }
+
+    /// Starts a section of the story.
+    pub fn section(&mut self, title: &str) {
+        self.emit(&format!("\n== {title} ==\n"));
+    }
+
+    /// A paragraph of prose, wrapped to the terminal width.
+    pub fn say(&mut self, text: &str) {
+        let mut wrapped = wrap(text, WIDTH - 2, "  ");
+        wrapped.push('\n');
+        self.emit(&wrapped);
+    }
+
+    /// A line printed verbatim (code, small tables), indented.
+    pub fn show(&mut self, line: impl fmt::Display) {
+        self.emit(&format!("    {line}\n"));
+    }
+
+    /// Records a figure measured by the demo itself (a hit ratio, a count of
+    /// calls, a size reported by the allocator) and prints it.
+    pub fn record(&mut self, label: &str, value: f64, unit: Unit) -> f64 {
+        self.emit(&format!("  * {label:<50} {} {unit}\n", format_value(value)));
+        self.measurements.push(Measurement {
+            topic: self.topic.clone(),
+            label: label.to_owned(),
+            value,
+            unit,
+        });
+        value
+    }
+
+    /// Times `work`, which performs `ops` operations per call: one warm-up
+    /// call, then the configured number of samples; records and prints the
+    /// median time per operation.
+    pub fn measure<R>(&mut self, label: &str, ops: u64, mut work: impl FnMut() -> R) -> Timing {
+        black_box(work());
+        let mut per_op: Vec<f64> = (0..self.samples).map(|_| sample(ops, &mut work)).collect();
+        let timing = Timing {
+            ns_per_op: median(&mut per_op),
+            samples: self.samples,
+        };
+        self.record(label, timing.ns_per_op, Unit::NsPerOp);
+        timing
+    }
+
+    /// Times ours against a peer on the same work, interleaving their samples
+    /// so that machine noise hits both alike; records and prints both medians
+    /// and the speed-up.
+    pub fn compare_timed<A, B>(
+        &mut self,
+        label: &str,
+        ops: u64,
+        mut ours: impl FnMut() -> A,
+        peer_name: &str,
+        mut peer: impl FnMut() -> B,
+    ) -> Comparison {
+        black_box(ours());
+        black_box(peer());
+        let mut ours_t = Vec::with_capacity(self.samples);
+        let mut peer_t = Vec::with_capacity(self.samples);
+        for i in 0..self.samples {
+            if i % 2 == 0 {
+                ours_t.push(sample(ops, &mut ours));
+                peer_t.push(sample(ops, &mut peer));
+            } else {
+                peer_t.push(sample(ops, &mut peer));
+                ours_t.push(sample(ops, &mut ours));
+            }
+        }
+        let ours_ns = median(&mut ours_t);
+        let peer_ns = median(&mut peer_t);
+        self.compare(label, ours_ns, peer_ns, peer_name, Unit::NsPerOp)
+    }
+
+    /// Records and prints a comparison of two values measured by the demo.
+    pub fn compare(
+        &mut self,
+        label: &str,
+        ours: f64,
+        peer: f64,
+        peer_name: &str,
+        unit: Unit,
+    ) -> Comparison {
+        let speedup = Comparison::speedup(ours, peer, unit);
+        let verdict = if (speedup - 1.0).abs() < 0.005 {
+            "ours ties".to_owned()
+        } else if speedup > 1.0 {
+            format!("ours {speedup:.2}× better")
+        } else {
+            format!("ours {:.2}× worse", 1.0 / speedup)
+        };
+        let name_width = peer_name.chars().count().max(4);
+        self.emit(&format!(
+            "  ⇄ {label}\n      {:<name_width$}  {} {unit}\n      {peer_name:<name_width$}  {} {unit}\n      → {verdict}\n",
+            "ours",
+            format_value(ours),
+            format_value(peer),
+        ));
+        let comparison = Comparison {
+            topic: self.topic.clone(),
+            label: label.to_owned(),
+            ours,
+            peer,
+            peer_name: peer_name.to_owned(),
+            unit,
+            speedup,
+        };
+        self.comparisons.push(comparison.clone());
+        comparison
+    }
+
+    fn emit(&mut self, text: &str) {
+        // A closed stdout (`mastery tour | head`) must not kill the demo: the
+        // figures are still recorded for JSON and the report.
+        let _ = self.out.write_all(text.as_bytes());
+    }
+}
+
+/// Nanoseconds per operation of one timed call of `work`.
+fn sample<R>(ops: u64, work: &mut impl FnMut() -> R) -> f64 {
+    let start = Instant::now();
+    black_box(work());
+    start.elapsed().as_secs_f64() * 1e9 / ops.max(1) as f64
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Formats a figure with sensible precision: `1 234 567`, `123.4`, `1.234`.
+pub fn format_value(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let abs = v.abs();
+    if abs < 10_000.0 && v.fract() == 0.0 {
+        return format!("{v:.0}");
+    }
+    if abs >= 10_000.0 {
+        let digits = format!("{:.0}", abs);
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push('_');
+            }
+            grouped.push(c);
+        }
+        if v < 0.0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        }
+    } else if abs >= 100.0 {
+        format!("{v:.1}")
+    } else if abs >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    for paragraph in text.split("\n\n") {
+        let mut line = String::from(indent);
+        for word in paragraph.split_whitespace() {
+            if line.len() > indent.len() && line.chars().count() + 1 + word.chars().count() > width
+            {
+                out.push_str(&line);
+                out.push('\n');
+                line = String::from(indent);
+            }
+            if line.len() > indent.len() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .expect("test buffer lock")
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&mut []), 0.0);
+    }
+
+    #[test]
+    fn sub_nanosecond_operations_are_not_rounded_to_zero() {
+        let mut n = Narrator::silent("t/x", Mode::Quick);
+        let t = n.measure("many cheap ops", 1_000_000, || {
+            std::thread::sleep(Duration::from_micros(200));
+        });
+        assert!(t.ns_per_op > 0.0 && t.ns_per_op < 1.0, "{}", t.ns_per_op);
+    }
+
+    #[test]
+    fn speedup_direction_follows_the_unit() {
+        assert_eq!(Comparison::speedup(10.0, 20.0, Unit::NsPerOp), 2.0);
+        assert_eq!(Comparison::speedup(10.0, 20.0, Unit::OpsPerSec), 0.5);
+    }
+
+    #[test]
+    fn measure_warms_up_then_samples_and_records() {
+        let mut n = Narrator::silent("t/x", Mode::Quick);
+        let mut calls = 0;
+        let t = n.measure("spin", 10, || calls += 1);
+        assert_eq!(calls, 1 + QUICK_SAMPLES);
+        assert_eq!(t.samples, QUICK_SAMPLES);
+        assert_eq!(n.measurements().len(), 1);
+        assert_eq!(n.measurements()[0].unit, Unit::NsPerOp);
+    }
+
+    #[test]
+    fn full_mode_honours_configured_samples() {
+        let mut n = Narrator::silent("t/x", Mode::Full).with_samples(5);
+        let mut calls = 0;
+        n.measure("spin", 1, || calls += 1);
+        assert_eq!(calls, 6);
+    }
+
+    #[test]
+    fn compare_prints_both_sides_and_the_ratio() {
+        let buf = Shared::default();
+        let mut n = Narrator::new("t/x", Mode::Quick, Box::new(buf.clone()));
+        let c = n.compare("lookups", 50.0, 100.0, "peer crate", Unit::NsPerOp);
+        assert_eq!(c.speedup, 2.0);
+        let text = String::from_utf8(buf.0.lock().expect("lock").clone()).expect("utf8");
+        assert!(
+            text.contains("ours") && text.contains("peer crate"),
+            "{text}"
+        );
+        assert!(text.contains("2.00× better"), "{text}");
+        assert_eq!(n.comparisons()[0].peer_name, "peer crate");
+    }
+
+    #[test]
+    fn values_are_formatted_readably() {
+        assert_eq!(format_value(1_234_567.0), "1_234_567");
+        assert_eq!(format_value(123.45), "123.5");
+        assert_eq!(format_value(1.2345), "1.23");
+        assert_eq!(format_value(0.5), "0.5000");
+        assert_eq!(format_value(21.0), "21");
+    }
+
+    #[test]
+    fn prose_wraps_at_the_width() {
+        let long = "word ".repeat(60);
+        let wrapped = wrap(&long, 40, "  ");
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 40));
+        assert_eq!(wrapped.split_whitespace().count(), 60);
+    }
+}

@@ -1,0 +1,259 @@
+//! What a run leaves behind: per-topic results, the machine they were
+//! measured on, the JSON document and the Markdown report.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::narrator::{Comparison, Measurement, format_value};
+
+/// The outcome of one topic's demo.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicResult {
+    /// The topic id.
+    pub id: String,
+    /// The topic title.
+    pub title: String,
+    /// Whether the demo finished without error or panic.
+    pub ok: bool,
+    /// Wall time of the demo.
+    pub seconds: f64,
+    /// Why it failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Every figure the demo printed.
+    pub measurements: Vec<Measurement>,
+    /// Every comparison the demo printed.
+    pub comparisons: Vec<Comparison>,
+}
+
+/// The machine the figures come from: figures mean little without it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    /// CPU model, from `/proc/cpuinfo` where there is one.
+    pub cpu: String,
+    /// Threads the process may run in parallel.
+    pub cores: usize,
+    /// Operating system (distribution name where known).
+    pub os: String,
+    /// CPU architecture.
+    pub arch: String,
+    /// The compiler that built this binary.
+    pub rustc: String,
+    /// Whether the binary was built with optimizations.
+    pub optimized: bool,
+    /// The mode the demos ran in.
+    pub mode: crate::Mode,
+}
+
+impl Machine {
+    /// Describes the machine this process runs on.
+    pub fn detect(mode: crate::Mode) -> Self {
+        Machine {
+            cpu: cpu_model().unwrap_or_else(|| "unknown".to_owned()),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            os: os_name(),
+            arch: std::env::consts::ARCH.to_owned(),
+            rustc: env!("MASTERY_RUSTC_VERSION").to_owned(),
+            optimized: !cfg!(debug_assertions),
+            mode,
+        }
+    }
+}
+
+fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+fn os_name() -> String {
+    let pretty = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_owned())
+        });
+    pretty.unwrap_or_else(|| std::env::consts::OS.to_owned())
+}
+
+/// The document `mastery tour --json` and `mastery run --json` print.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// Where the figures were measured.
+    pub machine: Machine,
+    /// One entry per topic, in roadmap order.
+    pub topics: Vec<TopicResult>,
+}
+
+impl Document {
+    /// Whether every topic succeeded.
+    pub fn all_ok(&self) -> bool {
+        self.topics.iter().all(|t| t.ok)
+    }
+
+    /// The document as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .expect("the document holds only strings, numbers and bools")
+    }
+
+    /// The Markdown report: the machine, then one section per topic.
+    pub fn to_markdown(&self) -> String {
+        let m = &self.machine;
+        let mut md = String::from(
+            "# Results\n\nEvery figure below was measured by `mastery tour` in one run on this machine.\n\n",
+        );
+        md.push_str("| machine | |\n|---|---|\n");
+        for (k, v) in [
+            ("CPU", m.cpu.clone()),
+            ("cores", m.cores.to_string()),
+            ("OS", m.os.clone()),
+            ("arch", m.arch.clone()),
+            ("rustc", m.rustc.clone()),
+            (
+                "build",
+                if m.optimized {
+                    "release"
+                } else {
+                    "debug (figures not representative)"
+                }
+                .to_owned(),
+            ),
+            ("mode", format!("{:?}", m.mode).to_lowercase()),
+        ] {
+            let _ = writeln!(md, "| {k} | {} |", cell(&v));
+        }
+        for t in &self.topics {
+            let status = if t.ok {
+                "ok".to_owned()
+            } else {
+                format!(
+                    "**failed**: {}",
+                    cell(t.error.as_deref().unwrap_or("unknown error"))
+                )
+            };
+            let _ = write!(
+                md,
+                "\n## `{}` — {}\n\n{status} in {:.2} s\n",
+                t.id,
+                cell(&t.title),
+                t.seconds
+            );
+            if !t.comparisons.is_empty() {
+                md.push_str("\n| comparison | ours | peer | peer | unit | speed-up |\n|---|---:|---:|---|---|---:|\n");
+                for c in &t.comparisons {
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} | {} | {} | {} | {:.2}× |",
+                        cell(&c.label),
+                        format_value(c.ours),
+                        format_value(c.peer),
+                        cell(&c.peer_name),
+                        c.unit,
+                        c.speedup
+                    );
+                }
+            }
+            if !t.measurements.is_empty() {
+                md.push_str("\n| measurement | value | unit |\n|---|---:|---|\n");
+                for x in &t.measurements {
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} | {} |",
+                        cell(&x.label),
+                        format_value(x.value),
+                        x.unit
+                    );
+                }
+            }
+        }
+        md
+    }
+
+    /// Writes `dir/RESULTS.md` (creating `dir`) and returns its path.
+    ///
+    /// # Errors
+    /// When the directory cannot be created or the file written; the error
+    /// names the path.
+    pub fn write_report(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        use anyhow::Context as _;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating report directory {}", dir.display()))?;
+        let path = dir.join("RESULTS.md");
+        std::fs::write(&path, self.to_markdown())
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+/// Escapes a value for a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Mode, Unit};
+
+    fn doc() -> Document {
+        Document {
+            machine: Machine::detect(Mode::Quick),
+            topics: vec![TopicResult {
+                id: "a/b".into(),
+                title: "A | B".into(),
+                ok: false,
+                seconds: 0.5,
+                error: Some("boom".into()),
+                measurements: vec![Measurement {
+                    topic: "a/b".into(),
+                    label: "x".into(),
+                    value: 3.0,
+                    unit: Unit::Count,
+                }],
+                comparisons: vec![Comparison {
+                    topic: "a/b".into(),
+                    label: "y".into(),
+                    ours: 1.0,
+                    peer: 2.0,
+                    peer_name: "peer".into(),
+                    unit: Unit::NsPerOp,
+                    speedup: 2.0,
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn json_has_the_documented_shape() {
+        let v: serde_json::Value = serde_json::from_str(&doc().to_json()).expect("valid json");
+        assert!(v["machine"]["cores"].as_u64().expect("cores") >= 1);
+        let t = &v["topics"][0];
+        assert_eq!(t["id"], "a/b");
+        assert_eq!(t["ok"], false);
+        assert_eq!(t["measurements"][0]["unit"], "count");
+        assert_eq!(t["comparisons"][0]["speedup"], 2.0);
+        assert_eq!(t["comparisons"][0]["peer_name"], "peer");
+    }
+
+    #[test]
+    fn markdown_report_is_written_with_tables() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = doc().write_report(&dir.path().join("nested"))?;
+        let md = std::fs::read_to_string(path)?;
+        assert!(md.contains("| cores |"));
+        assert!(md.contains("A \\| B"), "pipes escaped");
+        assert!(
+            md.contains("| y | 1 | 2 | peer | ns/op | 2.00× |"),
+            "{md}"
+        );
+        assert!(md.contains("**failed**: boom"));
+        assert!(!doc().all_ok());
+        Ok(())
+    }
+}

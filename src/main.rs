@@ -1,0 +1,22 @@
+//! `mastery`: parse the command line and hand it to the app. Everything else
+//! lives in the crates; this file only wires them together.
+
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mastery_tooling::cli_tools::Cli;
+
+// The area crates register their topics with `inventory`; naming each crate
+// here makes sure the linker keeps their registrations.
+use mastery_concurrency as _;
+use mastery_core as _;
+use mastery_interview as _;
+use mastery_patterns as _;
+use mastery_perf as _;
+use mastery_testing as _;
+
+fn main() -> ExitCode {
+    mastery_tooling::app::main(Cli::parse())
+}
