@@ -81,6 +81,7 @@ fn every_demo_runs_in_quick_mode_and_measures() {
         samples: 1,
         narration: Narration::Silent,
         progress: false,
+        settings: Default::default(),
     };
     let results = run_topics(&topics, options);
     let mut problems = Vec::new();

@@ -162,7 +162,13 @@ pub struct Narrator {
     out: Box<dyn Write + Send>,
     measurements: Vec<Measurement>,
     comparisons: Vec<Comparison>,
+    settings: Settings,
 }
+
+/// Named settings a demo may consult (an external server's address, say),
+/// handed down from the CLI's resolved configuration. The kit knows no key;
+/// each topic documents the keys it reads.
+pub type Settings = std::sync::Arc<std::collections::BTreeMap<String, String>>;
 
 impl fmt::Debug for Narrator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -192,7 +198,19 @@ impl Narrator {
             out,
             measurements: Vec::new(),
             comparisons: Vec::new(),
+            settings: Settings::default(),
         }
+    }
+
+    /// Hands the demo named settings (see [`Settings`]).
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The value of setting `key`, when configured.
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings.get(key).map(String::as_str)
     }
 
     /// A narrator that prints nothing (tests, `--json`) but still records.
@@ -448,6 +466,15 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn settings_reach_the_demo() {
+        let n = Narrator::silent("t", Mode::Quick);
+        assert_eq!(n.setting("redis_url"), None);
+        let map = [("redis_url".to_owned(), "redis://127.0.0.1:1".to_owned())];
+        let n = n.with_settings(Arc::new(map.into_iter().collect()));
+        assert_eq!(n.setting("redis_url"), Some("redis://127.0.0.1:1"));
     }
 
     #[test]

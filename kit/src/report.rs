@@ -248,10 +248,7 @@ mod tests {
         let md = std::fs::read_to_string(path)?;
         assert!(md.contains("| cores |"));
         assert!(md.contains("A \\| B"), "pipes escaped");
-        assert!(
-            md.contains("| y | 1 | 2 | peer | ns/op | 2.00× |"),
-            "{md}"
-        );
+        assert!(md.contains("| y | 1 | 2 | peer | ns/op | 2.00× |"), "{md}");
         assert!(md.contains("**failed**: boom"));
         assert!(!doc().all_ok());
         Ok(())

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::narrator::{Mode, Narrator};
+use crate::narrator::{Mode, Narrator, Settings};
 use crate::report::TopicResult;
 use crate::topic::Topic;
 
@@ -25,7 +25,7 @@ pub enum Narration {
 }
 
 /// How to run a batch of topics.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Quick or full sizes.
     pub mode: Mode,
@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub narration: Narration,
     /// Whether to draw a progress bar on stderr (hidden when stderr is not a terminal).
     pub progress: bool,
+    /// Named settings handed to every demo ([`Narrator::setting`]).
+    pub settings: Settings,
 }
 
 /// Runs every topic and returns one result each, in the given order.
@@ -55,7 +57,7 @@ pub fn run_topics(topics: &[&'static Topic], options: RunOptions) -> Vec<TopicRe
     let mut results = Vec::with_capacity(topics.len());
     for topic in topics {
         bar.set_message(topic.id);
-        let result = run_one(topic, options, &bar);
+        let result = run_one(topic, &options, &bar);
         if !result.ok {
             let reason = result.error.as_deref().unwrap_or("failed");
             bar.suspend(|| eprintln!("error: topic {} failed: {reason}", topic.id));
@@ -85,14 +87,16 @@ impl Write for Buffer {
     }
 }
 
-fn run_one(topic: &'static Topic, options: RunOptions, bar: &ProgressBar) -> TopicResult {
+fn run_one(topic: &'static Topic, options: &RunOptions, bar: &ProgressBar) -> TopicResult {
     let buffer = Buffer::default();
     let out: Box<dyn Write + Send> = match options.narration {
         Narration::Stream => Box::new(std::io::stdout()),
         Narration::PerTopic => Box::new(buffer.clone()),
         Narration::Silent => Box::new(std::io::sink()),
     };
-    let mut narrator = Narrator::new(topic.id, options.mode, out).with_samples(options.samples);
+    let mut narrator = Narrator::new(topic.id, options.mode, out)
+        .with_samples(options.samples)
+        .with_settings(options.settings.clone());
     narrator.banner(topic.id, topic.title, topic.python, topic.rust);
 
     let span = tracing::info_span!("topic", id = topic.id, mode = ?options.mode);
@@ -176,6 +180,7 @@ mod tests {
             samples: 1,
             narration: Narration::Silent,
             progress: false,
+            settings: Default::default(),
         };
         let results = run_topics(&[&PANICS, &FAILS, &FINE], options);
         assert_eq!(results.len(), 3);

@@ -129,6 +129,7 @@ fn run(
         samples: settings.samples as usize,
         narration,
         progress: narration == Narration::PerTopic || (json && topics.len() > 1),
+        settings: demo_settings(settings),
     };
     let started = std::time::Instant::now();
     let results = run_topics(topics, options);
@@ -232,4 +233,17 @@ pub fn explain(out: &mut impl Write, topics: &[&'static Topic], id: &str) -> Res
         topic.path, topic.id
     )?;
     Ok(())
+}
+
+/// The settings demos may read through `Narrator::setting`.
+fn demo_settings(settings: &Settings) -> mastery_kit::narrator::Settings {
+    let mut map = std::collections::BTreeMap::new();
+    if let Some(url) = &settings.redis_url {
+        map.insert("redis_url".to_owned(), url.clone());
+    }
+    map.insert(
+        "require_redis".to_owned(),
+        settings.require_redis.to_string(),
+    );
+    std::sync::Arc::new(map)
 }

@@ -116,7 +116,7 @@ pub enum Command {
 }
 
 /// How demos run.
-#[derive(Debug, Args, Clone, Copy, Default)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct RunArgs {
     /// Small inputs and few samples (well under a second per demo)
     #[arg(long)]
@@ -127,13 +127,16 @@ pub struct RunArgs {
     /// Timed samples per measurement in full mode (1–1000)
     #[arg(long, value_name = "N")]
     pub samples: Option<u32>,
+    /// Use this Redis server instead of spawning a local redis-server
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
 }
 
 impl Cli {
     /// The flags that override lower configuration layers.
     pub fn overrides(&self) -> Overrides {
         let run = match &self.command {
-            Command::Run { run, .. } | Command::Tour { run, .. } => *run,
+            Command::Run { run, .. } | Command::Tour { run, .. } => run.clone(),
             Command::List { .. } | Command::Explain { .. } => RunArgs::default(),
         };
         Overrides {
@@ -145,6 +148,7 @@ impl Cli {
                 None
             },
             samples: run.samples,
+            redis_url: run.redis,
             log_format: self.global.log_format,
             log_level: LogLevel::from_verbosity(self.global.verbose),
         }

@@ -50,6 +50,7 @@ use crate::logging_examples::{LogFormat, LogLevel};
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Run demos in quick mode by default.
+    #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
     pub quick: bool,
     /// Timed samples per measurement in full mode (1–1000).
     pub samples: u32,
@@ -57,6 +58,15 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Log level when neither `-v` nor `RUST_LOG` says otherwise.
     pub log_level: LogLevel,
+    /// An existing Redis server for the demos that use one
+    /// (`redis://127.0.0.1:6379`); unset, they spawn their own
+    /// `redis-server` when it is installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_url: Option<String>,
+    /// Make a missing or unreachable Redis a failure instead of a skip
+    /// (CI sets `MASTERY_REQUIRE_REDIS=1`; `true`/`false`/`1`/`0`).
+    #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
+    pub require_redis: bool,
 }
 
 impl Default for Settings {
@@ -66,6 +76,8 @@ impl Default for Settings {
             samples: mastery_kit::narrator::DEFAULT_SAMPLES as u32,
             log_format: LogFormat::Text,
             log_level: LogLevel::Warn,
+            redis_url: None,
+            require_redis: false,
         }
     }
 }
@@ -93,6 +105,9 @@ pub struct Overrides {
     /// `-v`, `-vv`, `-vvv`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_level: Option<LogLevel>,
+    /// `--redis URL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_url: Option<String>,
 }
 
 /// Where settings come from.
@@ -267,8 +282,8 @@ impl Provider for EnvVars {
 pub fn example_file() -> String {
     let defaults = Settings::default();
     format!(
-        "# mastery.toml — every key, at its default\nquick = {}\nsamples = {}\nlog_format = \"text\"   # text | json\nlog_level = \"warn\"    # off | error | warn | info | debug | trace\n",
-        defaults.quick, defaults.samples
+        "# mastery.toml — every key, at its default\nquick = {}\nsamples = {}\nlog_format = \"text\"   # text | json\nlog_level = \"warn\"    # off | error | warn | info | debug | trace\nrequire_redis = {}\n# redis_url = \"redis://127.0.0.1:6379\"  # unset: spawn redis-server\n",
+        defaults.quick, defaults.samples, defaults.require_redis
     )
 }
 
@@ -473,6 +488,21 @@ mod tests {
         sources.env = env(&[("MASTERY_COLOUR", "red")]);
         let msg = load(&sources).expect_err("unknown variable").to_string();
         assert!(msg.contains("colour") || msg.contains("COLOUR"), "{msg}");
+    }
+
+    #[test]
+    fn switches_accept_one_and_zero_and_redis_url_layers() {
+        let (_dir, mut sources) = in_dir(Some("redis_url = \"redis://127.0.0.1:1\"\n"));
+        sources.env = env(&[("MASTERY_REQUIRE_REDIS", "1"), ("MASTERY_QUICK", "0")]);
+        let s = load(&sources).expect("valid");
+        assert!(s.require_redis && !s.quick);
+        assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:1"));
+        sources.flags.redis_url = Some("redis://127.0.0.1:2".to_owned());
+        let s = load(&sources).expect("valid");
+        assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:2"));
+        sources.env = env(&[("MASTERY_REQUIRE_REDIS", "maybe")]);
+        let msg = load(&sources).expect_err("not a switch").to_string();
+        assert!(msg.contains("MASTERY_REQUIRE_REDIS"), "{msg}");
     }
 
     #[test]
