@@ -7,10 +7,22 @@
 //! - [`lru_cache`] — `LruCache` (safe, O(1)), `memoize` (the
 //!   `functools.lru_cache` analogue) and `ShardedLruCache`; peers: `lru`,
 //!   `quick_cache`. Topic `interview/lru-cache`.
+//! - [`batching_service`] — `Batcher`: callers submit one request and await
+//!   their own answer; size-or-deadline batches, backpressure, a flushing
+//!   shutdown. Peer: one handler call per request. Topic
+//!   `interview/batching-service`.
+//! - [`retry_backoff`] — `Backoff` policies with four jitter modes, `retry`
+//!   and `retry_async` with an injectable clock. Peer: `backon`. Topic
+//!   `interview/retry-backoff`.
+//! - [`safe_counters`] — a racy counter that loses updates, then `Mutex`,
+//!   `RwLock`, atomics, sharded and thread-local counters, and `INCR` on a
+//!   real `redis-server`. Topic `interview/safe-counters`.
 //!
-//! Still to come, each its own module and topic: the batching service, retry
-//! with backoff, concurrency-safe counters, streaming parsers (see ROADMAP.md).
+//! Still to come: streaming parsers for JSON, CSV and XML (see ROADMAP.md).
 
 #![forbid(unsafe_code)]
 
+pub mod batching_service;
 pub mod lru_cache;
+pub mod retry_backoff;
+pub mod safe_counters;
