@@ -17,6 +17,11 @@ use mastery_patterns as _;
 use mastery_perf as _;
 use mastery_testing as _;
 
+// Heap figures (`mastery parse`, the streaming-parser demo) come from the
+// kit's counting allocator: the system allocator plus two atomic counters.
+#[global_allocator]
+static ALLOC: &mastery_kit::memory::CountingAlloc = &mastery_kit::memory::COUNTING;
+
 fn main() -> ExitCode {
     mastery_tooling::app::main(Cli::parse())
 }

@@ -17,8 +17,10 @@
 //! - [`safe_counters`] — a racy counter that loses updates, then `Mutex`,
 //!   `RwLock`, atomics, sharded and thread-local counters, and `INCR` on a
 //!   real `redis-server`. Topic `interview/safe-counters`.
-//!
-//! Still to come: streaming parsers for JSON, CSV and XML (see ROADMAP.md).
+//! - [`streaming_parsers`] — strict push parsers for JSON (RFC 8259), CSV
+//!   (RFC 4180) and XML 1.0 with constant memory; `mastery parse` runs them
+//!   over files. Peers: `serde_json`, `csv`, `quick-xml`. Topic
+//!   `interview/streaming-parsers`.
 
 #![forbid(unsafe_code)]
 
@@ -26,3 +28,4 @@ pub mod batching_service;
 pub mod lru_cache;
 pub mod retry_backoff;
 pub mod safe_counters;
+pub mod streaming_parsers;

@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod lesson;
+pub mod memory;
 pub mod narrator;
 pub mod report;
 pub mod runner;

@@ -312,10 +312,43 @@ impl Narrator {
         &mut self,
         label: &str,
         ops: u64,
-        mut ours: impl FnMut() -> A,
+        ours: impl FnMut() -> A,
         peer_name: &str,
-        mut peer: impl FnMut() -> B,
+        peer: impl FnMut() -> B,
     ) -> Comparison {
+        let (ours_ns, peer_ns) = self.interleaved(ops, ours, peer);
+        self.compare(label, ours_ns, peer_ns, peer_name, Unit::NsPerOp)
+    }
+
+    /// As [`Narrator::compare_timed`] for work that processes `bytes` bytes
+    /// per call: records and prints throughput in MB/s (10^6 bytes).
+    pub fn compare_throughput<A, B>(
+        &mut self,
+        label: &str,
+        bytes: u64,
+        ours: impl FnMut() -> A,
+        peer_name: &str,
+        peer: impl FnMut() -> B,
+    ) -> Comparison {
+        let (ours_ns, peer_ns) = self.interleaved(bytes, ours, peer);
+        let mb_per_sec = |ns_per_byte: f64| 1e3 / ns_per_byte.max(f64::MIN_POSITIVE);
+        self.compare(
+            label,
+            mb_per_sec(ours_ns),
+            mb_per_sec(peer_ns),
+            peer_name,
+            Unit::MegabytesPerSec,
+        )
+    }
+
+    /// One warm-up call each, then the configured number of samples of each,
+    /// alternating which goes first; the median nanoseconds per op of both.
+    fn interleaved<A, B>(
+        &mut self,
+        ops: u64,
+        mut ours: impl FnMut() -> A,
+        mut peer: impl FnMut() -> B,
+    ) -> (f64, f64) {
         black_box(ours());
         black_box(peer());
         let mut ours_t = Vec::with_capacity(self.samples);
@@ -329,9 +362,7 @@ impl Narrator {
                 ours_t.push(sample(ops, &mut ours));
             }
         }
-        let ours_ns = median(&mut ours_t);
-        let peer_ns = median(&mut peer_t);
-        self.compare(label, ours_ns, peer_ns, peer_name, Unit::NsPerOp)
+        (median(&mut ours_t), median(&mut peer_t))
     }
 
     /// Records and prints a comparison of two values measured by the demo.
@@ -531,6 +562,21 @@ mod tests {
         );
         assert!(text.contains("2.00× better"), "{text}");
         assert_eq!(n.comparisons()[0].peer_name, "peer crate");
+    }
+
+    #[test]
+    fn throughput_is_megabytes_per_second_and_the_faster_side_wins() {
+        let mut n = Narrator::silent("t/x", Mode::Quick);
+        let data = vec![1u8; 1 << 20];
+        let slow = || {
+            (0..4)
+                .map(|_| data.iter().map(|&b| u64::from(b)).sum::<u64>())
+                .sum::<u64>()
+        };
+        let fast = || data.len() as u64;
+        let c = n.compare_throughput("scan", data.len() as u64, fast, "slow scan", slow);
+        assert_eq!(c.unit, Unit::MegabytesPerSec);
+        assert!(c.ours > c.peer && c.speedup > 1.0, "{c:?}");
     }
 
     #[test]

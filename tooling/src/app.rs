@@ -1,4 +1,5 @@
-//! The commands behind the CLI: `list`, `run`, `tour`, `explain`.
+//! The commands behind the CLI: `list`, `run`, `tour`, `explain` (and
+//! `parse`, in [`crate::parse_command`]).
 //!
 //! `src/main.rs` parses a [`Cli`] and calls [`main`]; this module loads the
 //! settings, starts logging and carries the command out over the topic
@@ -95,6 +96,10 @@ pub fn execute(cli: Cli) -> Result<u8, AppError> {
                 Narration::Stream
             };
             run(&chosen, &settings, narration, json, None)
+        }
+        Command::Parse(args) => {
+            drop(out);
+            crate::parse_command::parse(&args)
         }
         Command::Tour { json, report, .. } => {
             drop(out);

@@ -49,7 +49,7 @@ use crate::logging_examples::{LogFormat, LogLevel};
     name = "mastery",
     version,
     about = "Advanced Rust: every Advanced Python roadmap item answered in Rust, measured on your machine",
-    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
+    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
 )]
 pub struct Cli {
     /// Options every command accepts.
@@ -113,6 +113,65 @@ pub enum Command {
         #[arg(value_name = "ID")]
         id: String,
     },
+    /// Check a JSON, CSV or XML file with the streaming parsers (constant memory)
+    #[command(
+        after_help = "Examples:\n  mastery parse json data.json\n  mastery parse csv --header --records people.csv | head\n  cat feed.xml | mastery parse xml --events\n\nExit codes: 0 well-formed, 1 malformed (FILE:LINE:COL: message on stderr), 2 usage error."
+    )]
+    Parse(ParseArgs),
+}
+
+/// The input formats of `mastery parse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ParseFormat {
+    /// RFC 8259 JSON (one value, or JSON Lines with --json-lines)
+    Json,
+    /// RFC 4180 CSV and the usual dialect options
+    Csv,
+    /// XML 1.0, well-formedness checked
+    Xml,
+}
+
+impl ParseFormat {
+    /// The lowercase name, as typed on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParseFormat::Json => "json",
+            ParseFormat::Csv => "csv",
+            ParseFormat::Xml => "xml",
+        }
+    }
+}
+
+/// Arguments of `mastery parse`.
+#[derive(Debug, Args, Clone)]
+pub struct ParseArgs {
+    /// Input format
+    #[arg(value_enum)]
+    pub format: ParseFormat,
+    /// The file to read; `-` or nothing reads stdin
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+    /// Print every event as a JSON object per line (summary goes to stderr)
+    #[arg(long, conflicts_with = "records")]
+    pub events: bool,
+    /// CSV: print each record as a JSON array of strings, one per line
+    #[arg(long)]
+    pub records: bool,
+    /// JSON: accept many whitespace-separated values (JSON Lines)
+    #[arg(long)]
+    pub json_lines: bool,
+    /// CSV: the first record is a header
+    #[arg(long)]
+    pub header: bool,
+    /// CSV: allow records with differing field counts
+    #[arg(long)]
+    pub flexible: bool,
+    /// CSV: field delimiter
+    #[arg(long, default_value_t = ',', value_name = "CHAR")]
+    pub delimiter: char,
+    /// CSV: quote character
+    #[arg(long, default_value_t = '"', value_name = "CHAR")]
+    pub quote: char,
 }
 
 /// How demos run.
@@ -137,7 +196,9 @@ impl Cli {
     pub fn overrides(&self) -> Overrides {
         let run = match &self.command {
             Command::Run { run, .. } | Command::Tour { run, .. } => run.clone(),
-            Command::List { .. } | Command::Explain { .. } => RunArgs::default(),
+            Command::List { .. } | Command::Explain { .. } | Command::Parse(_) => {
+                RunArgs::default()
+            }
         };
         Overrides {
             quick: if run.quick {

@@ -12,6 +12,8 @@
 //!   (pydantic-settings).
 //! - [`app`] — the commands behind the CLI (`list`, `run`, `tour`,
 //!   `explain`); not a topic.
+//! - [`parse_command`] — `mastery parse <json|csv|xml>`: the interview
+//!   section's streaming parsers over a file or stdin; not a topic.
 //! - `cargo_setup.md` — Poetry / Hatch and `pip install -e` → Cargo
 //!   workspaces, features, profiles, `cargo install --path`.
 
@@ -21,3 +23,4 @@ pub mod app;
 pub mod cli_tools;
 pub mod config_management;
 pub mod logging_examples;
+pub mod parse_command;

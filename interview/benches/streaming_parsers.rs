@@ -1,0 +1,145 @@
+//! Streaming JSON parsing: ours vs `serde_json`, on the same ~50 MB of
+//! varied JSON (`json::bench_input_json`: records with nested objects and
+//! arrays, escapes, non-ASCII text, integers, decimals, exponents).
+//!
+//! - `json/ours` — `JsonParser::feed` over the whole input, counting events
+//!   (the borrowed-event fast path).
+//! - `json/ours-64KiB-chunks` — the same input fed in 64 KiB chunks, the way
+//!   a file or socket delivers it (tokens cut at chunk boundaries included).
+//! - `json/serde_json` — `serde_json::from_slice::<IgnoredAny>`: a full
+//!   syntax check that builds nothing. It neither checks UTF-8 inside
+//!   strings nor decodes escapes, both of which ours must do to hand out
+//!   `&str` events.
+//! - `json/serde_json-visitor` — the same job as ours as far as serde allows:
+//!   a visitor that counts every value and receives every string and key as
+//!   `&str` (UTF-8 checked, escapes decoded, borrowed when possible). Unlike
+//!   ours it also converts every number to `u64`/`i64`/`f64`.
+//!
+//! Throughput is in bytes of input, so criterion prints MB/s.
+//! Run: `cargo bench -p mastery-interview --bench streaming_parsers`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mastery_interview::streaming_parsers::json::{JsonOptions, JsonParser, bench_input_json};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+const INPUT_BYTES: usize = 50_000_000;
+const CHUNK: usize = 64 * 1024;
+
+/// Events of `input` fed in `chunk`-byte pieces to a reused parser.
+fn count_ours(parser: &mut JsonParser, input: &[u8], chunk: usize) -> u64 {
+    parser.reset();
+    let mut events = 0u64;
+    for piece in input.chunks(chunk) {
+        parser
+            .feed(piece, |_| events += 1)
+            .expect("the bench input is valid JSON");
+    }
+    parser
+        .finish(|_| events += 1)
+        .expect("the bench input is complete");
+    events
+}
+
+/// Counts the "events" serde_json delivers: scalars, strings and keys as
+/// `&str`, and two per array or object.
+struct Counted(u64);
+
+impl<'de> Deserialize<'de> for Counted {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CountVisitor)
+    }
+}
+
+struct CountVisitor;
+
+impl<'de> Visitor<'de> for CountVisitor {
+    type Value = Counted;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Counted, E> {
+        Ok(Counted(1))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Counted, E> {
+        Ok(Counted(1))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Counted, E> {
+        Ok(Counted(1))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Counted, E> {
+        Ok(Counted(1))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Counted, E> {
+        black_box(s);
+        Ok(Counted(1))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Counted, E> {
+        black_box(s);
+        Ok(Counted(1))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Counted, E> {
+        Ok(Counted(1))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Counted, A::Error> {
+        let mut n = 2;
+        while let Some(Counted(k)) = seq.next_element()? {
+            n += k;
+        }
+        Ok(Counted(n))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Counted, A::Error> {
+        let mut n = 2;
+        while let Some(Counted(k)) = map.next_key()? {
+            let Counted(v) = map.next_value()?;
+            n += k + v;
+        }
+        Ok(Counted(n))
+    }
+}
+
+fn json(c: &mut Criterion) {
+    let input = bench_input_json(INPUT_BYTES, 2024);
+    let mut parser = JsonParser::new(JsonOptions::default());
+    let events = count_ours(&mut parser, &input, input.len());
+    assert_eq!(count_ours(&mut parser, &input, CHUNK), events);
+    serde_json::from_slice::<IgnoredAny>(&input).expect("serde_json accepts the bench input");
+    let counted =
+        serde_json::from_slice::<Counted>(&input).expect("serde_json accepts the bench input");
+    assert_eq!(counted.0, events, "both count the same events");
+    eprintln!(
+        "json input: {:.1} MB, {events} events",
+        input.len() as f64 / 1e6
+    );
+
+    let mut group = c.benchmark_group("json");
+    group.throughput(Throughput::Bytes(input.len() as u64));
+    group.sample_size(10);
+    group.bench_function("ours", |b| {
+        b.iter(|| count_ours(&mut parser, black_box(&input), input.len()))
+    });
+    group.bench_function("ours-64KiB-chunks", |b| {
+        b.iter(|| count_ours(&mut parser, black_box(&input), CHUNK))
+    });
+    group.bench_function("serde_json", |b| {
+        b.iter(|| serde_json::from_slice::<IgnoredAny>(black_box(&input)))
+    });
+    group.bench_function("serde_json-visitor", |b| {
+        b.iter(|| serde_json::from_slice::<Counted>(black_box(&input)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, json);
+criterion_main!(benches);

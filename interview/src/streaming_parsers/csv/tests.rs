@@ -1,0 +1,760 @@
+//! The CSV parser's tests: an RFC 4180 conformance table with the nasty
+//! cases (every case also fed in every two-way split and byte by byte),
+//! agreement with the `csv` crate on CSV that `csv::Writer` wrote from
+//! random fields, and arbitrary bytes and CSV-ish token soup under
+//! arbitrary chunkings.
+
+use std::io;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::streaming_parsers::{self as sp, ErrorKind, Summary};
+
+/// What a parse produced: the events before the error, and the error.
+type Outcome = (Vec<OwnedCsvEvent>, Option<ParseError>);
+
+/// Feeds `chunks` one after another, then finishes.
+fn parse_chunks(chunks: &[&[u8]], options: CsvOptions) -> Outcome {
+    let mut parser = CsvParser::new(options);
+    let mut events = Vec::new();
+    for chunk in chunks {
+        if let Err(e) = parser.feed(chunk, |e| events.push(e.to_owned_event())) {
+            return (events, Some(e));
+        }
+    }
+    let end = parser.finish(|e| events.push(e.to_owned_event()));
+    (events, end.err())
+}
+
+fn parse(input: &[u8], options: CsvOptions) -> Outcome {
+    parse_chunks(&[input], options)
+}
+
+/// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
+fn parse_split(input: &[u8], cuts: &[usize], options: CsvOptions) -> Outcome {
+    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+    cuts.sort_unstable();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        chunks.push(&input[start..cut]);
+        start = cut;
+    }
+    chunks.push(&input[start..]);
+    parse_chunks(&chunks, options)
+}
+
+fn parse_bytewise(input: &[u8], options: CsvOptions) -> Outcome {
+    let chunks: Vec<&[u8]> = input.chunks(1).collect();
+    parse_chunks(&chunks, options)
+}
+
+/// Events as compact text: `["a", "b"] ["c", ""]`, `H` before the header.
+fn render(events: &[OwnedCsvEvent]) -> String {
+    let words: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            OwnedCsvEvent::Header(fields) => format!("H{fields:?}"),
+            OwnedCsvEvent::Record(fields) => format!("{fields:?}"),
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// A conformance case: input, and either the rendered events or the error
+/// (byte offset, `ErrorKind` variant name).
+type Case = (&'static [u8], Result<&'static str, (u64, &'static str)>);
+
+fn kind_name(kind: &ErrorKind) -> String {
+    let debug = format!("{kind:?}");
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Runs a table: the one-chunk result must match, and every two-way split
+/// and byte-by-byte feeding must give the identical outcome.
+fn check_table(table: &[Case], options: CsvOptions) {
+    for (input, expected) in table {
+        let shown = String::from_utf8_lossy(input);
+        let whole = parse(input, options);
+        match (expected, &whole) {
+            (Ok(events), (got, None)) => assert_eq!(render(got), *events, "input {shown:?}"),
+            (Err((offset, kind)), (_, Some(err))) => {
+                assert_eq!(
+                    (err.position().offset, kind_name(err.kind()).as_str()),
+                    (*offset, *kind),
+                    "input {shown:?}: {err}"
+                );
+            }
+            (Ok(_), (_, Some(err))) => panic!("input {shown:?} rejected: {err}"),
+            (Err(_), (got, None)) => panic!("input {shown:?} accepted: {}", render(got)),
+        }
+        for cut in 0..=input.len() {
+            assert_eq!(
+                parse_split(input, &[cut], options),
+                whole,
+                "input {shown:?} cut at {cut}"
+            );
+        }
+        assert_eq!(
+            parse_bytewise(input, options),
+            whole,
+            "input {shown:?} byte by byte"
+        );
+    }
+}
+
+const ACCEPTED: &[Case] = &[
+    // Records and fields (RFC 4180 §2.1, §2.4).
+    (b"", Ok("")),
+    (b"a", Ok(r#"["a"]"#)),
+    (b"a,b\n", Ok(r#"["a", "b"]"#)),
+    (b"a,b\nc,d\n", Ok(r#"["a", "b"] ["c", "d"]"#)),
+    // Line ends: CRLF (the RFC's), LF, lone CR, mixed.
+    (b"a,b\r\nc,d\r\n", Ok(r#"["a", "b"] ["c", "d"]"#)),
+    (b"a,b\rc,d\r", Ok(r#"["a", "b"] ["c", "d"]"#)),
+    (b"a\rb\nc\r\nd", Ok(r#"["a"] ["b"] ["c"] ["d"]"#)),
+    // The last record needs no line end (§2.2).
+    (b"a,b\nc,d", Ok(r#"["a", "b"] ["c", "d"]"#)),
+    (b"a,b\r\nc,d", Ok(r#"["a", "b"] ["c", "d"]"#)),
+    // Empty lines are skipped, wherever they are.
+    (b"\n\n\r\n\r\r", Ok("")),
+    (b"a\n\n\nb\n", Ok(r#"["a"] ["b"]"#)),
+    (b"\r\n\r\na\r\n\r\n", Ok(r#"["a"]"#)),
+    (b"\n\ra\n\r", Ok(r#"["a"]"#)),
+    // Empty fields.
+    (b",", Ok(r#"["", ""]"#)),
+    (b",,\n", Ok(r#"["", "", ""]"#)),
+    (b"a,\n", Ok(r#"["a", ""]"#)),
+    (b",a", Ok(r#"["", "a"]"#)),
+    (b"a,\r\n,b", Ok(r#"["a", ""] ["", "b"]"#)),
+    // Spaces are data (§2.4).
+    (b" a , b ", Ok(r#"[" a ", " b "]"#)),
+    (b"a\tb", Ok(r#"["a\tb"]"#)),
+    // Quoted fields (§2.5-2.7): empty, with delimiters, doubled quotes and
+    // line ends inside.
+    (b"\"\"", Ok(r#"[""]"#)),
+    (b"\"\",\"\"", Ok(r#"["", ""]"#)),
+    (b"a,\"\"\n", Ok(r#"["a", ""]"#)),
+    (b"\"a\"", Ok(r#"["a"]"#)),
+    (b"\"a,b\",c", Ok(r#"["a,b", "c"]"#)),
+    (b"\"a\"\"b\"", Ok(r#"["a\"b"]"#)),
+    (b"\"\"\"\"", Ok(r#"["\""]"#)),
+    (b"\"\"\"\"\"\"", Ok(r#"["\"\""]"#)),
+    (b"\"\"\"a\"", Ok(r#"["\"a"]"#)),
+    (b"\"a\"\"\",b", Ok(r#"["a\"", "b"]"#)),
+    (b"\"a\"\"b\"\"c\",\"d\"", Ok(r#"["a\"b\"c", "d"]"#)),
+    (b"\"a\nb\",c\n", Ok(r#"["a\nb", "c"]"#)),
+    (b"\"a\r\nb\"\r\n", Ok(r#"["a\r\nb"]"#)),
+    (b"\"\r\"\r", Ok(r#"["\r"]"#)),
+    (b"\"\n\n\"", Ok(r#"["\n\n"]"#)),
+    (b"x,\"y\"\"\n\"\"z\"\n", Ok(r#"["x", "y\"\n\"z"]"#)),
+    (
+        b"\"a\",\"b\"\r\n\"c\",\"d\"",
+        Ok(r#"["a", "b"] ["c", "d"]"#),
+    ),
+    // UTF-8 text.
+    (
+        "é,日本,😀\n\"naïve, \"\"Größe\"\"\",x,".as_bytes(),
+        Ok(r#"["é", "日本", "😀"] ["naïve, \"Größe\"", "x", ""]"#),
+    ),
+    // A byte order mark is skipped at the start only.
+    (b"\xEF\xBB\xBFa,b", Ok(r#"["a", "b"]"#)),
+    (b"\xEF\xBB\xBF", Ok("")),
+    (b"\xEF\xBB\xBF\"a\"", Ok(r#"["a"]"#)),
+    (b"\xEF\xBB\xBF\n\xEF\xBB\xBF", Ok(r#"["\u{feff}"]"#)),
+    (b"\xEF\xBB\xBF\xEF\xBB\xBFx", Ok(r#"["\u{feff}x"]"#)),
+    (b"a\xEF\xBB\xBF", Ok(r#"["a\u{feff}"]"#)),
+    // Not a BOM, but valid UTF-8 starting with EF BB (U+FEC0).
+    (b"\xEF\xBB\x80", Ok("[\"\u{fec0}\"]")),
+];
+
+const REJECTED: &[Case] = &[
+    // A quote inside an unquoted field, even after a space.
+    (b"a\"b", Err((1, "QuoteInUnquotedField"))),
+    (b"a,b\"", Err((3, "QuoteInUnquotedField"))),
+    (b" \"a\"", Err((1, "QuoteInUnquotedField"))),
+    (b"ok\nab\"\"c\n", Err((5, "QuoteInUnquotedField"))),
+    // Text after a closing quote.
+    (b"\"a\"b", Err((3, "TextAfterClosingQuote"))),
+    (b"\"a\" ,b", Err((3, "TextAfterClosingQuote"))),
+    (b"\"a\"\"\"x", Err((5, "TextAfterClosingQuote"))),
+    // A quoted field never closed: at its opening quote.
+    (b"\"", Err((0, "UnclosedQuote"))),
+    (b"\"a", Err((0, "UnclosedQuote"))),
+    (b"\"\"\"", Err((0, "UnclosedQuote"))),
+    (b"\"a\"\"", Err((0, "UnclosedQuote"))),
+    (b"x,y\nx,\"a\nb,c\n", Err((6, "UnclosedQuote"))),
+    // Strict field counts: at the record's first byte.
+    (b"a,b\nc\n", Err((4, "FieldCount"))),
+    (b"a\nb,c\n", Err((2, "FieldCount"))),
+    (b"a,b\r\n\r\nc,d,e", Err((7, "FieldCount"))),
+    (b"\"a\nb\",c\n\"d\"", Err((8, "FieldCount"))),
+    // Invalid UTF-8, at the first bad byte, before later errors.
+    (b"\xff", Err((0, "InvalidUtf8"))),
+    (b"a,\xff", Err((2, "InvalidUtf8"))),
+    (b"a,\xff\n", Err((2, "InvalidUtf8"))),
+    (b"\"a\xff\"", Err((2, "InvalidUtf8"))),
+    (b"\"a\xe2\x82\"", Err((2, "InvalidUtf8"))),
+    (b"\"a\xe2\x82\"\"\"", Err((2, "InvalidUtf8"))),
+    (b"a\xe2\x82", Err((1, "InvalidUtf8"))),
+    (b"a\xe2\x82,b", Err((1, "InvalidUtf8"))),
+    (b"\xc0\x80", Err((0, "InvalidUtf8"))),
+    (b"\xed\xa0\x80", Err((0, "InvalidUtf8"))),
+    (b"a\xff\"b", Err((1, "InvalidUtf8"))),
+    (b"\"a\xff", Err((2, "InvalidUtf8"))),
+    (b"\"a\"\xff", Err((3, "TextAfterClosingQuote"))),
+    // The first bytes of a BOM, then something else: data, invalid here.
+    (b"\xEF", Err((0, "InvalidUtf8"))),
+    (b"\xEF\xBB", Err((0, "InvalidUtf8"))),
+    (b"\xEF\xBBa", Err((0, "InvalidUtf8"))),
+    (b"\xEF\n", Err((0, "InvalidUtf8"))),
+    (b"\xEF,\"", Err((0, "InvalidUtf8"))),
+];
+
+#[test]
+fn accepts_what_rfc_4180_allows() {
+    check_table(ACCEPTED, CsvOptions::default());
+}
+
+#[test]
+fn rejects_malformed_csv_at_the_right_byte() {
+    check_table(REJECTED, CsvOptions::default());
+}
+
+#[test]
+fn flexible_mode_allows_ragged_records() {
+    let flexible = CsvOptions {
+        flexible: true,
+        ..CsvOptions::default()
+    };
+    check_table(
+        &[
+            (b"a,b\nc\nd,e,f", Ok(r#"["a", "b"] ["c"] ["d", "e", "f"]"#)),
+            (b"\"\"\n,\n", Ok(r#"[""] ["", ""]"#)),
+            (b"a\nb\"", Err((3, "QuoteInUnquotedField"))),
+        ],
+        flexible,
+    );
+}
+
+#[test]
+fn the_header_is_its_own_event_and_sets_the_field_count() {
+    let header = CsvOptions {
+        has_header: true,
+        ..CsvOptions::default()
+    };
+    check_table(
+        &[
+            (b"", Ok("")),
+            (b"\n\nh1,h2\n", Ok(r#"H["h1", "h2"]"#)),
+            (
+                b"h1,h2\n1,2\n3,4",
+                Ok(r#"H["h1", "h2"] ["1", "2"] ["3", "4"]"#),
+            ),
+            (b"\xEF\xBB\xBF\"h\"\r\n1\r\n", Ok(r#"H["h"] ["1"]"#)),
+            (b"h1,h2\n1\n", Err((6, "FieldCount"))),
+            (b"h1\n1,2\n", Err((3, "FieldCount"))),
+        ],
+        header,
+    );
+    let both = CsvOptions {
+        flexible: true,
+        ..header
+    };
+    check_table(&[(b"h\n1,2\n\n3", Ok(r#"H["h"] ["1", "2"] ["3"]"#))], both);
+}
+
+#[test]
+fn custom_delimiters_and_quotes() {
+    let semicolon = CsvOptions {
+        delimiter: b';',
+        quote: b'\'',
+        ..CsvOptions::default()
+    };
+    check_table(
+        &[
+            (b"a;'b;c';'d''e'\n", Ok(r#"["a", "b;c", "d'e"]"#)),
+            (b"a,b;c", Ok(r#"["a,b", "c"]"#)),
+            (b"\"x\";y", Ok(r#"["\"x\"", "y"]"#)),
+            (b"'a\nb';''", Ok(r#"["a\nb", ""]"#)),
+            (b"a'b;c", Err((1, "QuoteInUnquotedField"))),
+            (b"'a',b", Err((3, "TextAfterClosingQuote"))),
+        ],
+        semicolon,
+    );
+    let tsv = CsvOptions {
+        delimiter: b'\t',
+        ..CsvOptions::default()
+    };
+    check_table(
+        &[
+            (b"a\tb c\t\"d\te\"\r\n", Ok(r#"["a", "b c", "d\te"]"#)),
+            (b"a,b\tc", Ok(r#"["a,b", "c"]"#)),
+        ],
+        tsv,
+    );
+    let no_bom = CsvOptions {
+        skip_bom: false,
+        ..CsvOptions::default()
+    };
+    check_table(&[(b"\xEF\xBB\xBFa,b", Ok(r#"["\u{feff}a", "b"]"#))], no_bom);
+}
+
+#[test]
+fn dialects_that_cannot_work_are_rejected_up_front() {
+    for (delimiter, quote) in [(b'"', b'"'), (b'\n', b'"'), (b',', b'\r'), (0xFF, b'"')] {
+        let options = CsvOptions {
+            delimiter,
+            quote,
+            ..CsvOptions::default()
+        };
+        assert!(options.validate().is_err(), "{delimiter} {quote}");
+        let (events, err) = parse(b"a,b\n", options);
+        let err = err.expect("an invalid dialect");
+        assert!(events.is_empty());
+        assert!(
+            matches!(err.kind(), ErrorKind::InvalidDialect { .. }),
+            "{err}"
+        );
+        assert_eq!(err.position(), Position::START);
+        // Even with no input at all.
+        assert_eq!(parse(b"", options).1, Some(err));
+    }
+}
+
+#[test]
+fn errors_report_line_column_and_a_message_that_says_what_to_do() {
+    let message = |input: &[u8]| {
+        let (_, err) = parse(input, CsvOptions::default());
+        err.map(|e| e.to_string()).unwrap_or_default()
+    };
+    assert_eq!(
+        message(b"a,b,c\r\n1,2,3\r\n4,5\r\n"),
+        "CSV error at line 3, column 1 (byte 14): record 3 has 2 fields, expected 3 like \
+         the first record (enable flexible mode to allow ragged records)"
+    );
+    assert_eq!(
+        message("é,\"x\"y".as_bytes()),
+        "CSV error at line 1, column 6 (byte 6): unexpected `y` after the closing quote of a \
+         field, expected the delimiter or a line end (a quote inside a quoted field is \
+         written twice)"
+    );
+    assert_eq!(
+        message(b"id,name\n7,Ab\"c\n"),
+        "CSV error at line 2, column 5 (byte 12): quote `\"` inside an unquoted field: quote \
+         the whole field and double the quote inside it (\"ab\"\"c\")"
+    );
+    assert_eq!(
+        message(b"a,b\n\"x\n,\n"),
+        "CSV error at line 2, column 1 (byte 4): this quoted field is never closed: the input \
+         ends before its closing `\"` (a stray quote swallows the rest of the input)"
+    );
+    assert!(message(b"a\xff").contains("line 1, column 2 (byte 1): invalid UTF-8"));
+    // Inside a record cut by a chunk boundary, the position is the same.
+    let (_, err) = parse_split(b"a,b\n\"c\nd\",e\"\n", &[6], CsvOptions::default());
+    let position = err.expect("a stray quote").position();
+    assert_eq!(
+        (position.line, position.column, position.offset),
+        (3, 5, 11)
+    );
+    // Record numbers skip empty lines and count the header.
+    let header = CsvOptions {
+        has_header: true,
+        ..CsvOptions::default()
+    };
+    let (_, err) = parse(b"h\n\n\n1\n2,3\n", header);
+    let kind = err.expect("a ragged record").kind().clone();
+    assert_eq!(
+        kind,
+        ErrorKind::FieldCount {
+            record: 3,
+            expected: 1,
+            found: 2
+        }
+    );
+}
+
+#[test]
+fn errors_stick_and_finish_ends_the_input() {
+    let mut parser = CsvParser::new(CsvOptions::default());
+    let first = parser.feed(b"a,b\nc\n", |_| {}).expect_err("ragged");
+    assert_eq!(parser.feed(b"d,e\n", |_| {}), Err(first.clone()));
+    assert_eq!(parser.finish(|_| {}), Err(first));
+
+    let mut parser = CsvParser::new(CsvOptions::default());
+    parser.feed(b"a,b", |_| {}).expect("valid");
+    let mut last = Vec::new();
+    parser
+        .finish(|e| last = e.record().to_vec())
+        .expect("complete");
+    assert_eq!(last, ["a", "b"]);
+    parser.finish(|_| {}).expect("finish is idempotent");
+    let err = parser.feed(b"x", |_| {}).expect_err("input after finish");
+    assert_eq!(err.kind(), &ErrorKind::FeedAfterFinish);
+    assert_eq!(err.position().offset, 3);
+
+    // reset() starts over, field count and record numbers included.
+    parser.reset();
+    let mut events = Vec::new();
+    parser
+        .feed(b"1,2,3\n\"4\"\"\",5,6\n", |e| {
+            events.push((e.record().number(), e.to_owned_event()));
+        })
+        .expect("valid");
+    parser.finish(|_| {}).expect("complete");
+    assert_eq!(parser.records(), 2);
+    assert_eq!(events[1].0, 2);
+    let rendered: Vec<OwnedCsvEvent> = events.into_iter().map(|(_, e)| e).collect();
+    assert_eq!(render(&rendered), r#"["1", "2", "3"] ["4\"", "5", "6"]"#);
+}
+
+#[test]
+fn records_borrow_from_the_chunk_unless_a_quote_was_doubled() {
+    let chunk = b"plain,\"quoted, comma\",\"doubled \"\"q\"\"\"\n";
+    let range = chunk.as_ptr_range();
+    let mut borrowed = Vec::new();
+    let mut parser = CsvParser::new(CsvOptions::default());
+    parser
+        .feed(chunk, |e| {
+            for field in e.record() {
+                borrowed.push((field.to_owned(), range.contains(&field.as_ptr())));
+            }
+        })
+        .expect("valid");
+    assert_eq!(
+        borrowed,
+        [
+            ("plain".to_owned(), true),
+            ("quoted, comma".to_owned(), true),
+            ("doubled \"q\"".to_owned(), false),
+        ]
+    );
+}
+
+#[test]
+fn the_record_view_reads_like_a_slice_of_str() {
+    let mut parser = CsvParser::new(CsvOptions::default());
+    let mut seen = 0;
+    parser
+        .feed(b"a,\"b\"\"\",\n", |e| {
+            let record = e.record();
+            assert!(!e.is_header());
+            assert_eq!((record.len(), record.is_empty()), (3, false));
+            assert_eq!(record.get(1), Some("b\""));
+            assert_eq!(record.get(3), None);
+            assert_eq!(record.iter().len(), 3);
+            assert_eq!(record.iter().rev().collect::<Vec<_>>(), ["", "b\"", "a"]);
+            assert_eq!(format!("{record:?}"), r#"["a", "b\"", ""]"#);
+            assert_eq!(record, record);
+            let json = serde_json::to_string(&record).expect("strings serialize");
+            assert_eq!(json, r#"["a","b\"",""]"#);
+            seen += 1;
+        })
+        .expect("valid");
+    assert_eq!(seen, 1);
+}
+
+/// Reads one byte per call, with an `Interrupted` now and then.
+struct Trickle<'a> {
+    data: &'a [u8],
+    calls: usize,
+}
+
+impl io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 3 == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = self.data.len().min(buf.len()).min(1);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Yields its data, then fails.
+struct Broken<'a>(&'a [u8]);
+
+impl io::Read for Broken<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(io::Error::other("cable unplugged"));
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn the_pull_adapter_reads_any_reader() {
+    let input = b"k,v\r\n1,\"x\ny\"\r\n2,\"\"\"\"";
+    let trickle = Trickle {
+        data: input,
+        calls: 0,
+    };
+    let options = CsvOptions {
+        has_header: true,
+        ..CsvOptions::default()
+    };
+    let events: Result<Vec<_>, _> = events_from_reader(trickle, options).collect();
+    let events = events.expect("valid CSV");
+    assert_eq!(render(&events), r#"H["k", "v"] ["1", "x\ny"] ["2", "\""]"#);
+
+    let mut events = events_from_reader(Broken(b"a\nb\nc"), CsvOptions::default());
+    let got: Vec<_> = events.by_ref().collect();
+    assert_eq!(got.len(), 3, "two records, then the error: {got:?}");
+    let err = got[2].clone().expect_err("the read fails");
+    assert!(matches!(err.kind(), ErrorKind::Io { .. }), "{err}");
+    assert_eq!(err.position().offset, 5);
+    assert_eq!(events.next(), None);
+}
+
+#[test]
+fn count_records_uses_the_fast_path_over_a_reader() {
+    let input = bench_input_csv(200_000, 7);
+    let options = CsvOptions {
+        has_header: true,
+        ..CsvOptions::default()
+    };
+    let summary = count_records(&input[..], options).expect("valid");
+    let (events, err) = parse(&input, options);
+    assert_eq!(err, None);
+    let fields: usize = events
+        .iter()
+        .map(|e| match e {
+            OwnedCsvEvent::Record(fields) => fields.len(),
+            OwnedCsvEvent::Header(_) => 0,
+        })
+        .sum();
+    assert_eq!(
+        summary,
+        CsvSummary {
+            records: events.len() as u64 - 1,
+            fields: fields as u64,
+            bytes: input.len() as u64
+        }
+    );
+    let mut parser = CsvParser::new(options);
+    let generic = sp::count_events(&mut parser, &input[..]).expect("valid");
+    assert_eq!(
+        generic,
+        Summary {
+            events: events.len() as u64,
+            bytes: input.len() as u64
+        }
+    );
+}
+
+#[test]
+fn the_bench_input_is_deterministic_valid_and_varied() {
+    let input = bench_input_csv(100_000, 42);
+    assert!(input.len() >= 100_000 && input.len() < 101_000);
+    assert_eq!(input, bench_input_csv(100_000, 42));
+    assert_ne!(input, bench_input_csv(100_000, 43));
+    let text = String::from_utf8_lossy(&input);
+    for needle in ["\"\"quoted\"\"", ", ", ",,", "東京", "Zoë", "-", ",true\n"] {
+        assert!(text.contains(needle), "{needle}");
+    }
+    // Quoted line breaks: more lines than records.
+    let (events, err) = parse(&input, CsvOptions::default());
+    assert_eq!(err, None);
+    assert!(text.lines().count() > events.len());
+    // The csv crate reads the same records.
+    assert_eq!(events, csv_crate_records(&input, b',', b'"'));
+    assert!(bench_input_csv(0, 1).len() > 50, "a header and a row");
+}
+
+// ---------------------------------------------------------------------------
+// Property tests.
+
+/// The records the `csv` crate reads, as our owned events.
+fn csv_crate_records(input: &[u8], delimiter: u8, quote: u8) -> Vec<OwnedCsvEvent> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .quote(quote)
+        .from_reader(input);
+    reader
+        .byte_records()
+        .map(|record| {
+            let record = record.unwrap_or_default();
+            let fields = record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            OwnedCsvEvent::Record(fields)
+        })
+        .collect()
+}
+
+/// Field text with everything that needs quoting, and some that does not.
+fn arb_field() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-z0-9 ]{0,6}",
+        2 => "[a-z,;\t|\"'\r\n ]{0,8}",
+        1 => any::<String>(),
+        1 => Just(String::new()),
+    ]
+}
+
+fn arb_records() -> impl Strategy<Value = Vec<Vec<String>>> {
+    prop::collection::vec(prop::collection::vec(arb_field(), 0..5), 0..8)
+}
+
+/// A dialect: delimiter, quote, line end.
+fn arb_dialect() -> impl Strategy<Value = (u8, u8, ::csv::Terminator)> {
+    let delimiter = prop::sample::select(vec![b',', b';', b'\t', b'|']);
+    let quote = prop::sample::select(vec![b'"', b'\'']);
+    let terminator = prop::sample::select(vec![
+        ::csv::Terminator::CRLF,
+        ::csv::Terminator::Any(b'\n'),
+        ::csv::Terminator::Any(b'\r'),
+    ]);
+    (delimiter, quote, terminator)
+}
+
+/// Split points, as fractions of whatever the input's length turns out to be.
+fn cuts() -> impl Strategy<Value = Vec<prop::sample::Index>> {
+    prop::collection::vec(any::<prop::sample::Index>(), 0..12)
+}
+
+fn split_at(input: &[u8], cuts: &[prop::sample::Index], options: CsvOptions) -> Outcome {
+    let cuts: Vec<usize> = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
+    parse_split(input, &cuts, options)
+}
+
+/// CSV-ish tokens, valid and not, for the soup tests.
+const TOKENS: &[&[u8]] = &[
+    b",",
+    b";",
+    b"\"",
+    b"\"\"",
+    b"'",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"a",
+    b"bc",
+    b" ",
+    b"\t",
+    "é".as_bytes(),
+    "日".as_bytes(),
+    b"\xEF\xBB\xBF",
+    b"\xEF",
+    b"\xff",
+    b"\xe2\x82",
+    b"\x00",
+];
+
+fn token_soup() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(0..TOKENS.len(), 0..32).prop_map(|ids| {
+        ids.iter()
+            .flat_map(|&i| TOKENS[i].iter().copied())
+            .collect()
+    })
+}
+
+fn arb_options() -> impl Strategy<Value = CsvOptions> {
+    (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+        |(semicolon, has_header, flexible, skip_bom)| CsvOptions {
+            delimiter: if semicolon { b';' } else { b',' },
+            has_header,
+            flexible,
+            skip_bom,
+            ..CsvOptions::default()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn csv_written_by_the_csv_crate_reads_back_the_same_under_any_chunking(
+        records in arb_records(),
+        (delimiter, quote, terminator) in arb_dialect(),
+        cuts in cuts(),
+    ) {
+        let mut writer = ::csv::WriterBuilder::new()
+            .flexible(true)
+            .delimiter(delimiter)
+            .quote(quote)
+            .terminator(terminator)
+            .from_writer(Vec::new());
+        for record in &records {
+            writer.write_record(record).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        }
+        let text = writer.into_inner().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        // `csv::Writer` writes a record of no fields as `""`: one empty field.
+        let expected: Vec<OwnedCsvEvent> = records
+            .iter()
+            .map(|r| match r.is_empty() {
+                true => OwnedCsvEvent::Record(vec![String::new()]),
+                false => OwnedCsvEvent::Record(r.clone()),
+            })
+            .collect();
+        let options = CsvOptions {
+            delimiter,
+            quote,
+            flexible: true,
+            ..CsvOptions::default()
+        };
+        let theirs = csv_crate_records(&text, delimiter, quote);
+        // Both readers skip a leading U+FEFF as a byte order mark.
+        if !text.starts_with(&BOM) {
+            prop_assert_eq!(&theirs, &expected);
+        }
+        prop_assert_eq!(parse(&text, options), (theirs.clone(), None));
+        prop_assert_eq!(split_at(&text, &cuts, options), (theirs, None));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_chunking_never_matters(
+        bytes in prop::collection::vec(any::<u8>(), 0..256),
+        cuts in cuts(),
+        options in arb_options(),
+    ) {
+        let whole = parse(&bytes, options);
+        prop_assert_eq!(&split_at(&bytes, &cuts, options), &whole);
+        prop_assert_eq!(&parse_bytewise(&bytes, options), &whole);
+    }
+
+    #[test]
+    fn token_soup_gives_the_same_outcome_under_any_chunking(
+        bytes in token_soup(),
+        cuts in cuts(),
+        options in arb_options(),
+    ) {
+        let whole = parse(&bytes, options);
+        prop_assert_eq!(&split_at(&bytes, &cuts, options), &whole);
+        prop_assert_eq!(&parse_bytewise(&bytes, options), &whole);
+    }
+
+    #[test]
+    fn what_we_accept_the_csv_crate_reads_the_same_way(bytes in token_soup()) {
+        // Configured alike: `,` and `"`, no header, ragged records allowed,
+        // a leading byte order mark skipped.
+        let options = CsvOptions {
+            flexible: true,
+            ..CsvOptions::default()
+        };
+        let (events, err) = parse(&bytes, options);
+        if err.is_none() {
+            prop_assert_eq!(
+                csv_crate_records(&bytes, b',', b'"'),
+                events,
+                "input {:?}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+    }
+}

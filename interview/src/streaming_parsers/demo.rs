@@ -1,0 +1,463 @@
+//! The `interview/streaming-parsers` topic: its registration and demo.
+//!
+//! The lesson is the module doc of [`super`]; this file tells the story:
+//! the same events for any chunking, strict errors with line and column,
+//! memory that stays flat while hundreds of megabytes stream through, and
+//! throughput side by side with `serde_json`, `csv` and `quick-xml`.
+
+use std::io::{self, Read};
+
+use anyhow::Context as _;
+use mastery_kit::{Area, Narrator, Topic, Unit};
+
+use super::csv::{self as csv_parser, CsvOptions, CsvParser};
+use super::json::{self, JsonEvent, JsonOptions, JsonParser};
+use super::xml::{self, XmlOptions, XmlParser};
+use super::{ParseError, PushParser};
+
+mastery_kit::inventory::submit! {
+    Topic {
+        id: "interview/streaming-parsers",
+        area: Area::Interview,
+        rank: 5,
+        title: "Streaming parsers (JSON/CSV/XML)",
+        python: "ijson.items(f, 'item'), csv.reader(f), ElementTree.iterparse(f) + elem.clear()",
+        rust: "strict push parsers (feed chunks, borrow events) for RFC 8259 JSON, RFC 4180 CSV and XML 1.0; constant memory; vs serde_json, csv, quick-xml",
+        path: "interview/src/streaming_parsers/mod.rs",
+        source: include_str!("mod.rs"),
+        run: demo,
+    }
+}
+
+fn demo(n: &mut Narrator) -> anyhow::Result<()> {
+    any_chunking_same_events(n)?;
+    strict_errors(n);
+    constant_memory(n)?;
+    throughput(n)
+}
+
+fn any_chunking_same_events(n: &mut Narrator) -> anyhow::Result<()> {
+    n.section("Any chunking gives the same events");
+    let doc = br#"{"name": "Ad\u00e9le", "tags": ["x", "\ud83d\ude00"], "age": 36}"#;
+    n.say(
+        "The same document fed whole, then one byte at a time (every token cut \
+         by a chunk boundary): the events are identical, and the strings that \
+         spanned chunks were assembled in the parser's reusable buffer.",
+    );
+    let whole = json_events(&[&doc[..]])?;
+    let bytes: Vec<&[u8]> = doc.chunks(1).collect();
+    let by_byte = json_events(&bytes)?;
+    for event in &whole {
+        n.show(event);
+    }
+    anyhow::ensure!(whole == by_byte, "chunking changed the events");
+    n.record(
+        "events, whole = events, byte by byte",
+        whole.len() as f64,
+        Unit::Count,
+    );
+    Ok(())
+}
+
+/// The events of `chunks` fed in order, rendered as text.
+fn json_events(chunks: &[&[u8]]) -> Result<Vec<String>, ParseError> {
+    let mut parser = JsonParser::new(JsonOptions::default());
+    let mut events = Vec::new();
+    let mut push = |e: JsonEvent<'_>| events.push(format!("{e:?}"));
+    for chunk in chunks {
+        parser.feed(chunk, &mut push)?;
+    }
+    parser.finish(&mut push)?;
+    Ok(events)
+}
+
+fn strict_errors(n: &mut Narrator) {
+    n.section("Strict: malformed input is an error with line and column");
+    let cases: [(&str, &[u8]); 9] = [
+        ("json", b"{\"a\": [1, 2,]}"),
+        ("json", b"[01]"),
+        ("json", b"\"\\ud800\""),
+        ("csv", b"id,name\n1,Ada\n2\n"),
+        ("csv", b"a,b\"c\n"),
+        ("csv", b"\"open,quote\n"),
+        ("xml", b"<a><b></a>"),
+        ("xml", b"<a x='1' x='2'/>"),
+        ("xml", b"<a>&undefined;</a>"),
+    ];
+    let mut rejected = 0u32;
+    for (format, input) in cases {
+        let result = match format {
+            "json" => json::count_events(input, JsonOptions::default()).map(|_| ()),
+            "csv" => csv_parser::count_records(input, CsvOptions::default()).map(|_| ()),
+            _ => xml::count_events(input, XmlOptions::default()).map(|_| ()),
+        };
+        let shown = String::from_utf8_lossy(input).replace('\n', "\\n");
+        match result {
+            Ok(()) => n.show(format!("{format:<4} {shown:<22} accepted (unexpected!)")),
+            Err(e) => {
+                rejected += 1;
+                let at = e.position();
+                n.show(format!(
+                    "{format:<4} {shown:<22} {}:{}: {}",
+                    at.line,
+                    at.column,
+                    e.kind()
+                ));
+            }
+        }
+    }
+    n.record(
+        "malformed inputs rejected (of 9)",
+        f64::from(rejected),
+        Unit::Count,
+    );
+}
+
+/// A generated input of `count` copies of `body` between `prefix` and
+/// `suffix`, `separator` between copies, produced as it is read: the
+/// bytes never exist in memory all at once.
+struct Repeated {
+    parts: [Vec<u8>; 4],
+    count: u64,
+    /// Which part is being read: prefix, body or separator (alternating),
+    /// suffix, then done.
+    stage: Stage,
+    offset: usize,
+    emitted: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Prefix,
+    Body,
+    Separator,
+    Suffix,
+    Done,
+}
+
+impl Repeated {
+    fn new(prefix: &[u8], body: &[u8], separator: &[u8], suffix: &[u8], count: u64) -> Self {
+        Repeated {
+            parts: [
+                prefix.to_vec(),
+                body.to_vec(),
+                separator.to_vec(),
+                suffix.to_vec(),
+            ],
+            count,
+            stage: Stage::Prefix,
+            offset: 0,
+            emitted: 0,
+        }
+    }
+
+    fn total_len(&self) -> u64 {
+        let [p, b, s, x] = &self.parts;
+        p.len() as u64
+            + self.count * b.len() as u64
+            + self.count.saturating_sub(1) * s.len() as u64
+            + x.len() as u64
+    }
+
+    fn next_stage(&mut self) {
+        self.offset = 0;
+        self.stage = match self.stage {
+            Stage::Prefix => {
+                if self.count == 0 {
+                    Stage::Suffix
+                } else {
+                    Stage::Body
+                }
+            }
+            Stage::Body => {
+                self.emitted += 1;
+                if self.emitted == self.count {
+                    Stage::Suffix
+                } else {
+                    Stage::Separator
+                }
+            }
+            Stage::Separator => Stage::Body,
+            Stage::Suffix | Stage::Done => Stage::Done,
+        };
+    }
+}
+
+impl Read for Repeated {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let part = match self.stage {
+                Stage::Prefix => &self.parts[0],
+                Stage::Body => &self.parts[1],
+                Stage::Separator => &self.parts[2],
+                Stage::Suffix => &self.parts[3],
+                Stage::Done => return Ok(0),
+            };
+            let rest = &part[self.offset..];
+            if rest.is_empty() {
+                self.next_stage();
+                continue;
+            }
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.offset += n;
+            return Ok(n);
+        }
+    }
+}
+
+/// Splits a generated document into prefix, repeatable body and suffix
+/// around the first `open` marker's end and the last `close` marker.
+fn split_document<'a>(
+    doc: &'a [u8],
+    open: &[u8],
+    close: &[u8],
+) -> anyhow::Result<(&'a [u8], &'a [u8], &'a [u8])> {
+    let start = find(doc, open).context("the generated document has its opening")? + open.len();
+    let end = rfind(doc, close).context("the generated document has its closing")?;
+    anyhow::ensure!(
+        start <= end,
+        "opening after closing in the generated document"
+    );
+    Ok((&doc[..start], &doc[start..end], &doc[end..]))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+fn constant_memory(n: &mut Narrator) -> anyhow::Result<()> {
+    let total_mb = n.mode().pick(4u64, 200);
+    n.section(&format!(
+        "Constant memory: {total_mb} MB per format, streamed through a reader"
+    ));
+    n.say(
+        "Each input is generated while it is read (a 1 MB block repeated), so \
+         the document never exists in memory; the parser reads it 64 KiB at a \
+         time. Peak heap is what the process held at once during the parse, \
+         from the counting allocator the `mastery` binary installs.",
+    );
+    let block = 1_000_000;
+    let copies = total_mb;
+
+    let doc = json::bench_input_json(block, 1);
+    let (prefix, body, suffix) = split_document(&doc, b"[\n", b"\n]")?;
+    let input = Repeated::new(prefix, body, b",\n", suffix, copies);
+    let bytes = input.total_len();
+    let (result, peak) =
+        mastery_kit::memory::peak_heap_during(|| json::count_events(input, JsonOptions::default()));
+    let summary = result?;
+    anyhow::ensure!(
+        summary.bytes == bytes,
+        "the JSON stream was not read to its end"
+    );
+    report_stream(n, "json", summary.events, "events", bytes, peak);
+
+    let doc = csv_parser::bench_input_csv(block, 2);
+    let header_end = find(&doc, b"\n").context("the generated CSV has a header line")? + 1;
+    let input = Repeated::new(&doc[..header_end], &doc[header_end..], b"", b"", copies);
+    let bytes = input.total_len();
+    let options = CsvOptions {
+        has_header: true,
+        ..CsvOptions::default()
+    };
+    let (result, peak) =
+        mastery_kit::memory::peak_heap_during(|| csv_parser::count_records(input, options));
+    let summary = result?;
+    anyhow::ensure!(
+        summary.bytes == bytes,
+        "the CSV stream was not read to its end"
+    );
+    report_stream(n, "csv", summary.records, "records", bytes, peak);
+
+    let doc = xml::bench_input_xml(block, 3);
+    let (prefix, body, suffix) = split_document(&doc, b"\">\n", b"</catalog>")?;
+    let input = Repeated::new(prefix, body, b"", suffix, copies);
+    let bytes = input.total_len();
+    let (result, peak) =
+        mastery_kit::memory::peak_heap_during(|| xml::count_events(input, XmlOptions::default()));
+    let summary = result?;
+    anyhow::ensure!(
+        summary.bytes == bytes,
+        "the XML stream was not read to its end"
+    );
+    report_stream(n, "xml", summary.events, "events", bytes, peak);
+    Ok(())
+}
+
+fn report_stream(
+    n: &mut Narrator,
+    format: &str,
+    items: u64,
+    what: &str,
+    bytes: u64,
+    peak: Option<usize>,
+) {
+    n.record(
+        &format!("{format}: {what} in the stream"),
+        items as f64,
+        Unit::Count,
+    );
+    match peak {
+        Some(peak) => {
+            n.record(
+                &format!("{format}: peak heap while streaming"),
+                peak as f64,
+                Unit::Bytes,
+            );
+            n.show(format!(
+                "{format}: {:.0} MB streamed, peak heap {:.2} MB ({:.4}% of the input)",
+                bytes as f64 / 1e6,
+                peak as f64 / 1e6,
+                100.0 * peak as f64 / bytes as f64
+            ));
+        }
+        None => n.show(format!(
+            "{format}: {:.0} MB streamed; peak heap not measured here (run \
+             `mastery run interview/streaming-parsers`, which installs the counting allocator)",
+            bytes as f64 / 1e6
+        )),
+    }
+}
+
+fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
+    let size = n.mode().pick(1usize << 20, 20 << 20);
+    n.section(&format!(
+        "Throughput on {} MB of generated input, in memory",
+        size >> 20
+    ));
+    n.say(
+        "Ours is fed the whole input as one chunk and counts events; each peer \
+         does its cheapest complete pass. The peers check less: serde_json's \
+         IgnoredAny skips string contents without decoding escapes or (for \
+         ignored strings) validating UTF-8, the csv crate's ByteRecord checks \
+         no UTF-8, and quick-xml checks far fewer well-formedness rules \
+         (entities, duplicate attributes, Char ranges).",
+    );
+
+    let input = json::bench_input_json(size, 11);
+    let mut parser = JsonParser::new(JsonOptions::default());
+    n.compare_throughput(
+        "json: our events vs serde_json into IgnoredAny",
+        input.len() as u64,
+        || count_in_one_chunk(&mut parser, &input),
+        "serde_json",
+        || serde_json::from_slice::<serde::de::IgnoredAny>(&input).is_ok(),
+    );
+
+    let input = csv_parser::bench_input_csv(size, 12);
+    let mut parser = CsvParser::new(CsvOptions::default());
+    n.compare_throughput(
+        "csv: our records vs csv::Reader into one ByteRecord",
+        input.len() as u64,
+        || count_in_one_chunk(&mut parser, &input),
+        "csv crate",
+        || {
+            let mut reader = ::csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(&input[..]);
+            let mut record = ::csv::ByteRecord::new();
+            let mut records = 0u64;
+            while let Ok(true) = reader.read_byte_record(&mut record) {
+                records += 1;
+            }
+            records
+        },
+    );
+
+    let input = xml::bench_input_xml(size, 13);
+    let mut parser = XmlParser::new(XmlOptions::default());
+    n.compare_throughput(
+        "xml: our events vs quick_xml::Reader events",
+        input.len() as u64,
+        || count_in_one_chunk(&mut parser, &input),
+        "quick-xml",
+        || {
+            let mut reader = quick_xml::Reader::from_reader(&input[..]);
+            let mut buf = Vec::new();
+            let mut events = 0u64;
+            loop {
+                match reader.read_event_into(&mut buf) {
+                    Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+                    Ok(_) => events += 1,
+                }
+                buf.clear();
+            }
+            events
+        },
+    );
+    Ok(())
+}
+
+/// Events in `input` fed as one chunk; the parser is reset and reused so its
+/// buffers are warm, as in a long-running service.
+fn count_in_one_chunk<P: PushParser + Resettable>(parser: &mut P, input: &[u8]) -> u64 {
+    parser.reset_parser();
+    let mut events = 0u64;
+    let ok = parser.feed(input, |_| events += 1).is_ok() && parser.finish(|_| events += 1).is_ok();
+    if ok { events } else { 0 }
+}
+
+/// The parsers' `reset`, for [`count_in_one_chunk`].
+trait Resettable {
+    fn reset_parser(&mut self);
+}
+
+impl Resettable for JsonParser {
+    fn reset_parser(&mut self) {
+        self.reset();
+    }
+}
+
+impl Resettable for CsvParser {
+    fn reset_parser(&mut self) {
+        self.reset();
+    }
+}
+
+impl Resettable for XmlParser {
+    fn reset_parser(&mut self) {
+        self.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mastery_kit::Mode;
+
+    #[test]
+    fn repeated_input_is_the_concatenation() {
+        let mut r = Repeated::new(b"[", b"1", b",", b"]", 3);
+        assert_eq!(r.total_len(), 7);
+        let mut out = String::new();
+        r.read_to_string(&mut out).expect("in-memory read");
+        assert_eq!(out, "[1,1,1]");
+        let mut empty = Repeated::new(b"[", b"1", b",", b"]", 0);
+        let mut out = String::new();
+        empty.read_to_string(&mut out).expect("in-memory read");
+        assert_eq!(out, "[]");
+    }
+
+    #[test]
+    fn demo_runs_in_quick_mode() {
+        let mut n = Narrator::silent("interview/streaming-parsers", Mode::Quick);
+        demo(&mut n).expect("demo succeeds");
+        for peer in ["serde_json", "csv crate", "quick-xml"] {
+            assert!(
+                n.comparisons().iter().any(|c| c.peer_name == peer),
+                "{peer}"
+            );
+        }
+        let rejected = n
+            .measurements()
+            .iter()
+            .find(|m| m.label.starts_with("malformed inputs rejected"))
+            .map(|m| m.value);
+        assert_eq!(rejected, Some(9.0));
+    }
+}

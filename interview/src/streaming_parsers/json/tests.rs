@@ -1,0 +1,855 @@
+//! The JSON parser's tests: an RFC 8259 conformance table (every case also
+//! fed in every two-way split and byte by byte), property tests over random
+//! documents, mutated documents and arbitrary bytes under arbitrary
+//! chunkings, and agreement with `serde_json` on JSON-ish token soup.
+
+use std::io;
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+use super::*;
+use crate::streaming_parsers::{self as sp, ErrorKind};
+
+/// What a parse produced: the events before the error, and the error.
+type Outcome = (Vec<OwnedJsonEvent>, Option<ParseError>);
+
+/// Feeds `chunks` one after another, then finishes.
+fn parse_chunks(chunks: &[&[u8]], options: JsonOptions) -> Outcome {
+    let mut parser = JsonParser::new(options);
+    let mut events = Vec::new();
+    for chunk in chunks {
+        if let Err(e) = parser.feed(chunk, |e| events.push(e.to_owned_event())) {
+            return (events, Some(e));
+        }
+    }
+    let end = parser.finish(|e| events.push(e.to_owned_event()));
+    (events, end.err())
+}
+
+fn parse(input: &[u8], options: JsonOptions) -> Outcome {
+    parse_chunks(&[input], options)
+}
+
+/// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
+fn parse_split(input: &[u8], cuts: &[usize], options: JsonOptions) -> Outcome {
+    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+    cuts.sort_unstable();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        chunks.push(&input[start..cut]);
+        start = cut;
+    }
+    chunks.push(&input[start..]);
+    parse_chunks(&chunks, options)
+}
+
+fn parse_bytewise(input: &[u8], options: JsonOptions) -> Outcome {
+    let chunks: Vec<&[u8]> = input.chunks(1).collect();
+    parse_chunks(&chunks, options)
+}
+
+/// Events as compact text: `{ "key": [ #1 "s" true null ] }`, `;` for
+/// `EndOfValue`.
+fn render(events: &[OwnedJsonEvent]) -> String {
+    let words: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            OwnedJsonEvent::StartObject => "{".to_owned(),
+            OwnedJsonEvent::EndObject => "}".to_owned(),
+            OwnedJsonEvent::StartArray => "[".to_owned(),
+            OwnedJsonEvent::EndArray => "]".to_owned(),
+            OwnedJsonEvent::Key(k) => format!("{k:?}:"),
+            OwnedJsonEvent::String(s) => format!("{s:?}"),
+            OwnedJsonEvent::Number(n) => format!("#{n}"),
+            OwnedJsonEvent::Bool(b) => b.to_string(),
+            OwnedJsonEvent::Null => "null".to_owned(),
+            OwnedJsonEvent::EndOfValue => ";".to_owned(),
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// A conformance case: input, and either the rendered events or the error
+/// (byte offset, `ErrorKind` variant name).
+type Case = (&'static [u8], Result<&'static str, (u64, &'static str)>);
+
+fn kind_name(kind: &ErrorKind) -> String {
+    let debug = format!("{kind:?}");
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Runs a table: the one-chunk result must match, and every two-way split
+/// and byte-by-byte feeding must give the identical outcome.
+fn check_table(table: &[Case], options: JsonOptions) {
+    for (input, expected) in table {
+        let shown = String::from_utf8_lossy(input);
+        let whole = parse(input, options);
+        match (expected, &whole) {
+            (Ok(events), (got, None)) => assert_eq!(render(got), *events, "input {shown:?}"),
+            (Err((offset, kind)), (_, Some(err))) => {
+                assert_eq!(
+                    (err.position().offset, kind_name(err.kind()).as_str()),
+                    (*offset, *kind),
+                    "input {shown:?}: {err}"
+                );
+            }
+            (Ok(_), (_, Some(err))) => panic!("input {shown:?} rejected: {err}"),
+            (Err(_), (got, None)) => panic!("input {shown:?} accepted: {}", render(got)),
+        }
+        for cut in 0..=input.len() {
+            assert_eq!(
+                parse_split(input, &[cut], options),
+                whole,
+                "input {shown:?} cut at {cut}"
+            );
+        }
+        assert_eq!(
+            parse_bytewise(input, options),
+            whole,
+            "input {shown:?} byte by byte"
+        );
+    }
+}
+
+const ACCEPTED: &[Case] = &[
+    // Scalars at top level, whitespace around them (RFC 8259 §2).
+    (b"1", Ok("#1")),
+    (b" \t\n\r1 \n", Ok("#1")),
+    (b"\"x\"", Ok(r#""x""#)),
+    (b"true", Ok("true")),
+    (b"false", Ok("false")),
+    (b"null", Ok("null")),
+    // Numbers (§6), kept as written.
+    (b"0", Ok("#0")),
+    (b"-0", Ok("#-0")),
+    (b"-1.5e+10", Ok("#-1.5e+10")),
+    (b"1E-5", Ok("#1E-5")),
+    (b"0.0001", Ok("#0.0001")),
+    (b"-0.0e-0", Ok("#-0.0e-0")),
+    (b"10e01", Ok("#10e01")),
+    (
+        b"123456789012345678901234567890123456789",
+        Ok("#123456789012345678901234567890123456789"),
+    ),
+    (b"1e400", Ok("#1e400")),
+    (b"[0,-0,0.5]", Ok("[ #0 #-0 #0.5 ]")),
+    // Strings (§7): every escape, surrogate pairs, raw UTF-8.
+    (b"\"\"", Ok(r#""""#)),
+    (br#""\"\\\/\b\f\n\r\t""#, Ok(r#""\"\\/\u{8}\u{c}\n\r\t""#)),
+    (br#""\u0041\u00e9\u65E5""#, Ok(r#""Aé日""#)),
+    (br#""\uD83D\uDE00""#, Ok(r#""😀""#)),
+    (br#""\ud83d\ude00""#, Ok(r#""😀""#)),
+    (br#""\uDBFF\uDFFF""#, Ok(r#""\u{10ffff}""#)),
+    (br#""\u0000""#, Ok(r#""\0""#)),
+    (br#""\uFEFF""#, Ok(r#""\u{feff}""#)),
+    (br#""a\\b""#, Ok(r#""a\\b""#)),
+    ("\"日本語 é 😀\"".as_bytes(), Ok(r#""日本語 é 😀""#)),
+    (b"\"\x7f\"", Ok(r#""\u{7f}""#)),
+    (br#""x\u00e9y\nz""#, Ok(r#""xéy\nz""#)),
+    // Structures (§4, §5).
+    (b"[]", Ok("[ ]")),
+    (b"{}", Ok("{ }")),
+    (b"[[]]", Ok("[ [ ] ]")),
+    (b"[{}]", Ok("[ { } ]")),
+    (
+        br#"{"a":{"b":[1,"x",true,false,null]}}"#,
+        Ok(r#"{ "a": { "b": [ #1 "x" true false null ] } }"#),
+    ),
+    (b"[ 1 , 2 ]", Ok("[ #1 #2 ]")),
+    (
+        b"{ \"a\" : 1 ,\n\t\"b\" : 2 }",
+        Ok(r#"{ "a": #1 "b": #2 }"#),
+    ),
+    // Duplicate keys: the RFC says SHOULD be unique; both are reported.
+    (br#"{"a":1,"a":2}"#, Ok(r#"{ "a": #1 "a": #2 }"#)),
+    (br#"{"":""}"#, Ok(r#"{ "": "" }"#)),
+    // A UTF-8 byte order mark is skipped (§8.1 allows ignoring it).
+    (b"\xEF\xBB\xBF[1]", Ok("[ #1 ]")),
+    (b"\xEF\xBB\xBF \"x\"", Ok(r#""x""#)),
+];
+
+const REJECTED: &[Case] = &[
+    // No value.
+    (b"", Err((0, "UnexpectedEnd"))),
+    (b"   ", Err((3, "UnexpectedEnd"))),
+    // Numbers that break the grammar.
+    (b"01", Err((1, "InvalidNumber"))),
+    (b"-01", Err((2, "InvalidNumber"))),
+    (b"00", Err((1, "InvalidNumber"))),
+    (b"+1", Err((0, "UnexpectedByte"))),
+    (b".5", Err((0, "UnexpectedByte"))),
+    (b"1.", Err((2, "UnexpectedEnd"))),
+    (b"[1.]", Err((3, "InvalidNumber"))),
+    (b"1.e5", Err((2, "InvalidNumber"))),
+    (b"1e", Err((2, "UnexpectedEnd"))),
+    (b"1e+", Err((3, "UnexpectedEnd"))),
+    (b"1e+x", Err((3, "InvalidNumber"))),
+    (b"1ex", Err((2, "InvalidNumber"))),
+    (b"-", Err((1, "UnexpectedEnd"))),
+    (b"--1", Err((1, "InvalidNumber"))),
+    (b"-a", Err((1, "InvalidNumber"))),
+    (b"0x10", Err((1, "TrailingCharacters"))),
+    (b"1_000", Err((1, "TrailingCharacters"))),
+    (b"1.5.3", Err((3, "TrailingCharacters"))),
+    (b"NaN", Err((0, "UnexpectedByte"))),
+    (b"Infinity", Err((0, "UnexpectedByte"))),
+    (b"-Infinity", Err((1, "InvalidNumber"))),
+    (b"[01]", Err((2, "InvalidNumber"))),
+    // Trailing bytes after the one value.
+    (b"1 2", Err((2, "TrailingCharacters"))),
+    (b"[] x", Err((3, "TrailingCharacters"))),
+    (b"{}}", Err((2, "TrailingCharacters"))),
+    (b"[1]]", Err((3, "TrailingCharacters"))),
+    (b"nulll", Err((4, "TrailingCharacters"))),
+    // Structure.
+    (b"[1,]", Err((3, "UnexpectedByte"))),
+    (br#"{"a":1,}"#, Err((7, "UnexpectedByte"))),
+    (b"[,1]", Err((1, "UnexpectedByte"))),
+    (b"{,}", Err((1, "UnexpectedByte"))),
+    (br#"{"a"}"#, Err((4, "UnexpectedByte"))),
+    (br#"{"a" 1}"#, Err((5, "UnexpectedByte"))),
+    (b"{1:2}", Err((1, "UnexpectedByte"))),
+    (b"{'a':1}", Err((1, "UnexpectedByte"))),
+    (b"['a']", Err((1, "UnexpectedByte"))),
+    (b"[1 2]", Err((3, "UnexpectedByte"))),
+    (b"[1:2]", Err((2, "UnexpectedByte"))),
+    (b"[1}", Err((2, "UnexpectedByte"))),
+    (br#"{"a":1]"#, Err((6, "UnexpectedByte"))),
+    (b"[nulll]", Err((5, "UnexpectedByte"))),
+    (b"[", Err((1, "UnexpectedEnd"))),
+    (br#"{"a":"#, Err((5, "UnexpectedEnd"))),
+    (br#"{"a""#, Err((4, "UnexpectedEnd"))),
+    (b"[1,", Err((3, "UnexpectedEnd"))),
+    // Literals.
+    (b"tru", Err((3, "UnexpectedEnd"))),
+    (b"trux", Err((3, "InvalidLiteral"))),
+    (b"True", Err((0, "UnexpectedByte"))),
+    (b"nul", Err((3, "UnexpectedEnd"))),
+    (b"[fals]", Err((5, "InvalidLiteral"))),
+    // Strings: unterminated, raw control characters, bad escapes.
+    (b"\"abc", Err((4, "UnexpectedEnd"))),
+    (b"\"a\nb\"", Err((2, "ControlCharacter"))),
+    (b"\"\t\"", Err((1, "ControlCharacter"))),
+    (b"\"\x00\"", Err((1, "ControlCharacter"))),
+    (b"\"\x1f\"", Err((1, "ControlCharacter"))),
+    (br#""\x""#, Err((2, "InvalidEscape"))),
+    (br#""\'""#, Err((2, "InvalidEscape"))),
+    (br#""\U0041""#, Err((2, "InvalidEscape"))),
+    (b"\"\\\n\"", Err((2, "InvalidEscape"))),
+    (br#""\u12""#, Err((5, "InvalidHexDigit"))),
+    (br#""\u12G4""#, Err((5, "InvalidHexDigit"))),
+    (b"\"\\u12", Err((5, "UnexpectedEnd"))),
+    // Surrogates: a lone one is an error, wherever it is.
+    (br#""\uD800""#, Err((1, "LoneSurrogate"))),
+    (br#""\uDC00""#, Err((1, "LoneSurrogate"))),
+    (br#""\uD800\u0041""#, Err((1, "LoneSurrogate"))),
+    (br#""\uD800\uD800""#, Err((1, "LoneSurrogate"))),
+    (br#""\uDE00\uD83D""#, Err((1, "LoneSurrogate"))),
+    (br#""ab\uD800x""#, Err((3, "LoneSurrogate"))),
+    (br#""\uD800\n""#, Err((1, "LoneSurrogate"))),
+    (br#""\uD800\u12""#, Err((11, "InvalidHexDigit"))),
+    (b"\"\\uD800", Err((7, "UnexpectedEnd"))),
+    // UTF-8, in strings and out.
+    (b"\"\xff\"", Err((1, "InvalidUtf8"))),
+    (b"\"\xff", Err((1, "InvalidUtf8"))),
+    (b"\"\xc0\x80\"", Err((1, "InvalidUtf8"))),
+    (b"\"\xed\xa0\x80\"", Err((1, "InvalidUtf8"))),
+    (b"\"ab\xe2\x82\"", Err((3, "InvalidUtf8"))),
+    (b"\"\xf4\x90\x80\x80\"", Err((1, "InvalidUtf8"))),
+    (b"\"\xc3\xa9\xff\"", Err((3, "InvalidUtf8"))),
+    (b"\"\xe2\x82\\n\"", Err((1, "InvalidUtf8"))),
+    (b"\"\xff\x01\"", Err((1, "InvalidUtf8"))),
+    (b"\"ab\xe2", Err((4, "UnexpectedEnd"))),
+    (b"\xff", Err((0, "UnexpectedByte"))),
+    (b"[1,\xc3\xa9]", Err((3, "UnexpectedByte"))),
+    // Comments and non-JSON whitespace.
+    (b"[1]//x", Err((3, "TrailingCharacters"))),
+    (b"/*x*/1", Err((0, "UnexpectedByte"))),
+    (b"[1,/*x*/2]", Err((3, "UnexpectedByte"))),
+    (b"\x0c1", Err((0, "UnexpectedByte"))),
+    (b"\x0b1", Err((0, "UnexpectedByte"))),
+    (b"\xc2\xa01", Err((0, "UnexpectedByte"))),
+    (b"[1,\x0c2]", Err((3, "UnexpectedByte"))),
+    // Byte order marks: only one, only first, only whole.
+    (b"1\xEF\xBB\xBF", Err((1, "TrailingCharacters"))),
+    (b"\xEF\xBB\xBF\xEF\xBB\xBF1", Err((3, "UnexpectedByte"))),
+    (b"\xEF\xBB1", Err((0, "UnexpectedByte"))),
+    (b"\xEF\xBB", Err((0, "UnexpectedByte"))),
+    (b"\xEF", Err((0, "UnexpectedByte"))),
+    (b"\xEF\xBB\xBF", Err((3, "UnexpectedEnd"))),
+];
+
+const MULTI_VALUE: &[Case] = &[
+    (b"", Ok("")),
+    (b"  \n ", Ok("")),
+    (b"1 2", Ok("#1 ; #2 ;")),
+    (b"{}{}", Ok("{ } ; { } ;")),
+    (b"[1][2]", Ok("[ #1 ] ; [ #2 ] ;")),
+    (br#""a""b""#, Ok(r#""a" ; "b" ;"#)),
+    (br#"1"a""#, Ok(r#"#1 ; "a" ;"#)),
+    (br#"true"a""#, Ok(r#"true ; "a" ;"#)),
+    (b"1[2]", Ok("#1 ; [ #2 ] ;")),
+    (b"[]1", Ok("[ ] ; #1 ;")),
+    (br#""a"1"#, Ok(r#""a" ; #1 ;"#)),
+    (
+        b"{\"a\":1}\n{\"a\":2}\n",
+        Ok(r#"{ "a": #1 } ; { "a": #2 } ;"#),
+    ),
+    (b"1\r\n2\r\n", Ok("#1 ; #2 ;")),
+    (b"\xEF\xBB\xBF1 2", Ok("#1 ; #2 ;")),
+    (b"truefalse", Err((4, "MissingSeparator"))),
+    (b"1true", Err((1, "MissingSeparator"))),
+    (b"null1", Err((4, "MissingSeparator"))),
+    (b"1 2 ]", Err((4, "UnexpectedByte"))),
+    (b"1,2", Err((1, "UnexpectedByte"))),
+    (b"[1", Err((2, "UnexpectedEnd"))),
+    (b"1 -", Err((3, "UnexpectedEnd"))),
+];
+
+#[test]
+fn accepts_what_rfc_8259_allows() {
+    check_table(ACCEPTED, JsonOptions::default());
+}
+
+#[test]
+fn rejects_what_rfc_8259_forbids_at_the_right_byte() {
+    check_table(REJECTED, JsonOptions::default());
+}
+
+#[test]
+fn multi_value_mode_reads_json_lines_and_concatenated_values() {
+    check_table(MULTI_VALUE, JsonOptions::json_lines());
+}
+
+#[test]
+fn a_byte_order_mark_is_an_error_when_not_skipped() {
+    let options = JsonOptions {
+        skip_bom: false,
+        ..JsonOptions::default()
+    };
+    check_table(&[(b"\xEF\xBB\xBF1", Err((0, "UnexpectedByte")))], options);
+}
+
+#[test]
+fn errors_report_line_and_column_in_characters() {
+    let (_, err) = parse("[\n  \"é\",\n  x]".as_bytes(), JsonOptions::default());
+    let err = err.expect("x is not a value");
+    assert_eq!(
+        err.position(),
+        Position {
+            offset: 12,
+            line: 3,
+            column: 3
+        }
+    );
+    let (_, err) = parse("\"é\u{1}\"".as_bytes(), JsonOptions::default());
+    let position = err.expect("a raw control character").position();
+    assert_eq!((position.line, position.column, position.offset), (1, 3, 3));
+    // Inside a token cut by a chunk boundary, the position is the same.
+    let (_, err) = parse_split(b"[1,\n\"ab\\q\"]", &[6], JsonOptions::default());
+    let position = err.expect("a bad escape").position();
+    assert_eq!((position.line, position.column, position.offset), (2, 5, 8));
+}
+
+#[test]
+fn messages_say_what_was_expected() {
+    let message = |input: &[u8]| {
+        let (_, err) = parse(input, JsonOptions::default());
+        err.map(|e| e.to_string()).unwrap_or_default()
+    };
+    assert_eq!(
+        message(b"[1,]"),
+        "JSON error at line 1, column 4 (byte 3): unexpected `]`, expected a value after `,` (JSON has no trailing commas)"
+    );
+    assert!(message(b"{'a':1}").contains("JSON strings use double quotes"));
+    assert!(message(b"01").contains("leading zeros are not allowed"));
+    assert!(message(br#""\uD800""#).contains("lone surrogate \\uD800"));
+    assert!(message(b"{\"a\":1").contains("input ended early, expected `,` or `}`"));
+    assert!(message(b"1 2").contains("multi-value mode"));
+}
+
+#[test]
+fn nesting_is_limited_without_recursion() {
+    let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let (events, err) = parse(nested(1024).as_bytes(), JsonOptions::default());
+    assert_eq!((events.len(), err), (2048, None));
+    let (_, err) = parse(nested(1025).as_bytes(), JsonOptions::default());
+    let err = err.expect("deeper than 1024");
+    assert_eq!(err.kind(), &ErrorKind::TooDeep { limit: 1024 });
+    assert_eq!(err.position().offset, 1024);
+    // Configurable, down to scalars only.
+    let scalars_only = JsonOptions {
+        max_depth: 0,
+        ..JsonOptions::default()
+    };
+    assert_eq!(parse(b"1", scalars_only).1, None);
+    assert!(parse(b"[]", scalars_only).1.is_some());
+    // A million levels: the parser's own stack, not the thread's.
+    let unlimited = JsonOptions {
+        max_depth: usize::MAX,
+        ..JsonOptions::default()
+    };
+    let deep = "[{\"k\":".repeat(500_000);
+    let mut parser = JsonParser::new(unlimited);
+    let mut count = 0usize;
+    parser
+        .feed(deep.as_bytes(), |_| count += 1)
+        .expect("deep but valid so far");
+    assert_eq!((count, parser.depth()), (1_500_000, 1_000_000));
+    assert!(parser.finish(|_| {}).is_err());
+}
+
+#[test]
+fn numbers_read_as_integers_or_floats() {
+    let n = |text: &'static str| JsonNumber::new(text).expect("a JSON number");
+    assert_eq!(n("9223372036854775807").as_i64(), Some(i64::MAX));
+    assert_eq!(n("9223372036854775808").as_i64(), None);
+    assert_eq!(n("18446744073709551615").as_u64(), Some(u64::MAX));
+    assert_eq!(n("-1").as_u64(), None);
+    assert_eq!(n("1e2").as_i64(), None);
+    assert_eq!(n("1e2").as_f64(), 100.0);
+    assert_eq!(n("-0.0").as_f64().to_bits(), (-0.0f64).to_bits());
+    assert_eq!(n("1e-400").as_f64(), 0.0);
+    assert!(!n("1.5").is_integer());
+    for bad in ["", "-", "+1", "01", "1.", ".1", "1e", "1 ", "0x1", "NaN"] {
+        assert_eq!(JsonNumber::new(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn errors_stick_and_finish_ends_the_input() {
+    let mut parser = JsonParser::new(JsonOptions::default());
+    let first = parser.feed(b"[1,]", |_| {}).expect_err("trailing comma");
+    assert_eq!(parser.feed(b"2]", |_| {}), Err(first.clone()));
+    assert_eq!(parser.finish(|_| {}), Err(first));
+
+    let mut parser = JsonParser::new(JsonOptions::default());
+    parser.feed(b"[1]", |_| {}).expect("valid");
+    parser.finish(|_| {}).expect("complete");
+    parser.finish(|_| {}).expect("finish is idempotent");
+    let err = parser.feed(b" ", |_| {}).expect_err("input after finish");
+    assert_eq!(err.kind(), &ErrorKind::FeedAfterFinish);
+
+    // reset() starts over and keeps the buffers.
+    parser.reset();
+    let mut events = Vec::new();
+    parser
+        .feed(br#"{"a":"\n"}"#, |e| events.push(e.to_owned_event()))
+        .expect("valid");
+    parser.finish(|_| {}).expect("complete");
+    assert_eq!(render(&events), r#"{ "a": "\n" }"#);
+}
+
+#[test]
+fn events_borrow_from_the_chunk_when_they_can() {
+    let chunk = br#"["plain", "esc\n"]"#;
+    let range = chunk.as_ptr_range();
+    let mut borrowed = Vec::new();
+    let mut parser = JsonParser::new(JsonOptions::default());
+    parser
+        .feed(chunk, |e| {
+            if let JsonEvent::String(s) = e {
+                borrowed.push(range.contains(&s.as_ptr()));
+            }
+        })
+        .expect("valid");
+    // The plain string is a slice of the input; the escaped one is decoded.
+    assert_eq!(borrowed, [true, false]);
+}
+
+/// Reads one byte per call, with an `Interrupted` now and then.
+struct Trickle<'a> {
+    data: &'a [u8],
+    calls: usize,
+}
+
+impl io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 3 == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = self.data.len().min(buf.len()).min(1);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Yields its data, then fails.
+struct Broken<'a>(&'a [u8]);
+
+impl io::Read for Broken<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(io::Error::other("cable unplugged"));
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn the_pull_adapter_reads_any_reader() {
+    let input = br#"{"a": [1, "\u00e9"]} {"b": null}"#;
+    let trickle = Trickle {
+        data: input,
+        calls: 0,
+    };
+    let events: Result<Vec<_>, _> =
+        events_from_reader(trickle, JsonOptions::json_lines()).collect();
+    let events = events.expect("valid JSON Lines");
+    assert_eq!(render(&events), r#"{ "a": [ #1 "é" ] } ; { "b": null } ;"#);
+
+    let mut events = events_from_reader(Broken(b"[1, 2"), JsonOptions::default());
+    let got: Vec<_> = events.by_ref().collect();
+    assert_eq!(got.len(), 3, "two events, then the error: {got:?}");
+    let err = got[2].clone().expect_err("the read fails");
+    assert!(matches!(err.kind(), ErrorKind::Io { .. }), "{err}");
+    assert_eq!(err.position().offset, 5);
+    assert_eq!(events.next(), None);
+
+    let mut events = events_from_reader(&b"[1, x]"[..], JsonOptions::default());
+    assert_eq!(events.next(), Some(Ok(OwnedJsonEvent::StartArray)));
+    assert_eq!(events.next(), Some(Ok(OwnedJsonEvent::Number("1".into()))));
+    assert!(matches!(events.next(), Some(Err(_))));
+    assert_eq!(events.next(), None);
+}
+
+#[test]
+fn count_events_uses_the_fast_path_over_a_reader() {
+    let input = bench_input_json(200_000, 7);
+    let summary = count_events(&input[..], JsonOptions::default()).expect("valid");
+    let (events, err) = parse(&input, JsonOptions::default());
+    assert_eq!(err, None);
+    assert_eq!(
+        summary,
+        Summary {
+            events: events.len() as u64,
+            bytes: input.len() as u64
+        }
+    );
+    let mut parser = JsonParser::new(JsonOptions::default());
+    let generic = sp::count_events(&mut parser, &input[..]).expect("valid");
+    assert_eq!(generic, summary);
+}
+
+#[test]
+fn the_bench_input_is_deterministic_valid_and_varied() {
+    let input = bench_input_json(100_000, 42);
+    assert!(input.len() >= 100_000 && input.len() < 101_000);
+    assert_eq!(input, bench_input_json(100_000, 42));
+    assert_ne!(input, bench_input_json(100_000, 43));
+    serde_json::from_slice::<Value>(&input).expect("serde_json accepts it");
+    let text = String::from_utf8_lossy(&input);
+    for needle in [
+        "\\\"",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "東京",
+        "e-",
+        "null",
+        "true",
+        "[[",
+    ] {
+        assert!(text.contains(needle), "{needle}");
+    }
+    assert_eq!(parse(&input, JsonOptions::default()).1, None);
+    assert!(bench_input_json(0, 1).len() > 10, "at least one record");
+}
+
+// ---------------------------------------------------------------------------
+// Property tests.
+
+/// Random JSON values: every kind, any Unicode text, nesting up to 5.
+fn arb_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("JSON has no NaN or infinity", |f| f.is_finite())
+            .prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(any::<String>(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// The events a value must produce.
+fn expected_events(value: &Value, out: &mut Vec<OwnedJsonEvent>) {
+    match value {
+        Value::Null => out.push(OwnedJsonEvent::Null),
+        Value::Bool(b) => out.push(OwnedJsonEvent::Bool(*b)),
+        Value::Number(n) => out.push(OwnedJsonEvent::Number(n.to_string())),
+        Value::String(s) => out.push(OwnedJsonEvent::String(s.clone())),
+        Value::Array(items) => {
+            out.push(OwnedJsonEvent::StartArray);
+            for item in items {
+                expected_events(item, out);
+            }
+            out.push(OwnedJsonEvent::EndArray);
+        }
+        Value::Object(map) => {
+            out.push(OwnedJsonEvent::StartObject);
+            for (k, v) in map {
+                out.push(OwnedJsonEvent::Key(k.clone()));
+                expected_events(v, out);
+            }
+            out.push(OwnedJsonEvent::EndObject);
+        }
+    }
+}
+
+/// Serializes with every character of every string as a `\uXXXX` escape
+/// (surrogate pairs beyond the BMP): the hardest case for the decoder.
+fn write_all_escaped(value: &Value, out: &mut String) {
+    use std::fmt::Write as _;
+    let string = |s: &str, out: &mut String| {
+        out.push('"');
+        for c in s.chars() {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+        out.push('"');
+    };
+    match value {
+        Value::String(s) => string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_all_escaped(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                string(k, out);
+                out.push(':');
+                write_all_escaped(v, out);
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Split points, as fractions of whatever the input's length turns out to be.
+fn cuts() -> impl Strategy<Value = Vec<prop::sample::Index>> {
+    prop::collection::vec(any::<prop::sample::Index>(), 0..12)
+}
+
+fn split_at(input: &[u8], cuts: &[prop::sample::Index], options: JsonOptions) -> Outcome {
+    let cuts: Vec<usize> = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
+    parse_split(input, &cuts, options)
+}
+
+/// JSON-ish tokens, valid and not, for the agreement test with serde_json.
+const TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    " ",
+    "\n",
+    "\t",
+    "\r",
+    "\"a\"",
+    "\"\"",
+    "\"k\"",
+    "\"\\u00e9\"",
+    "\"\\ud83d\\ude00\"",
+    "\"\\ud800\"",
+    "\"\\udc00x\"",
+    "\"\\n\\\"\"",
+    "\"\\x\"",
+    "\"\u{1}\"",
+    "\"é\"",
+    "\"\u{ff}\"",
+    "\"",
+    "\\",
+    "0",
+    "1",
+    "-",
+    "-0",
+    "12",
+    "01",
+    "1.5",
+    ".5",
+    "1.",
+    "1e5",
+    "1E-2",
+    "1e",
+    "+1",
+    "123456789012345678901234567890",
+    "true",
+    "false",
+    "null",
+    "tru",
+    "nul",
+    "True",
+    "x",
+    "'",
+    "/",
+    "\u{feff}",
+    "\u{a0}",
+    "\u{c}",
+];
+
+fn token_soup() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(0..TOKENS.len(), 0..24)
+        .prop_map(|ids| ids.iter().flat_map(|&i| TOKENS[i].bytes()).collect())
+}
+
+/// Valid JSON with a few random byte edits: inputs near the grammar's edges.
+fn mutated_json() -> impl Strategy<Value = Vec<u8>> {
+    let edit = (any::<prop::sample::Index>(), 0u8..3, any::<u8>());
+    (arb_value(), prop::collection::vec(edit, 1..4)).prop_map(|(value, edits)| {
+        let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
+        for (at, op, byte) in edits {
+            let i = at.index(bytes.len() + 1);
+            match op {
+                0 => bytes.insert(i, byte),
+                1 if i < bytes.len() => {
+                    bytes.remove(i);
+                }
+                _ if i < bytes.len() => bytes[i] = byte,
+                _ => bytes.push(byte),
+            }
+        }
+        bytes
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn random_documents_parse_to_their_events_under_any_chunking(
+        value in arb_value(),
+        pretty in any::<bool>(),
+        cuts in cuts(),
+    ) {
+        let text = if pretty {
+            serde_json::to_vec_pretty(&value)
+        } else {
+            serde_json::to_vec(&value)
+        };
+        let text = text.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut expected = Vec::new();
+        expected_events(&value, &mut expected);
+        prop_assert_eq!(parse(&text, JsonOptions::default()), (expected.clone(), None));
+        prop_assert_eq!(split_at(&text, &cuts, JsonOptions::default()), (expected, None));
+    }
+
+    #[test]
+    fn escaped_strings_and_surrogate_pairs_decode_under_any_chunking(
+        value in arb_value(),
+        cuts in cuts(),
+    ) {
+        let mut text = String::new();
+        write_all_escaped(&value, &mut text);
+        let mut expected = Vec::new();
+        expected_events(&value, &mut expected);
+        prop_assert_eq!(split_at(text.as_bytes(), &cuts, JsonOptions::default()), (expected, None));
+    }
+
+    #[test]
+    fn json_lines_of_random_values_parse_under_any_chunking(
+        values in prop::collection::vec(arb_value(), 0..5),
+        cuts in cuts(),
+    ) {
+        let mut text = Vec::new();
+        let mut expected = Vec::new();
+        for value in &values {
+            text.extend(serde_json::to_vec(value).map_err(|e| TestCaseError::fail(e.to_string()))?);
+            text.push(b'\n');
+            expected_events(value, &mut expected);
+            expected.push(OwnedJsonEvent::EndOfValue);
+        }
+        prop_assert_eq!(split_at(&text, &cuts, JsonOptions::json_lines()), (expected, None));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_chunking_never_matters(
+        bytes in prop::collection::vec(any::<u8>(), 0..256),
+        cuts in cuts(),
+        multi in any::<bool>(),
+    ) {
+        let options = JsonOptions { multi_value: multi, ..JsonOptions::default() };
+        let whole = parse(&bytes, options);
+        prop_assert_eq!(&split_at(&bytes, &cuts, options), &whole);
+        prop_assert_eq!(&parse_bytewise(&bytes, options), &whole);
+    }
+
+    #[test]
+    fn mutated_documents_give_the_same_outcome_under_any_chunking(
+        bytes in mutated_json(),
+        cuts in cuts(),
+        multi in any::<bool>(),
+    ) {
+        let options = JsonOptions { multi_value: multi, ..JsonOptions::default() };
+        let whole = parse(&bytes, options);
+        prop_assert_eq!(&split_at(&bytes, &cuts, options), &whole);
+        prop_assert_eq!(&parse_bytewise(&bytes, options), &whole);
+    }
+
+    #[test]
+    fn the_number_fast_path_agrees_with_the_full_scanner(text in "-?[0-9.eE+-]{0,8}[0-9a ,.]?") {
+        let bytes = text.as_bytes();
+        if let Some(end) = number_end(bytes, 0) {
+            prop_assert!(matches!(scan_number(bytes, 0, NumberPhase::Start), NumberScan::Done(e) if e == end));
+        }
+    }
+
+    #[test]
+    fn accepts_exactly_what_serde_json_accepts(bytes in token_soup(), cuts in cuts()) {
+        // serde_json rejects a byte order mark, so compare with it off.
+        let options = JsonOptions { skip_bom: false, ..JsonOptions::default() };
+        let ours = parse(&bytes, options);
+        let theirs = serde_json::from_slice::<Value>(&bytes);
+        prop_assert_eq!(
+            ours.1.is_none(),
+            theirs.is_ok(),
+            "input {:?}: ours {:?}, serde_json {:?}",
+            String::from_utf8_lossy(&bytes), ours.1, theirs.err()
+        );
+        prop_assert_eq!(split_at(&bytes, &cuts, options), ours);
+
+        let lines = JsonOptions { multi_value: true, skip_bom: false, ..JsonOptions::default() };
+        let ours = parse(&bytes, lines);
+        let theirs: Result<Vec<Value>, _> =
+            serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>().collect();
+        prop_assert_eq!(
+            ours.1.is_none(),
+            theirs.is_ok(),
+            "multi-value input {:?}: ours {:?}, serde_json {:?}",
+            String::from_utf8_lossy(&bytes), ours.1, theirs.err()
+        );
+    }
+}

@@ -1,0 +1,724 @@
+//! The DOCTYPE: its syntax, and the declarations of its internal subset a
+//! non-validating parser must process — internal general entities (to
+//! expand them) and attribute-list declarations (for defaults and
+//! normalization). Element and notation declarations are checked for
+//! well-formedness and otherwise ignored; external entities are recorded
+//! only to refuse references to them.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::{
+    AttrSlot, Budget, ErrorKind, NsRef, Span, Step, Stop, attr_value, char_ref, content_until,
+    fail, is_name_char, misplaced, predefined, scan_name, skip_ws, starts, unexpected,
+};
+
+/// What the internal subset declared.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Dtd {
+    entities: HashMap<String, Entity>,
+    /// Attribute-list declarations by element name.
+    pub(super) attlists: HashMap<String, Vec<AttDecl>>,
+    /// A parameter-entity reference has been met: later declarations are
+    /// checked but not processed (XML 1.0 §5.1).
+    stopped: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Entity {
+    /// An internal entity's replacement text (character references
+    /// already expanded, entity references kept).
+    Internal(String),
+    /// External parsed or unparsed: never fetched.
+    External,
+}
+
+/// One attribute's declaration.
+#[derive(Debug, Clone)]
+pub(super) struct AttDecl {
+    name: String,
+    /// Declared `CDATA` (no further normalization).
+    cdata: bool,
+    /// The default value, normalized (`#REQUIRED` and `#IMPLIED`: none).
+    default: Option<String>,
+}
+
+/// Where the parts of a DOCTYPE are in its token.
+#[derive(Debug)]
+pub(super) struct DoctypeSpans {
+    pub(super) name: Range<usize>,
+    pub(super) public_id: Option<Range<usize>>,
+    pub(super) system_id: Option<Range<usize>>,
+    pub(super) internal_subset: Option<Range<usize>>,
+}
+
+const EXPECTED_DECLARATION: &str = "a markup declaration (`<!ELEMENT`, `<!ATTLIST`, `<!ENTITY`, `<!NOTATION`), a comment, a processing instruction, a parameter-entity reference or `]`";
+
+/// Parses the DOCTYPE that is exactly `s` (from `<!DOCTYPE` to its `>`),
+/// recording its declarations in `dtd`. Returns its end and its parts.
+pub(super) fn parse_doctype(
+    s: &str,
+    dtd: &mut Dtd,
+    budget: &mut Budget,
+    namespaces: bool,
+) -> Step<(usize, DoctypeSpans)> {
+    let b = s.as_bytes();
+    let i = require_ws(s, 9, "whitespace after `<!DOCTYPE`")?;
+    let name_end = scan_name(s, i, "the root element's name")?;
+    let mut spans = DoctypeSpans {
+        name: i..name_end,
+        public_id: None,
+        system_id: None,
+        internal_subset: None,
+    };
+    let mut j = skip_ws(b, name_end);
+    if j > name_end && (starts(b, j, b"SYSTEM")? || starts(b, j, b"PUBLIC")?) {
+        let (end, public_id, system_id) = external_id(s, j, false)?;
+        spans.public_id = public_id;
+        spans.system_id = system_id;
+        j = skip_ws(b, end);
+    }
+    if b.get(j) == Some(&b'[') {
+        let close = internal_subset(s, j + 1, dtd, budget, namespaces)?;
+        spans.internal_subset = Some(j + 1..close);
+        j = skip_ws(b, close + 1);
+    }
+    match b.get(j) {
+        None => Err(Stop::Incomplete),
+        Some(b'>') => Ok((j + 1, spans)),
+        Some(_) => unexpected(s, j, "`[`, an external ID or `>` in the DOCTYPE"),
+    }
+}
+
+/// Whitespace (at least one) at `s[i]`; returns where it ends.
+fn require_ws(s: &str, i: usize, expected: &'static str) -> Step<usize> {
+    let end = skip_ws(s.as_bytes(), i);
+    if end == i {
+        return unexpected(s, i, expected);
+    }
+    Ok(end)
+}
+
+/// The declarations from `s[i]` to the `]` that ends the subset; returns
+/// the index of that `]`.
+fn internal_subset(
+    s: &str,
+    mut i: usize,
+    dtd: &mut Dtd,
+    budget: &mut Budget,
+    namespaces: bool,
+) -> Step<usize> {
+    let b = s.as_bytes();
+    let mut scratch = String::new();
+    loop {
+        i = skip_ws(b, i);
+        match b.get(i) {
+            None => return Err(Stop::Incomplete),
+            Some(b']') => return Ok(i),
+            Some(b'%') => {
+                let end = scan_name(s, i + 1, "a parameter-entity name after `%`")?;
+                match b.get(end) {
+                    None => return Err(Stop::Incomplete),
+                    Some(b';') => {}
+                    Some(_) => {
+                        return unexpected(s, end, "`;` to end the parameter-entity reference");
+                    }
+                }
+                dtd.stopped = true;
+                i = end + 1;
+            }
+            Some(b'<') => {
+                i = if starts(b, i, b"<!--")? {
+                    let (close, _) = content_until(s, i + 4, b"-->", true, &mut scratch)?;
+                    close + 3
+                } else if starts(b, i, b"<?")? {
+                    subset_pi(s, i, &mut scratch)?
+                } else if starts(b, i, b"<!ENTITY")? {
+                    entity_decl(s, i + 8, dtd, namespaces)?
+                } else if starts(b, i, b"<!ATTLIST")? {
+                    attlist_decl(s, i + 9, dtd, budget)?
+                } else if starts(b, i, b"<!ELEMENT")? {
+                    element_decl(s, i + 9)?
+                } else if starts(b, i, b"<!NOTATION")? {
+                    notation_decl(s, i + 10)?
+                } else {
+                    return unexpected(s, i + 1, EXPECTED_DECLARATION);
+                };
+            }
+            Some(_) => return unexpected(s, i, EXPECTED_DECLARATION),
+        }
+    }
+}
+
+/// A processing instruction inside the internal subset.
+fn subset_pi(s: &str, i: usize, scratch: &mut String) -> Step<usize> {
+    let b = s.as_bytes();
+    let target_end = scan_name(s, i + 2, "a processing instruction target after `<?`")?;
+    if s[i + 2..target_end].eq_ignore_ascii_case("xml") {
+        return misplaced(
+            i + 2,
+            "the processing instruction target `xml` (in any case) is reserved",
+        );
+    }
+    let data = match b.get(target_end) {
+        None => return Err(Stop::Incomplete),
+        Some(b'?') => target_end,
+        Some(b' ' | b'\t' | b'\n' | b'\r') => skip_ws(b, target_end),
+        Some(_) => return unexpected(s, target_end, "whitespace or `?>` after the target"),
+    };
+    let (close, _) = content_until(s, data, b"?>", false, scratch)?;
+    Ok(close + 2)
+}
+
+/// `SYSTEM "uri"` or `PUBLIC "id" "uri"` at `s[i]` (`public_only`: in a
+/// notation, the system literal may be missing). Returns the end and the
+/// ranges of the literals' contents.
+#[allow(clippy::type_complexity)]
+fn external_id(
+    s: &str,
+    i: usize,
+    public_only: bool,
+) -> Step<(usize, Option<Range<usize>>, Option<Range<usize>>)> {
+    let b = s.as_bytes();
+    if starts(b, i, b"SYSTEM")? {
+        let j = require_ws(s, i + 6, "whitespace after `SYSTEM`")?;
+        let (end, system) = literal(s, j, false)?;
+        return Ok((end, None, Some(system)));
+    }
+    if !starts(b, i, b"PUBLIC")? {
+        return unexpected(s, i, "`SYSTEM` or `PUBLIC`");
+    }
+    let j = require_ws(s, i + 6, "whitespace after `PUBLIC`")?;
+    let (end, public) = literal(s, j, true)?;
+    let k = skip_ws(b, end);
+    if public_only && (k == end || !matches!(b.get(k), Some(b'"' | b'\''))) {
+        return Ok((end, Some(public), None));
+    }
+    if k == end {
+        return unexpected(s, k, "whitespace, then the system literal");
+    }
+    let (end, system) = literal(s, k, false)?;
+    Ok((end, Some(public), Some(system)))
+}
+
+/// A quoted system literal, or public-ID literal (`pubid`: restricted
+/// characters), at `s[q]`. Returns the end and the content's range.
+fn literal(s: &str, q: usize, pubid: bool) -> Step<(usize, Range<usize>)> {
+    let b = s.as_bytes();
+    let quote = match b.get(q) {
+        None => return Err(Stop::Incomplete),
+        Some(&c @ (b'"' | b'\'')) => c,
+        Some(_) => return unexpected(s, q, "a quoted literal"),
+    };
+    let mut i = q + 1;
+    loop {
+        let Some(&c) = b.get(i) else {
+            return Err(Stop::Incomplete);
+        };
+        if c == quote {
+            return Ok((i + 1, q + 1..i));
+        }
+        let allowed = if pubid {
+            c.is_ascii_alphanumeric() || b" \r\n-'()+,./:=?;!*#@$_%".contains(&c)
+        } else {
+            super::invalid_char(b, i).is_none()
+        };
+        if !allowed {
+            let expected =
+                "a public identifier character (letters, digits, space, -'()+,./:=?;!*#@$_%)";
+            return unexpected(s, i, expected);
+        }
+        i += 1;
+    }
+}
+
+/// `<!ENTITY` (from `s[i]`, after the keyword) to its `>`.
+fn entity_decl(s: &str, i: usize, dtd: &mut Dtd, namespaces: bool) -> Step<usize> {
+    let b = s.as_bytes();
+    let mut i = require_ws(s, i, "whitespace after `<!ENTITY`")?;
+    let parameter = b.get(i) == Some(&b'%');
+    if parameter {
+        i = require_ws(s, i + 1, "whitespace after `%`")?;
+    }
+    let name_end = scan_name(s, i, "an entity name")?;
+    let name = &s[i..name_end];
+    if namespaces && name.contains(':') {
+        let reason = "an entity name cannot contain a colon";
+        return fail(i, ErrorKind::XmlNamespace { reason });
+    }
+    let j = require_ws(s, name_end, "whitespace after the entity name")?;
+    let (mut end, entity) = match b.get(j) {
+        None => return Err(Stop::Incomplete),
+        Some(b'"' | b'\'') => {
+            let (end, text) = entity_value(s, j)?;
+            (end, Entity::Internal(text))
+        }
+        Some(_) => {
+            let (mut end, _, _) = external_id(s, j, false)?;
+            let k = skip_ws(b, end);
+            if !parameter && k > end && starts(b, k, b"NDATA")? {
+                let n = require_ws(s, k + 5, "whitespace after `NDATA`")?;
+                end = scan_name(s, n, "a notation name after `NDATA`")?;
+            }
+            (end, Entity::External)
+        }
+    };
+    end = skip_ws(b, end);
+    match b.get(end) {
+        None => return Err(Stop::Incomplete),
+        Some(b'>') => {}
+        Some(_) => return unexpected(s, end, "`>` to end the entity declaration"),
+    }
+    // The first declaration of a name binds; parameter entities are never
+    // expanded, so they are not kept.
+    if !parameter && !dtd.stopped && predefined(name).is_none() {
+        dtd.entities.entry(name.to_owned()).or_insert(entity);
+    }
+    Ok(end + 1)
+}
+
+/// A quoted entity value at `s[q]`: its replacement text, with character
+/// references expanded and entity references kept for expansion at use.
+fn entity_value(s: &str, q: usize) -> Step<(usize, String)> {
+    let b = s.as_bytes();
+    let quote = b[q];
+    let mut text = String::new();
+    let mut i = q + 1;
+    loop {
+        let Some(&c) = b.get(i) else {
+            return Err(Stop::Incomplete);
+        };
+        match c {
+            _ if c == quote => return Ok((i + 1, text)),
+            b'%' => {
+                return misplaced(
+                    i,
+                    "a parameter-entity reference inside a declaration of the internal subset (XML 1.0: PEs in Internal Subset)",
+                );
+            }
+            b'&' if b.get(i + 1) == Some(&b'#') => {
+                let (end, ch) = char_ref(s, i)?;
+                text.push(ch);
+                i = end;
+            }
+            b'&' => {
+                let end = scan_name(s, i + 1, "an entity name or `#` after `&`")?;
+                match b.get(end) {
+                    None => return Err(Stop::Incomplete),
+                    Some(b';') => {}
+                    Some(_) => return unexpected(s, end, "`;` to end the entity reference"),
+                }
+                text.push_str(&s[i..=end]);
+                i = end + 1;
+            }
+            b'\r' => {
+                text.push('\n');
+                i += 1;
+                if b.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            _ => {
+                if let Some(code) = super::invalid_char(b, i) {
+                    return fail(i, ErrorKind::XmlInvalidChar { code });
+                }
+                let ch = s[i..].chars().next().unwrap_or_default();
+                text.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+}
+
+/// `<!ATTLIST` (from `s[i]`, after the keyword) to its `>`.
+fn attlist_decl(s: &str, i: usize, dtd: &mut Dtd, budget: &mut Budget) -> Step<usize> {
+    let b = s.as_bytes();
+    let i = require_ws(s, i, "whitespace after `<!ATTLIST`")?;
+    let element_end = scan_name(s, i, "an element name")?;
+    let element = &s[i..element_end];
+    let mut i = element_end;
+    loop {
+        let ws = skip_ws(b, i);
+        match b.get(ws) {
+            None => return Err(Stop::Incomplete),
+            Some(b'>') => return Ok(ws + 1),
+            Some(_) if ws == i => return unexpected(s, ws, "whitespace or `>`"),
+            Some(_) => {}
+        }
+        let name_end = scan_name(s, ws, "an attribute name or `>`")?;
+        let name = &s[ws..name_end];
+        let (type_end, cdata) = att_type(
+            s,
+            require_ws(s, name_end, "whitespace after the attribute name")?,
+        )?;
+        let mut j = require_ws(s, type_end, "whitespace after the attribute type")?;
+        let mut default = None;
+        if starts(b, j, b"#REQUIRED")? {
+            j += 9;
+        } else if starts(b, j, b"#IMPLIED")? {
+            j += 8;
+        } else {
+            if starts(b, j, b"#FIXED")? {
+                j = require_ws(s, j + 6, "whitespace after `#FIXED`")?;
+            } else if !matches!(b.get(j), Some(b'"' | b'\'')) {
+                return unexpected(
+                    s,
+                    j,
+                    "`#REQUIRED`, `#IMPLIED`, `#FIXED` or a quoted default value",
+                );
+            }
+            let mut decoded = String::new();
+            let (end, span) = attr_value(s, j, &mut decoded, dtd, budget)?;
+            let value = span.get(s, &decoded);
+            default = Some(if cdata {
+                value.to_owned()
+            } else {
+                collapse(value)
+            });
+            j = end;
+        }
+        if !dtd.stopped {
+            let decls = dtd.attlists.entry(element.to_owned()).or_default();
+            if !decls.iter().any(|d| d.name == name) {
+                decls.push(AttDecl {
+                    name: name.to_owned(),
+                    cdata,
+                    default,
+                });
+            }
+        }
+        i = j;
+    }
+}
+
+/// An attribute type at `s[i]`; returns its end and whether it is CDATA.
+fn att_type(s: &str, i: usize) -> Step<(usize, bool)> {
+    let b = s.as_bytes();
+    for word in [
+        &b"CDATA"[..],
+        b"IDREFS",
+        b"IDREF",
+        b"ID",
+        b"ENTITIES",
+        b"ENTITY",
+        b"NMTOKENS",
+        b"NMTOKEN",
+    ] {
+        if starts(b, i, word)? {
+            return Ok((i + word.len(), word == b"CDATA"));
+        }
+    }
+    let (open, names) = if starts(b, i, b"NOTATION")? {
+        (require_ws(s, i + 8, "whitespace after `NOTATION`")?, true)
+    } else {
+        (i, false)
+    };
+    if b.get(open) != Some(&b'(') {
+        return unexpected(
+            s,
+            open,
+            "an attribute type (CDATA, ID, IDREF(S), ENTITY, ENTITIES, NMTOKEN(S), NOTATION or `(`)",
+        );
+    }
+    let mut j = open + 1;
+    loop {
+        j = skip_ws(b, j);
+        j = if names {
+            scan_name(s, j, "a notation name")?
+        } else {
+            scan_nmtoken(s, j)?
+        };
+        j = skip_ws(b, j);
+        match b.get(j) {
+            None => return Err(Stop::Incomplete),
+            Some(b'|') => j += 1,
+            Some(b')') => return Ok((j + 1, false)),
+            Some(_) => return unexpected(s, j, "`|` or `)` in the enumeration"),
+        }
+    }
+}
+
+/// A name token (name characters, any first) at `s[i]`.
+fn scan_nmtoken(s: &str, i: usize) -> Step<usize> {
+    let mut j = i;
+    loop {
+        let Some(c) = s.get(j..).and_then(|t| t.chars().next()) else {
+            return Err(Stop::Incomplete);
+        };
+        if !is_name_char(c) {
+            break;
+        }
+        j += c.len_utf8();
+    }
+    if j == i {
+        return unexpected(s, i, "a name token");
+    }
+    Ok(j)
+}
+
+/// `<!ELEMENT` (from `s[i]`, after the keyword) to its `>`: the content
+/// model's syntax is checked with an explicit stack of open groups.
+fn element_decl(s: &str, i: usize) -> Step<usize> {
+    let b = s.as_bytes();
+    let i = require_ws(s, i, "whitespace after `<!ELEMENT`")?;
+    let name_end = scan_name(s, i, "an element name")?;
+    let mut j = require_ws(s, name_end, "whitespace after the element name")?;
+    if starts(b, j, b"EMPTY")? {
+        j += 5;
+    } else if starts(b, j, b"ANY")? {
+        j += 3;
+    } else if b.get(j) == Some(&b'(') {
+        let k = skip_ws(b, j + 1);
+        j = if starts(b, k, b"#PCDATA")? {
+            mixed(s, k + 7)?
+        } else {
+            children(s, j)?
+        };
+    } else {
+        return unexpected(s, j, "`EMPTY`, `ANY` or `(` (a content model)");
+    }
+    j = skip_ws(b, j);
+    match b.get(j) {
+        None => Err(Stop::Incomplete),
+        Some(b'>') => Ok(j + 1),
+        Some(_) => unexpected(s, j, "`>` to end the element declaration"),
+    }
+}
+
+/// Mixed content after `(#PCDATA`: `)`, `)*`, or `|a|b)*`.
+fn mixed(s: &str, mut j: usize) -> Step<usize> {
+    let b = s.as_bytes();
+    let mut names = false;
+    loop {
+        j = skip_ws(b, j);
+        match b.get(j) {
+            None => return Err(Stop::Incomplete),
+            Some(b'|') => {
+                j = scan_name(s, skip_ws(b, j + 1), "an element name in mixed content")?;
+                names = true;
+            }
+            Some(b')') => {
+                if b.get(j + 1) == Some(&b'*') {
+                    return Ok(j + 2);
+                }
+                if names {
+                    return unexpected(s, j + 1, "`*` after mixed content with element names");
+                }
+                return Ok(j + 1);
+            }
+            Some(_) => return unexpected(s, j, "`|` or `)` in mixed content"),
+        }
+    }
+}
+
+/// An element content model at `s[open] == '('`.
+fn children(s: &str, open: usize) -> Step<usize> {
+    let b = s.as_bytes();
+    // The separator of each open group: 0 until its first `|` or `,`.
+    let mut groups: Vec<u8> = vec![0];
+    let mut j = open + 1;
+    loop {
+        // A content particle: a name or a group.
+        j = skip_ws(b, j);
+        match b.get(j) {
+            None => return Err(Stop::Incomplete),
+            Some(b'(') => {
+                groups.push(0);
+                j += 1;
+                continue;
+            }
+            Some(_) => {
+                j = scan_name(s, j, "an element name or `(` in the content model")?;
+                j = quantifier(b, j);
+            }
+        }
+        // After a particle: a separator, or the end of groups.
+        loop {
+            j = skip_ws(b, j);
+            let Some(&c) = b.get(j) else {
+                return Err(Stop::Incomplete);
+            };
+            match c {
+                b'|' | b',' => {
+                    let sep = groups.last_mut().ok_or(Stop::Incomplete)?;
+                    if *sep != 0 && *sep != c {
+                        return unexpected(
+                            s,
+                            j,
+                            "the same separator throughout a group (`|` or `,`)",
+                        );
+                    }
+                    *sep = c;
+                    j += 1;
+                    break;
+                }
+                b')' => {
+                    groups.pop();
+                    j = quantifier(b, j + 1);
+                    if groups.is_empty() {
+                        return Ok(j);
+                    }
+                }
+                _ => return unexpected(s, j, "`|`, `,` or `)` in the content model"),
+            }
+        }
+    }
+}
+
+fn quantifier(b: &[u8], j: usize) -> usize {
+    match b.get(j) {
+        Some(b'?' | b'*' | b'+') => j + 1,
+        _ => j,
+    }
+}
+
+/// `<!NOTATION` (from `s[i]`, after the keyword) to its `>`.
+fn notation_decl(s: &str, i: usize) -> Step<usize> {
+    let b = s.as_bytes();
+    let i = require_ws(s, i, "whitespace after `<!NOTATION`")?;
+    let name_end = scan_name(s, i, "a notation name")?;
+    let j = require_ws(s, name_end, "whitespace after the notation name")?;
+    let (end, _, _) = external_id(s, j, true)?;
+    let end = skip_ws(b, end);
+    match b.get(end) {
+        None => Err(Stop::Incomplete),
+        Some(b'>') => Ok(end + 1),
+        Some(_) => unexpected(s, end, "`>` to end the notation declaration"),
+    }
+}
+
+/// Non-CDATA normalization: spaces trimmed and runs collapsed to one.
+fn collapse(value: &str) -> String {
+    value
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Dtd {
+    /// The replacement text of the internal entity `name`.
+    fn internal(&self, name: &str) -> Result<&str, ErrorKind> {
+        match self.entities.get(name) {
+            Some(Entity::Internal(text)) => Ok(text),
+            Some(Entity::External) => Err(ErrorKind::XmlExternalEntity {
+                name: name.to_owned(),
+            }),
+            None => Err(ErrorKind::XmlUndefinedEntity {
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    /// Appends the expansion of entity `name` to `out`: its replacement
+    /// text with the references in it expanded in turn (an explicit stack,
+    /// not recursion), each byte charged to `budget`. In an attribute value
+    /// (`attr`) whitespace characters become spaces; markup (`<`) is
+    /// refused everywhere.
+    pub(super) fn expand(
+        &self,
+        name: &str,
+        out: &mut String,
+        budget: &mut Budget,
+        attr: bool,
+    ) -> Result<(), ErrorKind> {
+        let mut stack: Vec<(&str, &str)> = vec![(name, self.internal(name)?)];
+        while let Some((entity, rest)) = stack.pop() {
+            let special =
+                |c: char| c == '&' || c == '<' || (attr && matches!(c, '\t' | '\n' | '\r'));
+            let cut = rest.find(special).unwrap_or(rest.len());
+            budget.take(cut)?;
+            out.push_str(&rest[..cut]);
+            let tail = &rest[cut..];
+            let Some(c) = tail.chars().next() else {
+                continue;
+            };
+            match c {
+                '<' => {
+                    return Err(ErrorKind::XmlEntityMarkup {
+                        name: entity.to_owned(),
+                    });
+                }
+                '&' => {
+                    let malformed = ErrorKind::UnexpectedByte {
+                        found: b'&',
+                        expected: "a complete reference (`&name;` or `&#N;`) in an entity's replacement text",
+                    };
+                    let semi = tail.find(';').ok_or(malformed.clone())?;
+                    let reference = &tail[1..semi];
+                    stack.push((entity, &tail[semi + 1..]));
+                    budget.take(1)?;
+                    if reference.starts_with('#') {
+                        match char_ref(&tail[..=semi], 0) {
+                            Ok((_, ch)) => out.push(ch),
+                            Err(Stop::Error(_, kind)) => return Err(kind),
+                            Err(Stop::Incomplete) => return Err(malformed),
+                        }
+                    } else if let Some(ch) = predefined(reference) {
+                        out.push(ch);
+                    } else {
+                        if scan_name(&tail[..=semi], 1, "").ok() != Some(semi) {
+                            return Err(malformed);
+                        }
+                        if stack.iter().any(|&(open, _)| open == reference) {
+                            return Err(ErrorKind::XmlRecursiveEntity {
+                                name: reference.to_owned(),
+                            });
+                        }
+                        stack.push((reference, self.internal(reference)?));
+                    }
+                }
+                _ => {
+                    // Whitespace in an attribute value.
+                    budget.take(1)?;
+                    out.push(' ');
+                    stack.push((entity, &tail[1..]));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the attribute-list declarations of element `element`:
+    /// normalizes attributes declared with a non-CDATA type and appends
+    /// defaults for those missing.
+    pub(super) fn apply_attlist(
+        &self,
+        element: &str,
+        attrs: &mut Vec<AttrSlot>,
+        decoded: &mut String,
+        token: &str,
+    ) {
+        let Some(decls) = self.attlists.get(element) else {
+            return;
+        };
+        for decl in decls {
+            let present = attrs
+                .iter()
+                .position(|a| a.name.get(token, decoded) == decl.name);
+            match present {
+                Some(k) if !decl.cdata => {
+                    let value = collapse(attrs[k].value.get(token, decoded));
+                    let start = decoded.len();
+                    decoded.push_str(&value);
+                    attrs[k].value = Span::decoded(start..decoded.len());
+                }
+                Some(_) => {}
+                None => {
+                    let Some(default) = &decl.default else {
+                        continue;
+                    };
+                    let name_start = decoded.len();
+                    decoded.push_str(&decl.name);
+                    let value_start = decoded.len();
+                    decoded.push_str(default);
+                    attrs.push(AttrSlot {
+                        name: Span::decoded(name_start..value_start),
+                        value: Span::decoded(value_start..decoded.len()),
+                        ns: NsRef::None,
+                    });
+                }
+            }
+        }
+    }
+}

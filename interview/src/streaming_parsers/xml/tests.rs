@@ -1,0 +1,1304 @@
+//! The XML parser's tests: a conformance table written from the XML 1.0
+//! (5th edition) and Namespaces 1.0 specs — every case also fed in every
+//! two-way split and byte by byte — property tests over generated
+//! documents, mutated documents and arbitrary bytes under arbitrary
+//! chunkings, and agreement with `quick-xml` on generated documents.
+
+use std::io;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::streaming_parsers::{self as sp, ErrorKind};
+
+/// What a parse produced: the events before the error, and the error.
+type Outcome = (Vec<OwnedXmlEvent>, Option<ParseError>);
+
+fn parse_chunks(chunks: &[&[u8]], options: XmlOptions) -> Outcome {
+    let mut parser = XmlParser::new(options);
+    let mut events = Vec::new();
+    for chunk in chunks {
+        if let Err(e) = parser.feed(chunk, |e| events.push(e.to_owned_event())) {
+            return (events, Some(e));
+        }
+    }
+    let end = parser.finish(|e| events.push(e.to_owned_event()));
+    (events, end.err())
+}
+
+fn parse(input: &[u8], options: XmlOptions) -> Outcome {
+    parse_chunks(&[input], options)
+}
+
+/// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
+fn parse_split(input: &[u8], cuts: &[usize], options: XmlOptions) -> Outcome {
+    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+    cuts.sort_unstable();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        chunks.push(&input[start..cut]);
+        start = cut;
+    }
+    chunks.push(&input[start..]);
+    parse_chunks(&chunks, options)
+}
+
+fn parse_bytewise(input: &[u8], options: XmlOptions) -> Outcome {
+    let chunks: Vec<&[u8]> = input.chunks(1).collect();
+    parse_chunks(&chunks, options)
+}
+
+fn show_ns(ns: &Option<String>) -> String {
+    match ns.as_deref() {
+        None => String::new(),
+        Some(XMLNS_NAMESPACE) => "@xmlns".to_owned(),
+        Some(XML_NAMESPACE) => "@xml".to_owned(),
+        Some(uri) => format!("@{uri}"),
+    }
+}
+
+/// Events as compact text: `<a@urn x="1"> "text" </a@urn>`, `!"…"` for
+/// CDATA, `#"…"` for comments, `?target"data"`, `decl[1.0,UTF-8,yes]`,
+/// `doctype[name,public,system,subset]`.
+fn render(events: &[OwnedXmlEvent]) -> String {
+    let words: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            OwnedXmlEvent::Declaration {
+                version,
+                encoding,
+                standalone,
+            } => {
+                let mut parts = vec![version.clone()];
+                parts.extend(encoding.clone());
+                parts.extend(standalone.map(|s| if s { "yes" } else { "no" }.to_owned()));
+                format!("decl[{}]", parts.join(","))
+            }
+            OwnedXmlEvent::Doctype {
+                name,
+                public_id,
+                system_id,
+                internal_subset,
+            } => format!(
+                "doctype[{name},{},{},{}]",
+                public_id.as_deref().unwrap_or_default(),
+                system_id.as_deref().unwrap_or_default(),
+                internal_subset.as_deref().unwrap_or_default()
+            ),
+            OwnedXmlEvent::StartElement {
+                name,
+                namespace,
+                attributes,
+            } => {
+                let attrs: String = attributes
+                    .iter()
+                    .map(|a| format!(" {}{}={:?}", a.name, show_ns(&a.namespace), a.value))
+                    .collect();
+                format!("<{name}{}{attrs}>", show_ns(namespace))
+            }
+            OwnedXmlEvent::EndElement { name, namespace } => {
+                format!("</{name}{}>", show_ns(namespace))
+            }
+            OwnedXmlEvent::Text(t) => format!("{t:?}"),
+            OwnedXmlEvent::CData(t) => format!("!{t:?}"),
+            OwnedXmlEvent::Comment(t) => format!("#{t:?}"),
+            OwnedXmlEvent::ProcessingInstruction { target, data } => format!("?{target}{data:?}"),
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// A conformance case: input, and either the rendered events or the error
+/// (byte offset, `ErrorKind` variant name).
+type Case = (&'static [u8], Result<&'static str, (u64, &'static str)>);
+
+fn kind_name(kind: &ErrorKind) -> String {
+    let debug = format!("{kind:?}");
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Runs a table: the one-chunk result must match, and every two-way split
+/// and byte-by-byte feeding must give the identical outcome. Reports every
+/// failing case at once.
+fn check_table(table: &[Case], options: XmlOptions) {
+    let mut failures = Vec::new();
+    for (input, expected) in table {
+        let shown = String::from_utf8_lossy(input);
+        let whole = parse(input, options);
+        match (expected, &whole) {
+            (Ok(events), (got, None)) if render(got) != *events => {
+                failures.push(format!("input {shown:?}: got {}", render(got)));
+            }
+            (Err((offset, kind)), (_, Some(err)))
+                if (err.position().offset, kind_name(err.kind()).as_str()) != (*offset, *kind) =>
+            {
+                failures.push(format!("input {shown:?}: got {err:?}: {err}"));
+            }
+            (Ok(_), (_, Some(err))) => failures.push(format!("input {shown:?} rejected: {err}")),
+            (Err(_), (got, None)) => {
+                failures.push(format!("input {shown:?} accepted: {}", render(got)));
+            }
+            _ => {}
+        }
+        for cut in 0..=input.len() {
+            if parse_split(input, &[cut], options) != whole {
+                failures.push(format!("input {shown:?} differs when cut at {cut}"));
+            }
+        }
+        if parse_bytewise(input, options) != whole {
+            failures.push(format!("input {shown:?} differs byte by byte"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+const ACCEPTED: &[Case] = &[
+    // Elements (§3.1): empty-element tags give a start and an end.
+    (b"<a/>", Ok("<a> </a>")),
+    (b"<a></a>", Ok("<a> </a>")),
+    (b"<a\n x = \"1\"\t></a >", Ok(r#"<a x="1"> </a>"#)),
+    (b"<a><b><c/></b>t</a>", Ok(r#"<a> <b> <c> </c> </b> "t" </a>"#)),
+    (b"<a> <b/> </a>", Ok(r#"<a> " " <b> </b> " " </a>"#)),
+    // Names (§2.3): NameStartChar / NameChar, non-ASCII included.
+    ("<été 名前=\"1\"/>".as_bytes(), Ok(r#"<été 名前="1"> </été>"#)),
+    ("<_a-b.c\u{B7}9/>".as_bytes(), Ok("<_a-b.c·9> </_a-b.c·9>")),
+    // The XML declaration (§2.8), only at the very start, after a BOM.
+    (b"<?xml version=\"1.0\"?><a/>", Ok("decl[1.0] <a> </a>")),
+    (
+        b"<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n<a/>",
+        Ok("decl[1.0,utf-8,yes] <a> </a>"),
+    ),
+    (
+        b"<?xml version=\"1.1\" standalone=\"no\"?><a/>",
+        Ok("decl[1.1,no] <a> </a>"),
+    ),
+    (b"\xEF\xBB\xBF<?xml version=\"1.0\"?><a/>", Ok("decl[1.0] <a> </a>")),
+    (b"\xEF\xBB\xBF<a/>", Ok("<a> </a>")),
+    // References (§4.1, §4.6): the five predefined entities, character
+    // references up to U+10FFFF; text between markup is one event.
+    (
+        b"<a>x &lt; &gt; &amp; &apos; &quot; y</a>",
+        Ok(r#"<a> "x < > & ' \" y" </a>"#),
+    ),
+    (b"<a>&#65;&#x42;&#x1F600;&#233;&#x10FFFF;</a>", Ok(r#"<a> "AB😀é\u{10ffff}" </a>"#)),
+    (b"<a>x&amp;y</a>", Ok(r#"<a> "x&y" </a>"#)),
+    (b"<a>&#9;&#10;&#13;</a>", Ok(r#"<a> "\t\n\r" </a>"#)),
+    // Line ends (§2.11): \r\n and lone \r become \n everywhere.
+    (b"<a>x\r\ny\rz\r</a>", Ok(r#"<a> "x\ny\nz\n" </a>"#)),
+    (b"<a><!--\r\n--><?p a\rb?><![CDATA[\r\n]]></a>", Ok(r#"<a> #"\n" ?p"a\nb" !"\n" </a>"#)),
+    // `>` and `]` are fine in text, only `]]>` is not.
+    (b"<a x=\">\">></a>", Ok(r#"<a x=">"> ">" </a>"#)),
+    (b"<a>]] ]> ]]]</a>", Ok(r#"<a> "]] ]> ]]]" </a>"#)),
+    // Characters: the edges of the Char production.
+    ("<a>\u{FFFD}\u{E000}\u{D7FF}\t</a>".as_bytes(), Ok("<a> \"\u{FFFD}\\u{e000}\\u{d7ff}\\t\" </a>")),
+    // CDATA (§2.7) is its own event; it splits text.
+    (
+        b"<a>x<![CDATA[<&>]]]]>y</a>",
+        Ok(r#"<a> "x" !"<&>]]" "y" </a>"#),
+    ),
+    (b"<a><![CDATA[]]></a>", Ok(r#"<a> !"" </a>"#)),
+    // Comments (§2.5) and PIs (§2.6), in the prolog, content and epilog.
+    (
+        b"<!-- c --><?pi data?><a/><!--e--><?q?>\n",
+        Ok(r#"#" c " ?pi"data" <a> </a> #"e" ?q"""#),
+    ),
+    (b"<a><!----><!-- a-b --><!-->--></a>", Ok(r##"<a> #"" #" a-b " #">" </a>"##)),
+    (b"<a><?pi   data ?></a>", Ok(r#"<a> ?pi"data " </a>"#)),
+    (b"<?xml-stylesheet href='a'?><a/>", Ok(r#"?xml-stylesheet"href='a'" <a> </a>"#)),
+    (b"\n <a/>\r\n <!--x-->\n", Ok(r#"<a> </a> #"x""#)),
+    // Attribute value normalization (§3.3.3).
+    (
+        b"<a x=\"a\tb\nc\r\nd&#10;e&#9;\" y='&lt;&amp;&#x20;&quot;'/>",
+        Ok(r#"<a x="a b c d\ne\t" y="<& \""> </a>"#),
+    ),
+    (b"<a x='\"' y=\"'\"/>", Ok(r#"<a x="\"" y="'"> </a>"#)),
+    // Namespaces: default and prefixed, undeclaring the default, `xml`.
+    (
+        b"<r xmlns=\"urn:d\" xmlns:p=\"urn:p\"><p:c p:at=\"1\" at=\"2\"/><c xmlns=\"\"/></r>",
+        Ok(r#"<r@urn:d xmlns@xmlns="urn:d" xmlns:p@xmlns="urn:p"> <p:c@urn:p p:at@urn:p="1" at="2"> </p:c@urn:p> <c xmlns@xmlns=""> </c> </r@urn:d>"#),
+    ),
+    (b"<a xml:lang=\"en\"/>", Ok(r#"<a xml:lang@xml="en"> </a>"#)),
+    (
+        b"<a xmlns:p=\"u\"><p:b xmlns:p=\"v\"/><p:b/></a>",
+        Ok(r#"<a xmlns:p@xmlns="u"> <p:b@v xmlns:p@xmlns="v"> </p:b@v> <p:b@u> </p:b@u> </a>"#),
+    ),
+    // Same local name, different namespaces: not duplicates.
+    (
+        b"<a xmlns:p=\"u\" xmlns:q=\"v\" p:x=\"1\" q:x=\"2\" x=\"3\"/>",
+        Ok(r#"<a xmlns:p@xmlns="u" xmlns:q@xmlns="v" p:x@u="1" q:x@v="2" x="3"> </a>"#),
+    ),
+    // DOCTYPE (§2.8) with internal entities (§4.2), expanded in text and
+    // attributes, nested, the `&#38;#60;` double escape (§4.5).
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"x&amp;y\">]><a>1&e;2</a>",
+        Ok(r#"doctype[a,,,<!ENTITY e "x&amp;y">] <a> "1x&y2" </a>"#),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY lt2 \"&#38;#60;\">]><a>&lt2;</a>",
+        Ok(r#"doctype[a,,,<!ENTITY lt2 "&#38;#60;">] <a> "<" </a>"#),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY b 'B'><!ENTITY c \"&b;-&b;\">]><a x=\"&c;\">&c;</a>",
+        Ok(r#"doctype[a,,,<!ENTITY b 'B'><!ENTITY c "&b;-&b;">] <a x="B-B"> "B-B" </a>"#),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY s \"x&#10;y\">]><a v=\"&s;\">&s;</a>",
+        Ok(r#"doctype[a,,,<!ENTITY s "x&#10;y">] <a v="x y"> "x\ny" </a>"#),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"\">]><a>&e;</a>",
+        Ok(r#"doctype[a,,,<!ENTITY e "">] <a> </a>"#),
+    ),
+    // The first declaration of an entity binds.
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"1\"><!ENTITY e \"2\">]><a>&e;</a>",
+        Ok(r#"doctype[a,,,<!ENTITY e "1"><!ENTITY e "2">] <a> "1" </a>"#),
+    ),
+    // Attribute defaults and non-CDATA normalization from ATTLIST (§3.3).
+    (
+        b"<!DOCTYPE a [<!ATTLIST a d CDATA \"def\" t NMTOKENS #IMPLIED>]><a t=\"  x   y \"/>",
+        Ok(r#"doctype[a,,,<!ATTLIST a d CDATA "def" t NMTOKENS #IMPLIED>] <a t="x y" d="def"> </a>"#),
+    ),
+    (
+        b"<!DOCTYPE a [<!ATTLIST a xmlns CDATA #FIXED 'urn:f'>]><a/>",
+        Ok(r#"doctype[a,,,<!ATTLIST a xmlns CDATA #FIXED 'urn:f'>] <a@urn:f xmlns@xmlns="urn:f"> </a@urn:f>"#),
+    ),
+    // External IDs: recorded, not fetched.
+    (b"<!DOCTYPE a SYSTEM \"a.dtd\"><a/>", Ok("doctype[a,,a.dtd,] <a> </a>")),
+    (
+        b"<!DOCTYPE a PUBLIC \"-//X//DTD a//EN\" 'y.dtd' [ ]>\n<a/>",
+        Ok("doctype[a,-//X//DTD a//EN,y.dtd, ] <a> </a>"),
+    ),
+    // Every kind of declaration, and `]>` hidden in a comment and a PI.
+    (
+        b"<!DOCTYPE a [\n<!ELEMENT a (b|c)*>\n<!ELEMENT b (#PCDATA)>\n<!ELEMENT c (d,(e|f)?,g+)>\n<!ELEMENT d (#PCDATA|b|c)*>\n<!ELEMENT e EMPTY><!ELEMENT f ANY>\n<!NOTATION n SYSTEM \"x\"><!NOTATION m PUBLIC \"p\">\n<!ENTITY u SYSTEM \"u.bin\" NDATA n>\n<!ENTITY % pe \"x\">\n<!-- ]> ' --><?p ]>\"?>\n<!ATTLIST a e (x|y) \"x\" id ID #IMPLIED n NOTATION (n|m) #IMPLIED>\n]><a/>",
+        Ok("doctype[a,,,\n<!ELEMENT a (b|c)*>\n<!ELEMENT b (#PCDATA)>\n<!ELEMENT c (d,(e|f)?,g+)>\n<!ELEMENT d (#PCDATA|b|c)*>\n<!ELEMENT e EMPTY><!ELEMENT f ANY>\n<!NOTATION n SYSTEM \"x\"><!NOTATION m PUBLIC \"p\">\n<!ENTITY u SYSTEM \"u.bin\" NDATA n>\n<!ENTITY % pe \"x\">\n<!-- ]> ' --><?p ]>\"?>\n<!ATTLIST a e (x|y) \"x\" id ID #IMPLIED n NOTATION (n|m) #IMPLIED>\n] <a e=\"x\"> </a>"),
+    ),
+    // After a parameter-entity reference, declarations are not processed.
+    (
+        b"<!DOCTYPE a [<!ENTITY % p 'x'>%p;<!ATTLIST a d CDATA 'v'>]><a/>",
+        Ok("doctype[a,,,<!ENTITY % p 'x'>%p;<!ATTLIST a d CDATA 'v'>] <a> </a>"),
+    ),
+];
+
+const REJECTED: &[Case] = &[
+    // No root, unclosed root, two roots, text around the root (§2.1).
+    (b"", Err((0, "UnexpectedEnd"))),
+    (b"   ", Err((3, "UnexpectedEnd"))),
+    (b"<?xml version=\"1.0\"?>", Err((21, "UnexpectedEnd"))),
+    (b"<a>", Err((3, "UnexpectedEnd"))),
+    (b"<a><b></b>", Err((10, "UnexpectedEnd"))),
+    (b"<a></a", Err((6, "UnexpectedEnd"))),
+    (b"<a/><b/>", Err((4, "XmlMisplaced"))),
+    (b"<a/>x", Err((4, "XmlMisplaced"))),
+    (b"x<a/>", Err((0, "XmlMisplaced"))),
+    (b"<a/>&amp;", Err((4, "XmlMisplaced"))),
+    // Tags (§3.1): matching, well-formed, attributes.
+    (b"<a></b>", Err((5, "XmlMismatchedEndTag"))),
+    (b"<a><b></a></b>", Err((8, "XmlMismatchedEndTag"))),
+    (b"</a>", Err((0, "XmlUnmatchedEndTag"))),
+    (b"< a/>", Err((1, "UnexpectedByte"))),
+    (b"<a b/>", Err((4, "UnexpectedByte"))),
+    (b"<a x=1/>", Err((5, "UnexpectedByte"))),
+    (b"<a x=\"1\"y=\"2\"/>", Err((8, "UnexpectedByte"))),
+    (b"<a x=\"1\"/ >", Err((9, "UnexpectedByte"))),
+    (b"<a x=\"1\" x=\"2\"/>", Err((9, "XmlDuplicateAttribute"))),
+    (b"<a x=\"<\"/>", Err((6, "XmlMisplaced"))),
+    (b"<a x=\"1></a>", Err((8, "XmlMisplaced"))),
+    (b"<a></a x>", Err((7, "UnexpectedByte"))),
+    // Names (§2.3).
+    (b"<1a/>", Err((1, "UnexpectedByte"))),
+    (b"<-a/>", Err((1, "UnexpectedByte"))),
+    ("<\u{B7}a/>".as_bytes(), Err((1, "XmlUnexpectedChar"))),
+    ("<a\u{D7}/>".as_bytes(), Err((2, "XmlUnexpectedChar"))),
+    (b"<a 1=\"x\"/>", Err((3, "UnexpectedByte"))),
+    // Text (§2.4): `]]>` and `&` alone.
+    (b"<a>]]></a>", Err((3, "XmlMisplaced"))),
+    (b"<a>x]]]></a>", Err((5, "XmlMisplaced"))),
+    (b"<a>& </a>", Err((4, "UnexpectedByte"))),
+    (b"<a>&;</a>", Err((4, "UnexpectedByte"))),
+    (b"<a>&amp</a>", Err((7, "UnexpectedByte"))),
+    (b"<a>&foo;</a>", Err((3, "XmlUndefinedEntity"))),
+    (b"<a x='&foo;'/>", Err((6, "XmlUndefinedEntity"))),
+    // Character references (§4.1) to non-characters.
+    (b"<a>&#0;</a>", Err((3, "XmlInvalidCharRef"))),
+    (b"<a>&#x1F;</a>", Err((3, "XmlInvalidCharRef"))),
+    (b"<a>&#xD800;</a>", Err((3, "XmlInvalidCharRef"))),
+    (b"<a>&#xDFFF;</a>", Err((3, "XmlInvalidCharRef"))),
+    (b"<a>&#xFFFE;</a>", Err((3, "XmlInvalidCharRef"))),
+    (b"<a>&#x110000;</a>", Err((3, "XmlInvalidCharRef"))),
+    (
+        b"<a>&#99999999999999999999;</a>",
+        Err((3, "XmlInvalidCharRef")),
+    ),
+    (b"<a x='&#1;'/>", Err((6, "XmlInvalidCharRef"))),
+    (b"<a>&#x;</a>", Err((6, "UnexpectedByte"))),
+    (b"<a>&#a;</a>", Err((5, "UnexpectedByte"))),
+    (b"<a>&#X41;</a>", Err((5, "UnexpectedByte"))),
+    (b"<a>&#65</a>", Err((7, "UnexpectedByte"))),
+    // Characters outside the Char production (§2.2), raw.
+    (b"<a>\x01</a>", Err((3, "XmlInvalidChar"))),
+    (b"<a>\x00</a>", Err((3, "XmlInvalidChar"))),
+    (b"<a>ok\x1b</a>", Err((5, "XmlInvalidChar"))),
+    (b"<a>\xEF\xBF\xBF</a>", Err((3, "XmlInvalidChar"))),
+    (b"<a>\xEF\xBF\xBE</a>", Err((3, "XmlInvalidChar"))),
+    (b"<a x=\"\x0c\"/>", Err((6, "XmlInvalidChar"))),
+    (b"<a><!--\x02--></a>", Err((7, "XmlInvalidChar"))),
+    (b"<a><![CDATA[\x7f\x08]]></a>", Err((13, "XmlInvalidChar"))),
+    // UTF-8 only: invalid bytes, UTF-16, other encodings.
+    (b"<a>\xff</a>", Err((3, "InvalidUtf8"))),
+    (b"<a>\xc3(</a>", Err((3, "InvalidUtf8"))),
+    (b"<a x=\"\xc3\"/>", Err((6, "InvalidUtf8"))),
+    (b"<\xff/>", Err((1, "InvalidUtf8"))),
+    (b"<a>\xed\xa0\x80</a>", Err((3, "InvalidUtf8"))),
+    (b"<a>\xe2\x82", Err((3, "InvalidUtf8"))),
+    (b"<a>x</\xff>", Err((6, "InvalidUtf8"))),
+    (
+        b"\xFF\xFE<\x00a\x00/\x00>\x00",
+        Err((0, "XmlUnsupportedEncoding")),
+    ),
+    (b"\xFE\xFF\x00<", Err((0, "XmlUnsupportedEncoding"))),
+    (b"\xEF\xBB<a/>", Err((0, "InvalidUtf8"))),
+    (b"\xEF\xBB\xBF\xEF\xBB\xBF<a/>", Err((3, "XmlMisplaced"))),
+    (
+        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>",
+        Err((30, "XmlUnsupportedEncoding")),
+    ),
+    // The XML declaration: only first, well-formed, reserved target.
+    (b" <?xml version=\"1.0\"?><a/>", Err((3, "XmlMisplaced"))),
+    (
+        b"<!--c--><?xml version=\"1.0\"?><a/>",
+        Err((10, "XmlMisplaced")),
+    ),
+    (b"<a/><?xml version=\"1.0\"?>", Err((6, "XmlMisplaced"))),
+    (b"<?XML version=\"1.0\"?><a/>", Err((2, "XmlMisplaced"))),
+    (b"<a><?xMl x?></a>", Err((5, "XmlMisplaced"))),
+    (b"<?xml version=\"2.0\"?><a/>", Err((15, "UnexpectedByte"))),
+    (b"<?xml version=\"1.\"?><a/>", Err((15, "UnexpectedByte"))),
+    (
+        b"<?xml encoding=\"UTF-8\"?><a/>",
+        Err((6, "UnexpectedByte")),
+    ),
+    (
+        b"<?xml version=\"1.0\" standalone=\"maybe\"?><a/>",
+        Err((32, "UnexpectedByte")),
+    ),
+    (
+        b"<?xml version=\"1.0\" standalone=\"yes\" encoding=\"UTF-8\"?><a/>",
+        Err((37, "UnexpectedByte")),
+    ),
+    (
+        b"<?xml version=\"1.0\"encoding=\"UTF-8\"?><a/>",
+        Err((19, "UnexpectedByte")),
+    ),
+    (b"<?xml?><a/>", Err((5, "UnexpectedByte"))),
+    // An unclosed quote cannot run past the declaration's `?>`.
+    (
+        b"<?xml version=\"1.0\" encoding=\"UTF-8?>\n<a x=\"1\"/>",
+        Err((35, "UnexpectedByte")),
+    ),
+    // Comments (§2.5): no `--` inside, no `-` at the end, closed.
+    (b"<a><!-- a -- b --></a>", Err((10, "XmlMisplaced"))),
+    (b"<a><!-- a ---></a>", Err((10, "XmlMisplaced"))),
+    (b"<a><!-- x", Err((9, "UnexpectedEnd"))),
+    (b"<a><!-x--></a>", Err((6, "UnexpectedByte"))),
+    // A chunk boundary inside the character after `--` or `<!` changes nothing.
+    (b"<a><!--x--\xC3\xA9--></a>", Err((8, "XmlMisplaced"))),
+    (b"<a><!\xC3\xA9></a>", Err((5, "UnexpectedByte"))),
+    // PIs (§2.6).
+    (b"<a><?p:q x?></a>", Err((5, "XmlNamespace"))),
+    (b"<?pi\"x\"?><a/>", Err((4, "UnexpectedByte"))),
+    (b"<?  pi?><a/>", Err((2, "UnexpectedByte"))),
+    (b"<a><?pi x</a>", Err((13, "UnexpectedEnd"))),
+    // CDATA (§2.7): only inside the root, spelled exactly, closed.
+    (b"<![CDATA[x]]><a/>", Err((0, "XmlMisplaced"))),
+    (b"<a/><![CDATA[x]]>", Err((4, "XmlMisplaced"))),
+    (b"<a><![cdata[x]]></a>", Err((6, "UnexpectedByte"))),
+    (b"<a><![CDATA[x", Err((13, "UnexpectedEnd"))),
+    // DOCTYPE (§2.8): once, before the root, spelled exactly.
+    (b"<!DOCTYPE a><!DOCTYPE a><a/>", Err((12, "XmlMisplaced"))),
+    (b"<a/><!DOCTYPE a>", Err((4, "XmlMisplaced"))),
+    (b"<!doctype a><a/>", Err((2, "UnexpectedByte"))),
+    (b"<!DOCTYPEa><a/>", Err((9, "UnexpectedByte"))),
+    (b"<!DOCTYPE a SYSTEM><a/>", Err((18, "UnexpectedByte"))),
+    (
+        b"<!DOCTYPE a PUBLIC \"{\" \"x\"><a/>",
+        Err((20, "UnexpectedByte")),
+    ),
+    (b"<!DOCTYPE a [<!FOO>]><a/>", Err((14, "UnexpectedByte"))),
+    (
+        b"<!DOCTYPE a [<!ELEMENT a (b|c,d)>]><a/>",
+        Err((29, "UnexpectedByte")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ELEMENT a (#PCDATA|b)>]><a/>",
+        Err((36, "UnexpectedByte")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ELEMENT a ()>]><a/>",
+        Err((26, "UnexpectedByte")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ELEMENT a FOO>]><a/>",
+        Err((25, "UnexpectedByte")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ATTLIST a x CDATA>]><a/>",
+        Err((32, "UnexpectedByte")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ATTLIST a x CDATA '<'>]><a/>",
+        Err((34, "XmlMisplaced")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"%p;\">]><a/>",
+        Err((25, "XmlMisplaced")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"&#0;\">]><a/>",
+        Err((25, "XmlInvalidCharRef")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"&x\">]><a/>",
+        Err((27, "UnexpectedByte")),
+    ),
+    (
+        b"<!DOCTYPE a [<!-- a -- -->]><a/>",
+        Err((20, "XmlMisplaced")),
+    ),
+    (b"<!DOCTYPE a [<?xml x?>]><a/>", Err((15, "XmlMisplaced"))),
+    (b"<!DOCTYPE a [", Err((13, "UnexpectedEnd"))),
+    // Entities (§4): recursion, external, markup, `<` via an attribute.
+    (
+        b"<!DOCTYPE a [<!ENTITY a \"&b;\"><!ENTITY b \"&a;\">]><r>&a;</r>",
+        Err((52, "XmlRecursiveEntity")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY a \"x&a;\">]><a>&a;</a>",
+        Err((36, "XmlRecursiveEntity")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e SYSTEM \"e.xml\">]><a>&e;</a>",
+        Err((44, "XmlExternalEntity")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"<b/>\">]><a>&e;</a>",
+        Err((36, "XmlEntityMarkup")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"&#60;\">]><a x=\"&e;\"/>",
+        Err((40, "XmlEntityMarkup")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"&#38;\">]><a>&e;</a>",
+        Err((37, "UnexpectedByte")),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"&u;\">]><a>&e;</a>",
+        Err((35, "XmlUndefinedEntity")),
+    ),
+    // A general entity declared after a parameter-entity reference is not
+    // processed, so it is undefined.
+    (
+        b"<!DOCTYPE a [%p;<!ENTITY e \"x\">]><a>&e;</a>",
+        Err((36, "XmlUndefinedEntity")),
+    ),
+    // Namespaces: declared prefixes, one colon, the reserved names.
+    (b"<p:a/>", Err((1, "XmlUndeclaredPrefix"))),
+    (b"<a b:c=\"1\"/>", Err((3, "XmlUndeclaredPrefix"))),
+    (b"<a:/>", Err((1, "XmlNamespace"))),
+    (b"<:a/>", Err((1, "XmlNamespace"))),
+    (b"<a:b:c xmlns:a=\"u\"/>", Err((1, "XmlNamespace"))),
+    (b"<xmlns:a/>", Err((1, "XmlNamespace"))),
+    (b"<a xmlns:p=\"\"/>", Err((3, "XmlNamespace"))),
+    (b"<a xmlns:=\"u\"/>", Err((3, "XmlNamespace"))),
+    (b"<a xmlns:1=\"u\"/>", Err((3, "XmlNamespace"))),
+    (b"<a xmlns:xmlns=\"u\"/>", Err((3, "XmlNamespace"))),
+    (b"<a xmlns:xml=\"u\"/>", Err((3, "XmlNamespace"))),
+    (
+        b"<a xmlns:p=\"http://www.w3.org/XML/1998/namespace\"/>",
+        Err((3, "XmlNamespace")),
+    ),
+    (
+        b"<a xmlns=\"http://www.w3.org/2000/xmlns/\"/>",
+        Err((3, "XmlNamespace")),
+    ),
+    (
+        b"<a xmlns:p=\"u\" xmlns:q=\"u\" p:x=\"1\" q:x=\"2\"/>",
+        Err((35, "XmlDuplicateAttribute")),
+    ),
+    (b"<a xmlns:p=\"u\"></a><p:b/>", Err((19, "XmlMisplaced"))),
+    (
+        b"<a><b xmlns:p=\"u\"/><p:c/></a>",
+        Err((20, "XmlUndeclaredPrefix")),
+    ),
+];
+
+#[test]
+fn accepts_what_xml_1_0_allows() {
+    check_table(ACCEPTED, XmlOptions::default());
+}
+
+#[test]
+fn rejects_what_xml_1_0_forbids_at_the_right_byte() {
+    check_table(REJECTED, XmlOptions::default());
+}
+
+#[test]
+fn without_namespaces_names_are_plain() {
+    let options = XmlOptions {
+        namespaces: false,
+        ..XmlOptions::default()
+    };
+    check_table(
+        &[
+            (b"<p:a b:c=\"1\"/>", Ok(r#"<p:a b:c="1"> </p:a>"#)),
+            (b"<a:b:c xmlns:x=''/>", Ok(r#"<a:b:c xmlns:x=""> </a:b:c>"#)),
+            (b"<a><?p:q?></a>", Ok(r#"<a> ?p:q"" </a>"#)),
+            (b"<a x='1' x='2'/>", Err((9, "XmlDuplicateAttribute"))),
+        ],
+        options,
+    );
+}
+
+#[test]
+fn nesting_is_limited_without_recursion() {
+    let nested = |depth: usize| format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    let (events, err) = parse(nested(1024).as_bytes(), XmlOptions::default());
+    assert_eq!((events.len(), err), (2048, None));
+    let (_, err) = parse(nested(1025).as_bytes(), XmlOptions::default());
+    let err = err.expect("deeper than 1024");
+    assert_eq!(err.kind(), &ErrorKind::TooDeep { limit: 1024 });
+    assert_eq!(err.position().offset, 3 * 1024);
+    // 100 000 levels: an ordinary error, not a stack overflow.
+    let (_, err) = parse(nested(100_000).as_bytes(), XmlOptions::default());
+    assert!(matches!(
+        err.map(|e| e.kind().clone()),
+        Some(ErrorKind::TooDeep { .. })
+    ));
+    let shallow = XmlOptions {
+        max_depth: 2,
+        ..XmlOptions::default()
+    };
+    check_table(&[(b"<a><b><c/></b></a>", Err((6, "TooDeep")))], shallow);
+}
+
+#[test]
+fn entity_bombs_hit_the_expansion_budget() {
+    // "Billion laughs": ten levels of ten references, 3 GB if expanded.
+    let mut doc = String::from("<!DOCTYPE lolz [<!ENTITY lol0 \"lol\">");
+    for level in 1..10 {
+        let previous = format!("&lol{};", level - 1);
+        doc.push_str(&format!("<!ENTITY lol{level} \"{}\">", previous.repeat(10)));
+    }
+    doc.push_str("]><lolz>&lol9;</lolz>");
+    let start = std::time::Instant::now();
+    let (_, err) = parse(doc.as_bytes(), XmlOptions::default());
+    let err = err.expect("the bomb is refused");
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::XmlEntityExpansionLimit {
+            limit: XmlOptions::DEFAULT_MAX_ENTITY_EXPANSION
+        }
+    );
+    assert_eq!(
+        err.position().offset as usize,
+        doc.find("&lol9;").unwrap_or_default()
+    );
+    assert!(start.elapsed().as_secs() < 5, "refused quickly");
+    // The same bomb in an attribute value.
+    let in_attribute = doc.replace("<lolz>&lol9;</lolz>", "<lolz a='&lol9;'/>");
+    let (_, err) = parse(in_attribute.as_bytes(), XmlOptions::default());
+    assert!(matches!(
+        err.map(|e| e.kind().clone()),
+        Some(ErrorKind::XmlEntityExpansionLimit { .. })
+    ));
+    // The budget is per document, across references.
+    let small = XmlOptions {
+        max_entity_expansion: 10,
+        ..XmlOptions::default()
+    };
+    let doc = b"<!DOCTYPE a [<!ENTITY e \"abcd\">]><a>&e;&e;<b x='&e;'/></a>";
+    let (_, err) = parse(doc, small);
+    assert_eq!(err.map(|e| e.position().offset), Some(48));
+    assert_eq!(parse(&doc[..], XmlOptions::default()).1, None);
+}
+
+#[test]
+fn errors_report_line_and_column_in_characters() {
+    let (_, err) = parse("<a>\n  <é>\n  </b></a>".as_bytes(), XmlOptions::default());
+    let err = err.expect("mismatched");
+    assert_eq!(
+        err.position(),
+        Position {
+            offset: 15,
+            line: 3,
+            column: 5
+        }
+    );
+    // Inside a token cut by a chunk boundary, the position is the same.
+    let input = b"<a>\n<b x='1' x='2'/></a>";
+    let whole = parse(input, XmlOptions::default()).1.expect("duplicate");
+    let split = parse_split(input, &[7], XmlOptions::default())
+        .1
+        .expect("duplicate");
+    assert_eq!((whole.position().line, whole.position().column), (2, 10));
+    assert_eq!(split, whole);
+}
+
+#[test]
+fn messages_say_what_was_wrong_and_what_to_do() {
+    let message = |input: &[u8]| {
+        let (_, err) = parse(input, XmlOptions::default());
+        err.map(|e| e.to_string()).unwrap_or_default()
+    };
+    assert_eq!(
+        message(b"<a>\n</b>"),
+        "XML error at line 2, column 3 (byte 6): end tag `</b>` does not match the open element `<a>`"
+    );
+    assert!(message(b"<a x='1' x='2'/>").contains("duplicate attribute `x`"));
+    assert!(message(b"<a>]]></a>").contains("write `]]&gt;`"));
+    assert!(message(b"<a><!-- -- --></a>").contains("`--` inside a comment"));
+    assert!(message(b"<a>&nbsp;</a>").contains("undefined entity `&nbsp;`"));
+    assert!(message(b"<a>&#0;</a>").contains("`&#0;` does not name an allowed XML character"));
+    assert!(message(b"<a/><b/>").contains("a second root element"));
+    assert!(message(b"<a x='<'/>").contains("write `&lt;`"));
+    assert!(message(b"<p:a/>").contains("undeclared namespace prefix `p`"));
+    assert!(message(b"<?xml version='1.0' encoding='latin1'?><a/>").contains("UTF-8 only"));
+    assert!(
+        message(b"<!DOCTYPE a [<!ENTITY e SYSTEM 'x'>]><a>&e;</a>")
+            .contains("external entities are never fetched")
+    );
+    assert!(message(b"<a>").contains("input ended early, expected the end tags"));
+}
+
+#[test]
+fn errors_stick_and_finish_ends_the_input() {
+    let mut parser = XmlParser::new(XmlOptions::default());
+    let first = parser.feed(b"<a></b>", |_| {}).expect_err("mismatch");
+    assert_eq!(parser.feed(b"</a>", |_| {}), Err(first.clone()));
+    assert_eq!(parser.finish(|_| {}), Err(first));
+
+    let mut parser = XmlParser::new(XmlOptions::default());
+    parser.feed(b"<a/>", |_| {}).expect("valid");
+    parser.finish(|_| {}).expect("complete");
+    parser.finish(|_| {}).expect("finish is idempotent");
+    let err = parser.feed(b" ", |_| {}).expect_err("input after finish");
+    assert_eq!(err.kind(), &ErrorKind::FeedAfterFinish);
+
+    // reset() starts over (DTD, namespaces and all) and keeps the buffers.
+    parser.reset();
+    let mut events = Vec::new();
+    parser
+        .feed(b"<x>&lt;</x>", |e| events.push(e.to_owned_event()))
+        .expect("valid");
+    parser.finish(|_| {}).expect("complete");
+    assert_eq!(render(&events), r#"<x> "<" </x>"#);
+}
+
+#[test]
+fn events_borrow_from_the_chunk_when_they_can() {
+    let chunk = b"<a x='plain' y='a&amp;b'>plain<b/>esc&lt;</a>";
+    let range = chunk.as_ptr_range();
+    let inside = |s: &str| range.contains(&s.as_ptr());
+    let mut borrowed = Vec::new();
+    let mut parser = XmlParser::new(XmlOptions::default());
+    parser
+        .feed(chunk, |e| match e {
+            XmlEvent::Text(t) => borrowed.push(inside(t)),
+            XmlEvent::StartElement(s) => {
+                borrowed.push(inside(s.name));
+                for a in s.attributes {
+                    borrowed.push(inside(a.value));
+                }
+            }
+            _ => {}
+        })
+        .expect("valid");
+    // Plain text and values are slices of the input; decoded ones are not.
+    assert_eq!(borrowed, [true, true, false, true, true, false]);
+}
+
+#[test]
+fn attributes_are_iterated_and_looked_up_without_allocation() {
+    let mut parser = XmlParser::new(XmlOptions::default());
+    let mut checked = false;
+    parser
+        .feed(b"<a xmlns:p='urn:p' p:id='7' n='x'/>", |e| {
+            if let XmlEvent::StartElement(s) = e {
+                assert_eq!(s.attributes.len(), 3);
+                assert_eq!(s.attributes.get("p:id"), Some("7"));
+                assert_eq!(s.attributes.get("missing"), None);
+                let id = s.attributes.iter().nth(1).expect("three attributes");
+                assert_eq!((id.local_name(), id.namespace), ("id", Some("urn:p")));
+                assert_eq!(s.local_name(), "a");
+                assert_eq!(s.attributes.iter().len(), 3);
+                checked = true;
+            }
+        })
+        .expect("valid");
+    assert!(checked);
+}
+
+/// Reads one byte per call, with an `Interrupted` now and then.
+struct Trickle<'a> {
+    data: &'a [u8],
+    calls: usize,
+}
+
+impl io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 3 == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = self.data.len().min(buf.len()).min(1);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn the_pull_adapter_reads_any_reader() {
+    let input = "<r a='1'>caf&#233;<![CDATA[x]]></r>".as_bytes();
+    let trickle = Trickle {
+        data: input,
+        calls: 0,
+    };
+    let events: Result<Vec<_>, _> = events_from_reader(trickle, XmlOptions::default()).collect();
+    let events = events.expect("valid XML");
+    assert_eq!(render(&events), r#"<r a="1"> "café" !"x" </r>"#);
+
+    let mut events = events_from_reader(&b"<a><b></a>"[..], XmlOptions::default());
+    assert!(matches!(
+        events.next(),
+        Some(Ok(OwnedXmlEvent::StartElement { .. }))
+    ));
+    assert!(matches!(
+        events.next(),
+        Some(Ok(OwnedXmlEvent::StartElement { .. }))
+    ));
+    assert!(matches!(events.next(), Some(Err(_))));
+    assert_eq!(events.next(), None);
+}
+
+#[test]
+fn count_events_uses_the_fast_path_over_a_reader() {
+    let input = bench_input_xml(200_000, 7);
+    let summary = count_events(&input[..], XmlOptions::default()).expect("valid");
+    let (events, err) = parse(&input, XmlOptions::default());
+    assert_eq!(err, None);
+    assert_eq!(
+        summary,
+        Summary {
+            events: events.len() as u64,
+            bytes: input.len() as u64
+        }
+    );
+    let mut parser = XmlParser::new(XmlOptions::default());
+    let generic = sp::count_events(&mut parser, &input[..]).expect("valid");
+    assert_eq!(generic, summary);
+}
+
+#[test]
+fn the_bench_input_is_deterministic_valid_and_varied() {
+    let input = bench_input_xml(100_000, 42);
+    assert!(input.len() >= 100_000 && input.len() < 101_000);
+    assert_eq!(input, bench_input_xml(100_000, 42));
+    assert_ne!(input, bench_input_xml(100_000, 43));
+    let text = String::from_utf8_lossy(&input);
+    for needle in [
+        "&amp;",
+        "&#233;",
+        "<![CDATA[",
+        "<!--",
+        "x:kind=",
+        "/>",
+        "東京",
+        "\n    <",
+    ] {
+        assert!(text.contains(needle), "{needle}");
+    }
+    let (events, err) = parse(&input, XmlOptions::default());
+    assert_eq!(err, None);
+    // quick-xml reads the same names, attribute values and text.
+    assert_eq!(quick_xml_view(&input), Ok(ours_view(&events)));
+    assert!(bench_input_xml(0, 1).len() > 100, "at least one record");
+    // 64 KiB chunks give the same events as one chunk.
+    let cuts: Vec<usize> = (1..input.len() / 65536 + 1).map(|k| k * 65536).collect();
+    assert_eq!(
+        parse_split(&input, &cuts, XmlOptions::default()),
+        parse(&input, XmlOptions::default())
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Generated documents.
+
+/// A node of a generated document.
+#[derive(Debug, Clone)]
+enum Node {
+    Element {
+        name: String,
+        attributes: Vec<(String, String)>,
+        children: Vec<Node>,
+    },
+    Text {
+        text: String,
+        as_refs: bool,
+    },
+    CData(String),
+    Comment(String),
+    Pi {
+        target: String,
+        data: String,
+    },
+}
+
+const NAMES: &[&str] = &["a", "b", "item", "x-y", "_z", "n.1", "été", "名前", "Ω"];
+
+fn xml_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            4 => prop::sample::select(vec!['a', 'b', ' ', '<', '>', '&', '"', '\'', ']', '\n', '\t', '\r', 'é', '東', '😀']),
+            1 => any::<char>(),
+        ],
+        0..12,
+    )
+    .prop_map(|chars| chars.into_iter().filter(|&c| is_xml_char(c)).collect())
+}
+
+fn arb_node() -> impl Strategy<Value = Node> {
+    let leaf = prop_oneof![
+        3 => (xml_text(), any::<bool>()).prop_map(|(text, as_refs)| Node::Text { text, as_refs }),
+        1 => "[a-z <>&\\]é]{0,10}"
+            .prop_filter("no ]]>", |s| !s.contains("]]>"))
+            .prop_map(Node::CData),
+        1 => "([a-z <>&é]|-[a-z]){0,8}".prop_map(Node::Comment),
+        1 => (prop::sample::select(vec!["pi", "go", "x-y"]), "([a-z][a-z <>&]{0,8})?")
+            .prop_map(|(target, data)| Node::Pi { target: target.to_owned(), data }),
+    ];
+    leaf.prop_recursive(5, 48, 6, |inner| element(inner).boxed())
+}
+
+fn element(children: impl Strategy<Value = Node>) -> impl Strategy<Value = Node> {
+    (
+        prop::sample::select(NAMES),
+        prop::collection::btree_map(prop::sample::select(NAMES), xml_text(), 0..4),
+        prop::collection::vec(children, 0..6),
+    )
+        .prop_map(|(name, attributes, children)| Node::Element {
+            name: name.to_owned(),
+            attributes: attributes
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            children,
+        })
+}
+
+/// A whole document: an optional declaration, a root that may declare a
+/// default namespace, and the epilog.
+fn arb_document() -> impl Strategy<Value = (bool, Option<&'static str>, Node)> {
+    (
+        any::<bool>(),
+        prop::option::of(prop::sample::select(vec!["urn:gen", "http://e.org/ns"])),
+        element(arb_node()),
+    )
+}
+
+fn escape_text(text: &str, as_refs: bool, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            c if as_refs && !c.is_ascii_alphanumeric() => {
+                out.push_str(&format!("&#x{:X};", u32::from(c)))
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+fn escape_attribute(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Serializes `node` and appends the events it must produce (text runs
+/// merged, empty text dropped).
+fn write_node(node: &Node, ns: Option<&str>, out: &mut String, events: &mut Vec<OwnedXmlEvent>) {
+    let push_text = |events: &mut Vec<OwnedXmlEvent>, text: &str| {
+        if text.is_empty() {
+            return;
+        }
+        if let Some(OwnedXmlEvent::Text(last)) = events.last_mut() {
+            last.push_str(text);
+        } else {
+            events.push(OwnedXmlEvent::Text(text.to_owned()));
+        }
+    };
+    match node {
+        Node::Text { text, as_refs } => {
+            escape_text(text, *as_refs, out);
+            push_text(events, text);
+        }
+        Node::CData(text) => {
+            out.push_str("<![CDATA[");
+            out.push_str(text);
+            out.push_str("]]>");
+            events.push(OwnedXmlEvent::CData(text.clone()));
+        }
+        Node::Comment(text) => {
+            out.push_str("<!--");
+            out.push_str(text);
+            out.push_str("-->");
+            events.push(OwnedXmlEvent::Comment(text.clone()));
+        }
+        Node::Pi { target, data } => {
+            out.push_str("<?");
+            out.push_str(target);
+            if !data.is_empty() {
+                out.push(' ');
+                out.push_str(data);
+            }
+            out.push_str("?>");
+            events.push(OwnedXmlEvent::ProcessingInstruction {
+                target: target.clone(),
+                data: data.clone(),
+            });
+        }
+        Node::Element {
+            name,
+            attributes,
+            children,
+        } => {
+            out.push('<');
+            out.push_str(name);
+            for (k, v) in attributes {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("=\"");
+                escape_attribute(v, out);
+                out.push('"');
+            }
+            let namespace = ns.map(str::to_owned);
+            events.push(OwnedXmlEvent::StartElement {
+                name: name.clone(),
+                namespace: namespace.clone(),
+                attributes: attributes
+                    .iter()
+                    .map(|(k, v)| OwnedAttribute {
+                        name: k.clone(),
+                        namespace: None,
+                        value: v.clone(),
+                    })
+                    .collect(),
+            });
+            if children.is_empty() {
+                out.push_str("/>");
+            } else {
+                out.push('>');
+                for child in children {
+                    write_node(child, ns, out, events);
+                }
+                out.push_str("</");
+                out.push_str(name);
+                out.push('>');
+            }
+            events.push(OwnedXmlEvent::EndElement {
+                name: name.clone(),
+                namespace,
+            });
+        }
+    }
+}
+
+/// The document's bytes and expected events.
+fn write_document(
+    (declaration, default_ns, root): &(bool, Option<&'static str>, Node),
+) -> (Vec<u8>, Vec<OwnedXmlEvent>) {
+    let mut out = String::new();
+    let mut events = Vec::new();
+    if *declaration {
+        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        events.push(OwnedXmlEvent::Declaration {
+            version: "1.0".into(),
+            encoding: Some("UTF-8".into()),
+            standalone: None,
+        });
+    }
+    out.push_str("<!--prolog-->\n");
+    events.push(OwnedXmlEvent::Comment("prolog".into()));
+    let mut root = root.clone();
+    if let (Some(uri), Node::Element { attributes, .. }) = (default_ns, &mut root) {
+        attributes.retain(|(k, _)| k != "xmlns");
+        attributes.insert(0, ("xmlns".into(), (*uri).into()));
+    }
+    let start = events.len();
+    write_node(&root, *default_ns, &mut out, &mut events);
+    if let Some(OwnedXmlEvent::StartElement { attributes, .. }) = events.get_mut(start) {
+        if let Some(first) = attributes.first_mut().filter(|a| a.name == "xmlns") {
+            first.namespace = Some(XMLNS_NAMESPACE.into());
+        }
+    }
+    out.push_str("\n<?done?>\n");
+    events.push(OwnedXmlEvent::ProcessingInstruction {
+        target: "done".into(),
+        data: String::new(),
+    });
+    (out.into_bytes(), events)
+}
+
+/// What `quick-xml` sees: elements with attributes, end tags, text (its
+/// text and reference events merged) and CDATA inside the root.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    Start(String, Vec<(String, String)>),
+    End(String),
+    Text(String),
+    CData(String),
+}
+
+fn ours_view(events: &[OwnedXmlEvent]) -> Vec<Seen> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            OwnedXmlEvent::StartElement {
+                name, attributes, ..
+            } => Some(Seen::Start(
+                name.clone(),
+                attributes
+                    .iter()
+                    .map(|a| (a.name.clone(), a.value.clone()))
+                    .collect(),
+            )),
+            OwnedXmlEvent::EndElement { name, .. } => Some(Seen::End(name.clone())),
+            OwnedXmlEvent::Text(t) => Some(Seen::Text(t.clone())),
+            OwnedXmlEvent::CData(t) => Some(Seen::CData(t.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn quick_xml_view(input: &[u8]) -> Result<Vec<Seen>, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut seen = Vec::new();
+    let mut depth = 0usize;
+    let mut text = String::new();
+    let flush = |text: &mut String, seen: &mut Vec<Seen>| {
+        if !text.is_empty() {
+            seen.push(Seen::Text(std::mem::take(text)));
+        }
+    };
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| e.to_string())?;
+        let is_text = matches!(event, Event::Text(_) | Event::GeneralRef(_));
+        if !is_text {
+            flush(&mut text, &mut seen);
+        }
+        let empty = matches!(event, Event::Empty(_));
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                let mut attributes = Vec::new();
+                for a in e.attributes() {
+                    let a = a.map_err(|e| e.to_string())?;
+                    let value = a.unescape_value().map_err(|e| e.to_string())?;
+                    attributes.push((
+                        String::from_utf8_lossy(a.key.as_ref()).into_owned(),
+                        value.into_owned(),
+                    ));
+                }
+                seen.push(Seen::Start(name.clone(), attributes));
+                if empty {
+                    seen.push(Seen::End(name));
+                } else {
+                    depth += 1;
+                }
+            }
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                seen.push(Seen::End(
+                    String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+                ));
+            }
+            Event::Text(e) if depth > 0 => {
+                text.push_str(&e.xml10_content().map_err(|e| e.to_string())?);
+            }
+            Event::GeneralRef(e) if depth > 0 => {
+                if let Some(c) = e.resolve_char_ref().map_err(|e| e.to_string())? {
+                    text.push(c);
+                } else {
+                    let name = e.decode().map_err(|e| e.to_string())?;
+                    text.push(predefined(&name).ok_or(format!("entity {name}"))?);
+                }
+            }
+            Event::CData(e) if depth > 0 => {
+                seen.push(Seen::CData(String::from_utf8_lossy(&e).into_owned()));
+            }
+            Event::Eof => return Ok(seen),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// Split points, as fractions of whatever the input's length turns out to be.
+fn cuts() -> impl Strategy<Value = Vec<prop::sample::Index>> {
+    prop::collection::vec(any::<prop::sample::Index>(), 0..12)
+}
+
+fn split_at(input: &[u8], cuts: &[prop::sample::Index], options: XmlOptions) -> Outcome {
+    let cuts: Vec<usize> = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
+    parse_split(input, &cuts, options)
+}
+
+/// XML-ish tokens, valid and not, for inputs near the grammar's edges.
+const TOKENS: &[&str] = &[
+    "<a>",
+    "</a>",
+    "<b/>",
+    "<a x='1'>",
+    "<a x=\"&amp;\" y='2'>",
+    " ",
+    "\n",
+    "\r\n",
+    "text",
+    "&lt;",
+    "&amp",
+    "&#60;",
+    "&#x0;",
+    "&e;",
+    "]]>",
+    "]",
+    "<![CDATA[",
+    "]]>",
+    "<!--",
+    "-->",
+    "--",
+    "<?pi ",
+    "?>",
+    "<?xml version='1.0'?>",
+    "<!DOCTYPE a [",
+    "<!ENTITY e 'v'>",
+    "]>",
+    ">",
+    "<",
+    "\"",
+    "'",
+    "=",
+    "é",
+    "\u{FFFF}",
+    "\u{1}",
+    "xmlns:p='u'",
+    "<p:a>",
+    "</p:a>",
+    "\u{FEFF}",
+];
+
+fn token_soup() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(0..TOKENS.len(), 0..24)
+        .prop_map(|ids| ids.iter().flat_map(|&i| TOKENS[i].bytes()).collect())
+}
+
+/// A generated document with a few random byte edits.
+fn mutated_document() -> impl Strategy<Value = Vec<u8>> {
+    let edit = (any::<prop::sample::Index>(), 0u8..3, any::<u8>());
+    (arb_document(), prop::collection::vec(edit, 1..4)).prop_map(|(doc, edits)| {
+        let (mut bytes, _) = write_document(&doc);
+        for (at, op, byte) in edits {
+            let i = at.index(bytes.len() + 1);
+            match op {
+                0 => bytes.insert(i, byte),
+                1 if i < bytes.len() => {
+                    bytes.remove(i);
+                }
+                _ if i < bytes.len() => bytes[i] = byte,
+                _ => bytes.push(byte),
+            }
+        }
+        bytes
+    })
+}
+
+proptest! {
+    // 256 cases each; PROPTEST_CASES=20000 for a longer hunt.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
+        // Shrunk failures become rows of the conformance tables instead.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn generated_documents_parse_to_their_events_under_any_chunking(
+        doc in arb_document(),
+        cuts in cuts(),
+    ) {
+        let (bytes, expected) = write_document(&doc);
+        prop_assert_eq!(parse(&bytes, XmlOptions::default()), (expected.clone(), None));
+        prop_assert_eq!(split_at(&bytes, &cuts, XmlOptions::default()), (expected.clone(), None));
+        prop_assert_eq!(parse_bytewise(&bytes, XmlOptions::default()), (expected, None));
+    }
+
+    #[test]
+    fn quick_xml_agrees_on_names_attributes_and_text(doc in arb_document()) {
+        let (bytes, expected) = write_document(&doc);
+        let theirs = quick_xml_view(&bytes).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(ours_view(&expected), theirs);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_chunking_never_matters(
+        bytes in prop::collection::vec(any::<u8>(), 0..256),
+        cuts in cuts(),
+    ) {
+        let whole = parse(&bytes, XmlOptions::default());
+        prop_assert_eq!(&split_at(&bytes, &cuts, XmlOptions::default()), &whole);
+        prop_assert_eq!(&parse_bytewise(&bytes, XmlOptions::default()), &whole);
+    }
+
+    #[test]
+    fn token_soup_gives_the_same_outcome_under_any_chunking(
+        bytes in token_soup(),
+        cuts in cuts(),
+        namespaces in any::<bool>(),
+    ) {
+        let options = XmlOptions { namespaces, ..XmlOptions::default() };
+        let whole = parse(&bytes, options);
+        prop_assert_eq!(&split_at(&bytes, &cuts, options), &whole);
+        prop_assert_eq!(&parse_bytewise(&bytes, options), &whole);
+    }
+
+    #[test]
+    fn mutated_documents_give_the_same_outcome_under_any_chunking(
+        bytes in mutated_document(),
+        cuts in cuts(),
+    ) {
+        let whole = parse(&bytes, XmlOptions::default());
+        prop_assert_eq!(&split_at(&bytes, &cuts, XmlOptions::default()), &whole);
+        prop_assert_eq!(&parse_bytewise(&bytes, XmlOptions::default()), &whole);
+    }
+}
