@@ -923,11 +923,10 @@ struct Input<'c> {
 
 impl<'c> Input<'c> {
     fn new(bytes: &'c [u8]) -> Self {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
-        };
-        Input { bytes, text }
+        Input {
+            bytes,
+            text: super::valid_utf8_prefix(bytes),
+        }
     }
 
     /// `bytes[start..end]` as text, or the index of its first invalid byte.

@@ -1229,11 +1229,10 @@ struct Input<'c> {
 
 impl<'c> Input<'c> {
     fn new(bytes: &'c [u8]) -> Self {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
-        };
-        Input { bytes, text }
+        Input {
+            bytes,
+            text: super::valid_utf8_prefix(bytes),
+        }
     }
 
     /// `bytes[range]` as text, if it lies in the validated prefix (`range`
@@ -1327,7 +1326,7 @@ fn scan_string<'a>(
 
 /// The index of the first `"`, `\` or control byte at or after `i` (or
 /// `buf.len()`), eight bytes at a time.
-#[inline]
+#[inline(always)]
 fn skip_plain(buf: &[u8], mut i: usize) -> usize {
     const ONES: u64 = u64::MAX / 255;
     const HIGHS: u64 = ONES << 7;
@@ -1608,8 +1607,29 @@ fn number_end(buf: &[u8], start: usize) -> Option<usize> {
     if b.is_ascii_digit() { None } else { Some(i) }
 }
 
+/// The index of the first byte at or after `i` that is not an ASCII digit
+/// (or `buf.len()`), eight bytes at a time: the length of a digit run is
+/// computed, not found by a loop whose exit the branch predictor guesses.
 #[inline(always)]
 fn skip_digits(buf: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = u64::MAX / 255;
+    while let Some(word) = buf.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let x = u64::from_le_bytes(bytes);
+        // A byte's high bit is set here iff it is not a digit: below `0`
+        // (borrow), above `9` (the +0x46 reaches 0x80) or not ASCII. Carries
+        // and borrows only spread upwards from a flagged byte, so the
+        // lowest flagged byte is exact.
+        let below = x.wrapping_sub(ONES * u64::from(b'0'));
+        let above = x.wrapping_add(ONES * 0x46);
+        let found = (below | above | x) & (ONES << 7);
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while i < buf.len() && buf[i].is_ascii_digit() {
         i += 1;
     }

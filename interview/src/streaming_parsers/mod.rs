@@ -61,7 +61,7 @@
 //!
 //! **Fast paths, one set of rules.** Hot loops scan whole runs: whitespace
 //! byte by byte, plain string bytes eight at a time (SWAR: find `"`, `\` or a
-//! control byte in a `u64`), digits in a tight loop; the state is dispatched
+//! control byte in a `u64`), digits eight at a time; the state is dispatched
 //! once per token, not per byte. A token cut by a chunk boundary is the slow
 //! path: its raw bytes are collected in `pending` (strings: until the closing
 //! quote; numbers and literals resume their small state machine) and then
@@ -108,16 +108,21 @@
 //! are yourself (a key path, a depth counter); a string that spans a chunk
 //! boundary is copied once; and a single enormous string (hundreds of MB)
 //! is held whole in memory, because an event hands it out as one `&str`.
-//! Measured (`benches/streaming_parsers.rs`, 50 MB of varied JSON, one
-//! core of a shared 2-core machine, best of 15 runs): ours 640 MB/s in one
-//! chunk and 580 MB/s in 64 KiB chunks; `serde_json` into `IgnoredAny`
-//! 810 MB/s, so ours is at 0.78× of it. The gap is work `IgnoredAny` skips:
-//! ours checks the UTF-8 of every string (one `str::from_utf8` per chunk,
-//! a fifth of the time — safe code cannot make a `&str` any other way) and
-//! decodes every escape. `serde_json` doing that same job — a visitor that
-//! receives every string as `&str` — runs at about 310 MB/s, half our speed
-//! (it also converts each number, which ours leaves to
-//! [`json::JsonNumber`]).
+//! Measured on a shared 2-core machine. With `str::from_utf8` checking each
+//! chunk, ours ran at 620–640 MB/s on 50 MB of varied JSON against
+//! `serde_json` into `IgnoredAny` at 810 MB/s (0.77×, best of 15 runs); the
+//! check was 16 ms of the 80, and with it stubbed out ours ran at 1.06×.
+//! `IgnoredAny` skips that work: it neither validates nor decodes the
+//! strings it skips. Checking each string on its own was slower, not
+//! faster (the cost is the ~900 000 non-ASCII characters, plus ~8 ns per
+//! call for 2.8 million ASCII strings). So the per-chunk check now goes
+//! through `simdutf8` (SIMD picked at run time, behind a safe API), falling
+//! back to std only for a chunk that is invalid or cut mid-character: in
+//! the demo's interleaved comparison (20 MB, the machine loaded) ours then
+//! measured 0.93–0.95× `serde_json` — closer, still short of it. `serde_json`
+//! doing our job — a visitor that receives every string as `&str` — runs at
+//! about 310 MB/s, half our speed (it also converts each number, which ours
+//! leaves to [`json::JsonNumber`]).
 //!
 //! ## Run it
 //! `mastery run interview/streaming-parsers` (chunking, strict errors,
@@ -454,13 +459,25 @@ pub enum ErrorKind {
         /// The entity's name.
         name: String,
     },
-    /// XML: an entity whose replacement text contains markup (`<`).
+    /// XML: a reference in an attribute value to an entity whose
+    /// replacement text contains `<`.
     #[error(
-        "entity `&{name};` expands to text containing `<`: not allowed in attribute values, and markup inside entities is not supported by this streaming parser"
+        "entity `&{name};` expands to text containing `<`, which an attribute value cannot contain (XML 1.0 §3.1, WFC: No < in Attribute Values)"
     )]
     XmlEntityMarkup {
         /// The entity's name.
         name: String,
+    },
+    /// XML: an entity referenced in content whose replacement text is not
+    /// well-formed content on its own (XML 1.0 §4.3.2).
+    #[error(
+        "entity `&{name};` is not well-formed on its own: {reason} (XML 1.0 §4.3.2: elements that start in an entity must end in it)"
+    )]
+    XmlEntityNotWellFormed {
+        /// The entity whose replacement text is at fault.
+        name: String,
+        /// What is unbalanced.
+        reason: &'static str,
     },
     /// XML namespaces: a prefix with no in-scope declaration.
     #[error("undeclared namespace prefix `{prefix}` (declare it with xmlns:{prefix}=\"…\")")]
@@ -598,6 +615,21 @@ pub trait PushParser {
 
     /// Copies an event into its owned form.
     fn to_owned_event(event: &Self::Event<'_>) -> Self::OwnedEvent;
+}
+
+/// The longest prefix of `bytes` that is valid UTF-8. The common case, a
+/// wholly valid chunk, is checked by `simdutf8` (SIMD, chosen at run time;
+/// a safe API): a fifth of a parse went into `str::from_utf8` before. Only
+/// a chunk with an invalid or cut sequence takes std's slower path, which
+/// says where the valid part ends.
+pub(crate) fn valid_utf8_prefix(bytes: &[u8]) -> &str {
+    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+        return text;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    }
 }
 
 /// Counts of a parse: how many events, how many bytes.

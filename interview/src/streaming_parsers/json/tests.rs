@@ -828,6 +828,26 @@ proptest! {
     }
 
     #[test]
+    fn long_numbers_take_the_same_path_through_both_scanners(
+        text in "-?[0-9]{0,19}(\\.[0-9]{0,19})?([eE][+-]?[0-9]{0,19})?[0-9a ,.é]{0,9}",
+    ) {
+        let bytes = text.as_bytes();
+        if let Some(end) = number_end(bytes, 0) {
+            prop_assert!(matches!(scan_number(bytes, 0, NumberPhase::Start), NumberScan::Done(e) if e == end));
+        }
+    }
+
+    #[test]
+    fn the_digit_run_is_found_eight_bytes_at_a_time(
+        bytes in prop::collection::vec(prop_oneof![3 => b'0'..=b'9', 1 => any::<u8>()], 0..40),
+        start in 0usize..40,
+    ) {
+        let start = start.min(bytes.len());
+        let naive = start + bytes[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+        prop_assert_eq!(skip_digits(&bytes, start), naive);
+    }
+
+    #[test]
     fn accepts_exactly_what_serde_json_accepts(bytes in token_soup(), cuts in cuts()) {
         // serde_json rejects a byte order mark, so compare with it off.
         let options = JsonOptions { skip_bom: false, ..JsonOptions::default() };

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::{
     AttrSlot, Budget, ErrorKind, NsRef, Span, Step, Stop, attr_value, char_ref, content_until,
@@ -26,11 +27,19 @@ pub(super) struct Dtd {
 
 #[derive(Debug, Clone)]
 enum Entity {
-    /// An internal entity's replacement text (character references
-    /// already expanded, entity references kept).
-    Internal(String),
+    /// An internal entity. Shared, so content parsing can hold its text
+    /// while the parser is borrowed mutably.
+    Internal(Arc<Replacement>),
     /// External parsed or unparsed: never fetched.
     External,
+}
+
+/// An internal entity's name and replacement text (character references
+/// already expanded, entity references kept).
+#[derive(Debug)]
+pub(super) struct Replacement {
+    pub(super) name: String,
+    pub(super) text: String,
 }
 
 /// One attribute's declaration.
@@ -251,7 +260,8 @@ fn entity_decl(s: &str, i: usize, dtd: &mut Dtd, namespaces: bool) -> Step<usize
         None => return Err(Stop::Incomplete),
         Some(b'"' | b'\'') => {
             let (end, text) = entity_value(s, j)?;
-            (end, Entity::Internal(text))
+            let name = name.to_owned();
+            (end, Entity::Internal(Arc::new(Replacement { name, text })))
         }
         Some(_) => {
             let (mut end, _, _) = external_id(s, j, false)?;
@@ -587,6 +597,40 @@ fn notation_decl(s: &str, i: usize) -> Step<usize> {
     }
 }
 
+/// A reference met in an entity's replacement text.
+pub(super) enum Ref<'t> {
+    /// A character reference or a predefined entity.
+    Char(char),
+    /// Another general entity, by name.
+    Entity(&'t str),
+}
+
+/// The reference at the start of `tail` (which starts with `&`), in an
+/// entity's replacement text: the index after its `;`, and what it is.
+pub(super) fn replacement_reference(tail: &str) -> Result<(usize, Ref<'_>), ErrorKind> {
+    let malformed = || ErrorKind::UnexpectedByte {
+        found: b'&',
+        expected: "a complete reference (`&name;` or `&#N;`) in an entity's replacement text",
+    };
+    let semi = tail.find(';').ok_or_else(malformed)?;
+    let reference = &tail[1..semi];
+    let found = if reference.starts_with('#') {
+        match char_ref(&tail[..=semi], 0) {
+            Ok((_, ch)) => Ref::Char(ch),
+            Err(Stop::Error(_, kind)) => return Err(kind),
+            Err(Stop::Incomplete) => return Err(malformed()),
+        }
+    } else if let Some(ch) = predefined(reference) {
+        Ref::Char(ch)
+    } else {
+        if scan_name(&tail[..=semi], 1, "").ok() != Some(semi) {
+            return Err(malformed());
+        }
+        Ref::Entity(reference)
+    };
+    Ok((semi + 1, found))
+}
+
 /// Non-CDATA normalization: spaces trimmed and runs collapsed to one.
 fn collapse(value: &str) -> String {
     value
@@ -597,10 +641,10 @@ fn collapse(value: &str) -> String {
 }
 
 impl Dtd {
-    /// The replacement text of the internal entity `name`.
-    fn internal(&self, name: &str) -> Result<&str, ErrorKind> {
+    /// The internal entity `name`.
+    pub(super) fn internal(&self, name: &str) -> Result<&Arc<Replacement>, ErrorKind> {
         match self.entities.get(name) {
-            Some(Entity::Internal(text)) => Ok(text),
+            Some(Entity::Internal(entity)) => Ok(entity),
             Some(Entity::External) => Err(ErrorKind::XmlExternalEntity {
                 name: name.to_owned(),
             }),
@@ -610,22 +654,21 @@ impl Dtd {
         }
     }
 
-    /// Appends the expansion of entity `name` to `out`: its replacement
-    /// text with the references in it expanded in turn (an explicit stack,
-    /// not recursion), each byte charged to `budget`. In an attribute value
-    /// (`attr`) whitespace characters become spaces; markup (`<`) is
-    /// refused everywhere.
-    pub(super) fn expand(
+    /// Appends the expansion of entity `name` in an attribute value to
+    /// `out`: its replacement text with the references in it expanded in
+    /// turn (an explicit stack, not recursion), whitespace characters
+    /// turned into spaces (§3.3.3), each byte charged to `budget`. Markup
+    /// (`<`) is refused (§3.1). In content, entities are expanded by the
+    /// parser instead (`XmlParser::entity_content`), markup included.
+    pub(super) fn expand_in_attribute(
         &self,
         name: &str,
         out: &mut String,
         budget: &mut Budget,
-        attr: bool,
     ) -> Result<(), ErrorKind> {
-        let mut stack: Vec<(&str, &str)> = vec![(name, self.internal(name)?)];
+        let mut stack: Vec<(&str, &str)> = vec![(name, &self.internal(name)?.text)];
         while let Some((entity, rest)) = stack.pop() {
-            let special =
-                |c: char| c == '&' || c == '<' || (attr && matches!(c, '\t' | '\n' | '\r'));
+            let special = |c: char| matches!(c, '&' | '<' | '\t' | '\n' | '\r');
             let cut = rest.find(special).unwrap_or(rest.len());
             budget.take(cut)?;
             out.push_str(&rest[..cut]);
@@ -640,32 +683,19 @@ impl Dtd {
                     });
                 }
                 '&' => {
-                    let malformed = ErrorKind::UnexpectedByte {
-                        found: b'&',
-                        expected: "a complete reference (`&name;` or `&#N;`) in an entity's replacement text",
-                    };
-                    let semi = tail.find(';').ok_or(malformed.clone())?;
-                    let reference = &tail[1..semi];
-                    stack.push((entity, &tail[semi + 1..]));
+                    let (end, reference) = replacement_reference(tail)?;
+                    stack.push((entity, &tail[end..]));
                     budget.take(1)?;
-                    if reference.starts_with('#') {
-                        match char_ref(&tail[..=semi], 0) {
-                            Ok((_, ch)) => out.push(ch),
-                            Err(Stop::Error(_, kind)) => return Err(kind),
-                            Err(Stop::Incomplete) => return Err(malformed),
+                    match reference {
+                        Ref::Char(ch) => out.push(ch),
+                        Ref::Entity(reference) => {
+                            if stack.iter().any(|&(open, _)| open == reference) {
+                                return Err(ErrorKind::XmlRecursiveEntity {
+                                    name: reference.to_owned(),
+                                });
+                            }
+                            stack.push((reference, &self.internal(reference)?.text));
                         }
-                    } else if let Some(ch) = predefined(reference) {
-                        out.push(ch);
-                    } else {
-                        if scan_name(&tail[..=semi], 1, "").ok() != Some(semi) {
-                            return Err(malformed);
-                        }
-                        if stack.iter().any(|&(open, _)| open == reference) {
-                            return Err(ErrorKind::XmlRecursiveEntity {
-                                name: reference.to_owned(),
-                            });
-                        }
-                        stack.push((reference, self.internal(reference)?));
                     }
                 }
                 _ => {

@@ -279,6 +279,35 @@ const ACCEPTED: &[Case] = &[
         b"<!DOCTYPE a [\n<!ELEMENT a (b|c)*>\n<!ELEMENT b (#PCDATA)>\n<!ELEMENT c (d,(e|f)?,g+)>\n<!ELEMENT d (#PCDATA|b|c)*>\n<!ELEMENT e EMPTY><!ELEMENT f ANY>\n<!NOTATION n SYSTEM \"x\"><!NOTATION m PUBLIC \"p\">\n<!ENTITY u SYSTEM \"u.bin\" NDATA n>\n<!ENTITY % pe \"x\">\n<!-- ]> ' --><?p ]>\"?>\n<!ATTLIST a e (x|y) \"x\" id ID #IMPLIED n NOTATION (n|m) #IMPLIED>\n]><a/>",
         Ok("doctype[a,,,\n<!ELEMENT a (b|c)*>\n<!ELEMENT b (#PCDATA)>\n<!ELEMENT c (d,(e|f)?,g+)>\n<!ELEMENT d (#PCDATA|b|c)*>\n<!ELEMENT e EMPTY><!ELEMENT f ANY>\n<!NOTATION n SYSTEM \"x\"><!NOTATION m PUBLIC \"p\">\n<!ENTITY u SYSTEM \"u.bin\" NDATA n>\n<!ENTITY % pe \"x\">\n<!-- ]> ' --><?p ]>\"?>\n<!ATTLIST a e (x|y) \"x\" id ID #IMPLIED n NOTATION (n|m) #IMPLIED>\n] <a e=\"x\"> </a>"),
     ),
+    // Entities with markup (§4.4.2 "included", §4.3.2): the replacement
+    // text is parsed as content, giving the events of the same text
+    // written inline — text runs merge across the entity's edges, and
+    // references inside it (nested markup entities, character references
+    // that make markup, `&#38;#60;` that makes text) are expanded in turn.
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<b>x</b> &amp; more\">]><r>&e;</r>",
+        Ok(r#"doctype[r,,,<!ENTITY e "<b>x</b> &amp; more">] <r> <b> "x" </b> " & more" </r>"#),
+    ),
+    (
+        b"<!DOCTYPE a [<!ENTITY e \"<b/>\">]><a>&e;</a>",
+        Ok(r#"doctype[a,,,<!ENTITY e "<b/>">] <a> <b> </b> </a>"#),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"1<b/>2\">]><r>a&e;z<c/>&e;</r>",
+        Ok(r#"doctype[r,,,<!ENTITY e "1<b/>2">] <r> "a1" <b> </b> "2z" <c> </c> "1" <b> </b> "2" </r>"#),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY o \"[&i;|&i;]\"><!ENTITY i \"<i a='&v;'>&t;</i>\"><!ENTITY t \"T&#38;#60;\"><!ENTITY v \"V\">]><r>&o;</r>",
+        Ok(r#"doctype[r,,,<!ENTITY o "[&i;|&i;]"><!ENTITY i "<i a='&v;'>&t;</i>"><!ENTITY t "T&#38;#60;"><!ENTITY v "V">] <r> "[" <i a="V"> "T<" </i> "|" <i a="V"> "T<" </i> "]" </r>"#),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"&#60;b>&#60;/b>\"><!ENTITY k \"<!--c--><?p d?><![CDATA[<&#38;>]]>\">]><r>&e;&k;</r>",
+        Ok(r#"doctype[r,,,<!ENTITY e "&#60;b>&#60;/b>"><!ENTITY k "<!--c--><?p d?><![CDATA[<&#38;>]]>">] <r> <b> </b> #"c" ?p"d" !"<&>" </r>"#),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<p:b q:c='1'>&#x9;</p:b>\">]><r xmlns:p='u' xmlns:q='v'>&e;</r>",
+        Ok(r#"doctype[r,,,<!ENTITY e "<p:b q:c='1'>&#x9;</p:b>">] <r xmlns:p@xmlns="u" xmlns:q@xmlns="v"> <p:b@u q:c@v="1"> "\t" </p:b@u> </r>"#),
+    ),
     // After a parameter-entity reference, declarations are not processed.
     (
         b"<!DOCTYPE a [<!ENTITY % p 'x'>%p;<!ATTLIST a d CDATA 'v'>]><a/>",
@@ -487,12 +516,67 @@ const REJECTED: &[Case] = &[
         Err((44, "XmlExternalEntity")),
     ),
     (
-        b"<!DOCTYPE a [<!ENTITY e \"<b/>\">]><a>&e;</a>",
-        Err((36, "XmlEntityMarkup")),
-    ),
-    (
         b"<!DOCTYPE a [<!ENTITY e \"&#60;\">]><a x=\"&e;\"/>",
         Err((40, "XmlEntityMarkup")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<b/>\">]><r x=\"&e;\"/>",
+        Err((39, "XmlEntityMarkup")),
+    ),
+    // Markup in entities: each replacement text must be balanced content
+    // on its own (§4.3.2), recursion is caught through markup too, and
+    // errors inside an entity are reported at its reference.
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<b>\">]><r>&e;</b></r>",
+        Err((35, "XmlEntityNotWellFormed")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"</r>\">]><r>&e;</r>",
+        Err((36, "XmlEntityNotWellFormed")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY s \"<b>\"><!ENTITY t \"</b>\">]><r>&s;&t;</r>",
+        Err((53, "XmlEntityNotWellFormed")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"x<b\">]><r>&e;</r>",
+        Err((35, "XmlEntityNotWellFormed")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<!--x\">]><r>&e;--></r>",
+        Err((37, "XmlEntityNotWellFormed")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<b>&e;</b>\">]><r>&e;</r>",
+        Err((42, "XmlRecursiveEntity")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY a \"<x>&b;</x>\"><!ENTITY b \"<y>&a;</y>\">]><r>&a;</r>",
+        Err((66, "XmlRecursiveEntity")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"a]]>b\">]><r>&e;</r>",
+        Err((37, "XmlMisplaced")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<1/>\">]><r>&e;</r>",
+        Err((36, "UnexpectedByte")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<p:b/>\">]><r>&e;</r>",
+        Err((38, "XmlUndeclaredPrefix")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<b>&u;</b>\">]><r>&e;</r>",
+        Err((42, "XmlUndefinedEntity")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<r/>\">]>&e;",
+        Err((33, "XmlMisplaced")),
+    ),
+    (
+        b"<!DOCTYPE r [<!ENTITY e \"<b>\">]><r>&e;",
+        Err((38, "UnexpectedEnd")),
     ),
     (
         b"<!DOCTYPE a [<!ENTITY e \"&#38;\">]><a>&e;</a>",
@@ -627,6 +711,45 @@ fn entity_bombs_hit_the_expansion_budget() {
     let (_, err) = parse(doc, small);
     assert_eq!(err.map(|e| e.position().offset), Some(48));
     assert_eq!(parse(&doc[..], XmlOptions::default()).1, None);
+    // Markup in entities is charged too, tags included: `<b>xy</b>` is 9
+    // bytes, so the second reference overruns a budget of 10.
+    check_table(
+        &[
+            (
+                b"<!DOCTYPE r [<!ENTITY e \"<b>xy</b>\">]><r>&e;</r>",
+                Ok(r#"doctype[r,,,<!ENTITY e "<b>xy</b>">] <r> <b> "xy" </b> </r>"#),
+            ),
+            (
+                b"<!DOCTYPE r [<!ENTITY e \"<b>xy</b>\">]><r>&e;&e;</r>",
+                Err((44, "XmlEntityExpansionLimit")),
+            ),
+        ],
+        small,
+    );
+    // A bomb of elements: ten levels of ten references to `<l/>`.
+    let mut doc = String::from("<!DOCTYPE r [<!ENTITY m0 \"<l/>\">");
+    for level in 1..10 {
+        let previous = format!("&m{};", level - 1);
+        doc.push_str(&format!("<!ENTITY m{level} \"{}\">", previous.repeat(10)));
+    }
+    doc.push_str("]><r>&m9;</r>");
+    let start = std::time::Instant::now();
+    let budget = XmlOptions {
+        max_entity_expansion: 64 * 1024,
+        ..XmlOptions::default()
+    };
+    let (events, err) = parse(doc.as_bytes(), budget);
+    let err = err.expect("the bomb is refused");
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::XmlEntityExpansionLimit { limit: 64 * 1024 }
+    );
+    assert_eq!(
+        err.position().offset as usize,
+        doc.find("&m9;").unwrap_or_default()
+    );
+    assert!(events.len() < 64 * 1024, "{} events", events.len());
+    assert!(start.elapsed().as_secs() < 5, "refused quickly");
 }
 
 #[test]
@@ -1031,9 +1154,26 @@ fn write_node(node: &Node, ns: Option<&str>, out: &mut String, events: &mut Vec<
     }
 }
 
-/// The document's bytes and expected events.
+/// Writes `text` as an entity value whose replacement text is `text`.
+fn escape_entity_value(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&#38;"),
+            '%' => out.push_str("&#37;"),
+            '"' => out.push_str("&#34;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The document's bytes and expected events. With `entities`, the root's
+/// content is moved into two general entities — `h`, its first child, and
+/// `g`, a reference to `h` then the other children — declared in a
+/// DOCTYPE and referenced as `&g;`: the events must be the same as
+/// inline, plus the DOCTYPE's.
 fn write_document(
     (declaration, default_ns, root): &(bool, Option<&'static str>, Node),
+    entities: bool,
 ) -> (Vec<u8>, Vec<OwnedXmlEvent>) {
     let mut out = String::new();
     let mut events = Vec::new();
@@ -1052,8 +1192,41 @@ fn write_document(
         attributes.retain(|(k, _)| k != "xmlns");
         attributes.insert(0, ("xmlns".into(), (*uri).into()));
     }
+    let mut content = None;
+    if let (true, Node::Element { name, children, .. }) = (entities, &root) {
+        if let Some((first, others)) = children.split_first() {
+            let mut first_text = String::new();
+            write_node(first, *default_ns, &mut first_text, &mut Vec::new());
+            let mut other_text = String::new();
+            for child in others {
+                write_node(child, *default_ns, &mut other_text, &mut Vec::new());
+            }
+            let mut subset = String::from("<!ENTITY g \"&h;");
+            escape_entity_value(&other_text, &mut subset);
+            subset.push_str("\"><!ENTITY h \"");
+            escape_entity_value(&first_text, &mut subset);
+            subset.push_str("\">");
+            out.push_str(&format!("<!DOCTYPE {name} [{subset}]>\n"));
+            events.push(OwnedXmlEvent::Doctype {
+                name: name.clone(),
+                public_id: None,
+                system_id: None,
+                internal_subset: Some(subset),
+            });
+            content = Some((name.len(), first_text + &other_text));
+        }
+    }
     let start = events.len();
-    write_node(&root, *default_ns, &mut out, &mut events);
+    let mut root_text = String::new();
+    write_node(&root, *default_ns, &mut root_text, &mut events);
+    if let Some((name_len, content)) = content {
+        // The root ends with its content, then `</name>`.
+        let end = root_text.len() - name_len - 3;
+        let start = end - content.len();
+        assert_eq!(&root_text[start..end], content);
+        root_text.replace_range(start..end, "&g;");
+    }
+    out.push_str(&root_text);
     if let Some(OwnedXmlEvent::StartElement { attributes, .. }) = events.get_mut(start) {
         if let Some(first) = attributes.first_mut().filter(|a| a.name == "xmlns") {
             first.namespace = Some(XMLNS_NAMESPACE.into());
@@ -1226,8 +1399,9 @@ fn token_soup() -> impl Strategy<Value = Vec<u8>> {
 /// A generated document with a few random byte edits.
 fn mutated_document() -> impl Strategy<Value = Vec<u8>> {
     let edit = (any::<prop::sample::Index>(), 0u8..3, any::<u8>());
-    (arb_document(), prop::collection::vec(edit, 1..4)).prop_map(|(doc, edits)| {
-        let (mut bytes, _) = write_document(&doc);
+    let edits = prop::collection::vec(edit, 1..4);
+    (arb_document(), any::<bool>(), edits).prop_map(|(doc, entities, edits)| {
+        let (mut bytes, _) = write_document(&doc, entities);
         for (at, op, byte) in edits {
             let i = at.index(bytes.len() + 1);
             match op {
@@ -1255,9 +1429,10 @@ proptest! {
     #[test]
     fn generated_documents_parse_to_their_events_under_any_chunking(
         doc in arb_document(),
+        entities in any::<bool>(),
         cuts in cuts(),
     ) {
-        let (bytes, expected) = write_document(&doc);
+        let (bytes, expected) = write_document(&doc, entities);
         prop_assert_eq!(parse(&bytes, XmlOptions::default()), (expected.clone(), None));
         prop_assert_eq!(split_at(&bytes, &cuts, XmlOptions::default()), (expected.clone(), None));
         prop_assert_eq!(parse_bytewise(&bytes, XmlOptions::default()), (expected, None));
@@ -1265,7 +1440,7 @@ proptest! {
 
     #[test]
     fn quick_xml_agrees_on_names_attributes_and_text(doc in arb_document()) {
-        let (bytes, expected) = write_document(&doc);
+        let (bytes, expected) = write_document(&doc, false);
         let theirs = quick_xml_view(&bytes).map_err(TestCaseError::fail)?;
         prop_assert_eq!(ours_view(&expected), theirs);
     }
