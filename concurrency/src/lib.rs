@@ -3,16 +3,22 @@
 //! `asyncio` and `multiprocessing` idioms answered with tokio, threads,
 //! rayon and a real distributed dataflow engine.
 //!
-//! # Layout (planned; see ROADMAP.md for status)
-//! - `asyncio_patterns` — producer/consumer with backpressure, cancellation
-//!   with `CancellationToken` and `select!`, timeouts, graceful shutdown.
-//! - `task_groups` — PEP 654 TaskGroup / ExceptionGroup → `JoinSet` and
-//!   `std::thread::scope`, first-error cancellation, collected errors.
-//! - `batching_workers` — multi-stage pipelines over bounded channels,
-//!   batching by size or deadline, per-stage metrics.
-//! - `mapreduce_demo` — word count with rayon, with worker processes over
-//!   pipes, and with timely dataflow across processes.
+//! # Layout
+//! - [`asyncio_patterns`] — producer/consumer over a bounded channel with
+//!   backpressure, cancellation with `CancellationToken` and `select!`,
+//!   timeouts, graceful drain vs hard stop with exact counts. Topic
+//!   `concurrency/asyncio-patterns`.
+//! - [`task_groups`] — PEP 654 TaskGroup / ExceptionGroup → `TaskGroup` on
+//!   `JoinSet` (fail-fast or collect-all into an `ErrorGroup`, panics as
+//!   errors) and its `std::thread::scope` counterpart. Topic
+//!   `concurrency/task-groups`.
 //!
-//! Nothing is built here yet.
+//! Still to come (see ROADMAP.md): `batching_workers` — multi-stage
+//! pipelines over bounded channels with per-stage metrics; `mapreduce_demo`
+//! — word count with rayon, with worker processes over pipes, and with
+//! timely dataflow across processes.
 
 #![forbid(unsafe_code)]
+
+pub mod asyncio_patterns;
+pub mod task_groups;
