@@ -99,7 +99,7 @@ use std::iter::FusedIterator;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{ErrorKind, Events, Format, ParseError, Position, PushParser};
+use super::{ErrorKind, Events, Format, ParseError, Position};
 
 /// How a [`CsvParser`] reads its input: the dialect and the strictness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -822,36 +822,7 @@ fn event(record: Record<'_>, header: bool) -> CsvEvent<'_> {
     }
 }
 
-impl PushParser for CsvParser {
-    type Event<'a> = CsvEvent<'a>;
-    type OwnedEvent = OwnedCsvEvent;
-
-    fn feed<F>(&mut self, chunk: &[u8], on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(CsvEvent<'_>),
-    {
-        CsvParser::feed(self, chunk, on_event)
-    }
-
-    fn finish<F>(&mut self, on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(CsvEvent<'_>),
-    {
-        CsvParser::finish(self, on_event)
-    }
-
-    fn position(&self) -> Position {
-        self.pos
-    }
-
-    fn format(&self) -> Format {
-        Format::Csv
-    }
-
-    fn to_owned_event(event: &CsvEvent<'_>) -> OwnedCsvEvent {
-        event.to_owned_event()
-    }
-}
+super::impl_push_parser!(CsvParser, CsvEvent, OwnedCsvEvent, Format::Csv);
 
 /// An iterator of owned events over any [`Read`]: the pull adapter for
 /// files and stdin. For speed, use [`CsvParser::feed`] or

@@ -25,7 +25,7 @@ use std::io::Read;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{ErrorKind, Events, Format, ParseError, Position, PushParser, Summary};
+use super::{ErrorKind, Events, Format, ParseError, Position, Summary};
 
 /// How a [`JsonParser`] reads its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1143,36 +1143,7 @@ impl JsonParser {
     }
 }
 
-impl PushParser for JsonParser {
-    type Event<'a> = JsonEvent<'a>;
-    type OwnedEvent = OwnedJsonEvent;
-
-    fn feed<F>(&mut self, chunk: &[u8], on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(JsonEvent<'_>),
-    {
-        JsonParser::feed(self, chunk, on_event)
-    }
-
-    fn finish<F>(&mut self, on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(JsonEvent<'_>),
-    {
-        JsonParser::finish(self, on_event)
-    }
-
-    fn position(&self) -> Position {
-        self.pos
-    }
-
-    fn format(&self) -> Format {
-        Format::Json
-    }
-
-    fn to_owned_event(event: &JsonEvent<'_>) -> OwnedJsonEvent {
-        event.to_owned_event()
-    }
-}
+super::impl_push_parser!(JsonParser, JsonEvent, OwnedJsonEvent, Format::Json);
 
 /// An iterator of owned events over any [`Read`]: the pull adapter for
 /// files and stdin. For speed, use [`JsonParser::feed`] or

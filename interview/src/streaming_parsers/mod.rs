@@ -147,6 +147,9 @@ mod demo;
 pub mod json;
 pub mod xml;
 
+#[cfg(test)]
+mod testkit;
+
 /// How many bytes the reader-based helpers read at a time.
 pub const READ_CHUNK_SIZE: usize = 64 * 1024;
 
@@ -631,6 +634,45 @@ pub(crate) fn valid_utf8_prefix(bytes: &[u8]) -> &str {
         Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
     }
 }
+
+/// Implements [`PushParser`] for a parser whose inherent `feed`, `finish`
+/// and event `to_owned_event` have the trait's shape and which keeps its
+/// place in a `pos` field: the three parsers differ only in names.
+macro_rules! impl_push_parser {
+    ($parser:ty, $event:ident, $owned:ty, $format:expr) => {
+        impl super::PushParser for $parser {
+            type Event<'a> = $event<'a>;
+            type OwnedEvent = $owned;
+
+            fn feed<F>(&mut self, chunk: &[u8], on_event: F) -> Result<(), super::ParseError>
+            where
+                F: FnMut($event<'_>),
+            {
+                <$parser>::feed(self, chunk, on_event)
+            }
+
+            fn finish<F>(&mut self, on_event: F) -> Result<(), super::ParseError>
+            where
+                F: FnMut($event<'_>),
+            {
+                <$parser>::finish(self, on_event)
+            }
+
+            fn position(&self) -> super::Position {
+                self.pos
+            }
+
+            fn format(&self) -> super::Format {
+                $format
+            }
+
+            fn to_owned_event(event: &$event<'_>) -> $owned {
+                event.to_owned_event()
+            }
+        }
+    };
+}
+use impl_push_parser;
 
 /// Counts of a parse: how many events, how many bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -127,7 +127,7 @@ use std::sync::Arc;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{ErrorKind, Events, Format, ParseError, Position, PushParser, Summary};
+use super::{ErrorKind, Events, Format, ParseError, Position, Summary};
 
 mod dtd;
 
@@ -2860,36 +2860,7 @@ fn complete_chars(bytes: &[u8]) -> usize {
     n
 }
 
-impl PushParser for XmlParser {
-    type Event<'a> = XmlEvent<'a>;
-    type OwnedEvent = OwnedXmlEvent;
-
-    fn feed<F>(&mut self, chunk: &[u8], on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(XmlEvent<'_>),
-    {
-        XmlParser::feed(self, chunk, on_event)
-    }
-
-    fn finish<F>(&mut self, on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(XmlEvent<'_>),
-    {
-        XmlParser::finish(self, on_event)
-    }
-
-    fn position(&self) -> Position {
-        self.pos
-    }
-
-    fn format(&self) -> Format {
-        Format::Xml
-    }
-
-    fn to_owned_event(event: &XmlEvent<'_>) -> OwnedXmlEvent {
-        event.to_owned_event()
-    }
-}
+super::impl_push_parser!(XmlParser, XmlEvent, OwnedXmlEvent, Format::Xml);
 
 /// An iterator of owned events over any [`Read`]: the pull adapter for
 /// files and stdin. For speed, use [`XmlParser::feed`] or

@@ -12,19 +12,11 @@ use super::*;
 use crate::streaming_parsers::{self as sp, ErrorKind};
 
 /// What a parse produced: the events before the error, and the error.
-type Outcome = (Vec<OwnedJsonEvent>, Option<ParseError>);
+type Outcome = crate::streaming_parsers::testkit::Outcome<OwnedJsonEvent>;
 
 /// Feeds `chunks` one after another, then finishes.
 fn parse_chunks(chunks: &[&[u8]], options: JsonOptions) -> Outcome {
-    let mut parser = JsonParser::new(options);
-    let mut events = Vec::new();
-    for chunk in chunks {
-        if let Err(e) = parser.feed(chunk, |e| events.push(e.to_owned_event())) {
-            return (events, Some(e));
-        }
-    }
-    let end = parser.finish(|e| events.push(e.to_owned_event()));
-    (events, end.err())
+    crate::streaming_parsers::testkit::parse_chunks(JsonParser::new(options), chunks)
 }
 
 fn parse(input: &[u8], options: JsonOptions) -> Outcome {
@@ -33,21 +25,14 @@ fn parse(input: &[u8], options: JsonOptions) -> Outcome {
 
 /// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
 fn parse_split(input: &[u8], cuts: &[usize], options: JsonOptions) -> Outcome {
-    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
-    cuts.sort_unstable();
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    for cut in cuts {
-        chunks.push(&input[start..cut]);
-        start = cut;
-    }
-    chunks.push(&input[start..]);
-    parse_chunks(&chunks, options)
+    parse_chunks(
+        &crate::streaming_parsers::testkit::split_at(input, cuts),
+        options,
+    )
 }
 
 fn parse_bytewise(input: &[u8], options: JsonOptions) -> Outcome {
-    let chunks: Vec<&[u8]> = input.chunks(1).collect();
-    parse_chunks(&chunks, options)
+    parse_chunks(&crate::streaming_parsers::testkit::bytewise(input), options)
 }
 
 /// Events as compact text: `{ "key": [ #1 "s" true null ] }`, `;` for
@@ -71,50 +56,11 @@ fn render(events: &[OwnedJsonEvent]) -> String {
     words.join(" ")
 }
 
-/// A conformance case: input, and either the rendered events or the error
-/// (byte offset, `ErrorKind` variant name).
-type Case = (&'static [u8], Result<&'static str, (u64, &'static str)>);
+use crate::streaming_parsers::testkit::Case;
 
-fn kind_name(kind: &ErrorKind) -> String {
-    let debug = format!("{kind:?}");
-    debug
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Runs a table: the one-chunk result must match, and every two-way split
-/// and byte-by-byte feeding must give the identical outcome.
+/// Runs a conformance table (see [`crate::streaming_parsers::testkit::check_table`]).
 fn check_table(table: &[Case], options: JsonOptions) {
-    for (input, expected) in table {
-        let shown = String::from_utf8_lossy(input);
-        let whole = parse(input, options);
-        match (expected, &whole) {
-            (Ok(events), (got, None)) => assert_eq!(render(got), *events, "input {shown:?}"),
-            (Err((offset, kind)), (_, Some(err))) => {
-                assert_eq!(
-                    (err.position().offset, kind_name(err.kind()).as_str()),
-                    (*offset, *kind),
-                    "input {shown:?}: {err}"
-                );
-            }
-            (Ok(_), (_, Some(err))) => panic!("input {shown:?} rejected: {err}"),
-            (Err(_), (got, None)) => panic!("input {shown:?} accepted: {}", render(got)),
-        }
-        for cut in 0..=input.len() {
-            assert_eq!(
-                parse_split(input, &[cut], options),
-                whole,
-                "input {shown:?} cut at {cut}"
-            );
-        }
-        assert_eq!(
-            parse_bytewise(input, options),
-            whole,
-            "input {shown:?} byte by byte"
-        );
-    }
+    crate::streaming_parsers::testkit::check_table(table, || JsonParser::new(options), render);
 }
 
 const ACCEPTED: &[Case] = &[

@@ -12,18 +12,11 @@ use super::*;
 use crate::streaming_parsers::{self as sp, ErrorKind};
 
 /// What a parse produced: the events before the error, and the error.
-type Outcome = (Vec<OwnedXmlEvent>, Option<ParseError>);
+type Outcome = crate::streaming_parsers::testkit::Outcome<OwnedXmlEvent>;
 
+/// Feeds `chunks` one after another, then finishes.
 fn parse_chunks(chunks: &[&[u8]], options: XmlOptions) -> Outcome {
-    let mut parser = XmlParser::new(options);
-    let mut events = Vec::new();
-    for chunk in chunks {
-        if let Err(e) = parser.feed(chunk, |e| events.push(e.to_owned_event())) {
-            return (events, Some(e));
-        }
-    }
-    let end = parser.finish(|e| events.push(e.to_owned_event()));
-    (events, end.err())
+    crate::streaming_parsers::testkit::parse_chunks(XmlParser::new(options), chunks)
 }
 
 fn parse(input: &[u8], options: XmlOptions) -> Outcome {
@@ -32,21 +25,14 @@ fn parse(input: &[u8], options: XmlOptions) -> Outcome {
 
 /// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
 fn parse_split(input: &[u8], cuts: &[usize], options: XmlOptions) -> Outcome {
-    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
-    cuts.sort_unstable();
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    for cut in cuts {
-        chunks.push(&input[start..cut]);
-        start = cut;
-    }
-    chunks.push(&input[start..]);
-    parse_chunks(&chunks, options)
+    parse_chunks(
+        &crate::streaming_parsers::testkit::split_at(input, cuts),
+        options,
+    )
 }
 
 fn parse_bytewise(input: &[u8], options: XmlOptions) -> Outcome {
-    let chunks: Vec<&[u8]> = input.chunks(1).collect();
-    parse_chunks(&chunks, options)
+    parse_chunks(&crate::streaming_parsers::testkit::bytewise(input), options)
 }
 
 fn show_ns(ns: &Option<String>) -> String {
@@ -109,52 +95,11 @@ fn render(events: &[OwnedXmlEvent]) -> String {
     words.join(" ")
 }
 
-/// A conformance case: input, and either the rendered events or the error
-/// (byte offset, `ErrorKind` variant name).
-type Case = (&'static [u8], Result<&'static str, (u64, &'static str)>);
+use crate::streaming_parsers::testkit::Case;
 
-fn kind_name(kind: &ErrorKind) -> String {
-    let debug = format!("{kind:?}");
-    debug
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Runs a table: the one-chunk result must match, and every two-way split
-/// and byte-by-byte feeding must give the identical outcome. Reports every
-/// failing case at once.
+/// Runs a conformance table (see [`crate::streaming_parsers::testkit::check_table`]).
 fn check_table(table: &[Case], options: XmlOptions) {
-    let mut failures = Vec::new();
-    for (input, expected) in table {
-        let shown = String::from_utf8_lossy(input);
-        let whole = parse(input, options);
-        match (expected, &whole) {
-            (Ok(events), (got, None)) if render(got) != *events => {
-                failures.push(format!("input {shown:?}: got {}", render(got)));
-            }
-            (Err((offset, kind)), (_, Some(err)))
-                if (err.position().offset, kind_name(err.kind()).as_str()) != (*offset, *kind) =>
-            {
-                failures.push(format!("input {shown:?}: got {err:?}: {err}"));
-            }
-            (Ok(_), (_, Some(err))) => failures.push(format!("input {shown:?} rejected: {err}")),
-            (Err(_), (got, None)) => {
-                failures.push(format!("input {shown:?} accepted: {}", render(got)));
-            }
-            _ => {}
-        }
-        for cut in 0..=input.len() {
-            if parse_split(input, &[cut], options) != whole {
-                failures.push(format!("input {shown:?} differs when cut at {cut}"));
-            }
-        }
-        if parse_bytewise(input, options) != whole {
-            failures.push(format!("input {shown:?} differs byte by byte"));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    crate::streaming_parsers::testkit::check_table(table, || XmlParser::new(options), render);
 }
 
 const ACCEPTED: &[Case] = &[

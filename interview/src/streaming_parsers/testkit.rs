@@ -1,0 +1,97 @@
+//! Test helpers shared by the three parsers' suites: feed an input whole,
+//! cut at given points, or byte by byte, and collect owned events and the
+//! error — so every format's chunking tests run the same way.
+
+use super::{ParseError, PushParser};
+
+/// What a parse produced: the events before the error, and the error.
+pub(crate) type Outcome<E> = (Vec<E>, Option<ParseError>);
+
+/// Feeds `chunks` one after another to `parser`, then finishes.
+pub(crate) fn parse_chunks<P: PushParser>(
+    mut parser: P,
+    chunks: &[&[u8]],
+) -> Outcome<P::OwnedEvent> {
+    let mut events = Vec::new();
+    for chunk in chunks {
+        if let Err(e) = parser.feed(chunk, |e| events.push(P::to_owned_event(&e))) {
+            return (events, Some(e));
+        }
+    }
+    let end = parser.finish(|e| events.push(P::to_owned_event(&e)));
+    (events, end.err())
+}
+
+/// `input` cut at `cuts` (any order; duplicates and empty chunks fine).
+pub(crate) fn split_at<'a>(input: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+    cuts.sort_unstable();
+    let mut chunks = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for cut in cuts {
+        chunks.push(&input[start..cut]);
+        start = cut;
+    }
+    chunks.push(&input[start..]);
+    chunks
+}
+
+/// `input` one byte per chunk: every token is cut.
+pub(crate) fn bytewise(input: &[u8]) -> Vec<&[u8]> {
+    input.chunks(1).collect()
+}
+
+/// A conformance case: input, and either the rendered events or the error
+/// (byte offset, `ErrorKind` variant name).
+pub(crate) type Case = (&'static [u8], Result<&'static str, (u64, &'static str)>);
+
+/// The variant name of an error kind (`TooDeep`, `InvalidUtf8`, …).
+pub(crate) fn kind_name(kind: &super::ErrorKind) -> String {
+    let debug = format!("{kind:?}");
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Runs a conformance table: the one-chunk result must match the case, and
+/// every two-way split and byte-by-byte feeding must give the identical
+/// outcome. Reports every failing case at once.
+pub(crate) fn check_table<P: PushParser>(
+    table: &[Case],
+    new_parser: impl Fn() -> P,
+    render: impl Fn(&[P::OwnedEvent]) -> String,
+) where
+    P::OwnedEvent: PartialEq,
+{
+    let mut failures = Vec::new();
+    for (input, expected) in table {
+        let shown = String::from_utf8_lossy(input);
+        let whole = parse_chunks(new_parser(), &[input]);
+        match (expected, &whole) {
+            (Ok(events), (got, None)) if render(got) != *events => {
+                failures.push(format!("input {shown:?}: got {}", render(got)));
+            }
+            (Err((offset, kind)), (_, Some(err)))
+                if (err.position().offset, kind_name(err.kind()).as_str()) != (*offset, *kind) =>
+            {
+                failures.push(format!("input {shown:?}: got {err:?}: {err}"));
+            }
+            (Ok(_), (_, Some(err))) => failures.push(format!("input {shown:?} rejected: {err}")),
+            (Err(_), (got, None)) => {
+                failures.push(format!("input {shown:?} accepted: {}", render(got)));
+            }
+            _ => {}
+        }
+        for cut in 0..=input.len() {
+            if parse_chunks(new_parser(), &split_at(input, &[cut])) != whole {
+                failures.push(format!("input {shown:?} differs when cut at {cut}"));
+            }
+        }
+        if parse_chunks(new_parser(), &bytewise(input)) != whole {
+            failures.push(format!("input {shown:?} differs byte by byte"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
