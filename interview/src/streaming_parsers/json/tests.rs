@@ -799,6 +799,11 @@ proptest! {
         let options = JsonOptions { skip_bom: false, ..JsonOptions::default() };
         let ours = parse(&bytes, options);
         let theirs = serde_json::from_slice::<Value>(&bytes);
+        // The one intended disagreement: a number beyond f64 (`1e512`) is
+        // grammatical, so ours hands it out as text; serde_json's `Value`
+        // rejects it. Token soup builds such exponents now and then.
+        let out_of_range = |e: &serde_json::Error| e.to_string().starts_with("number out of range");
+        prop_assume!(!theirs.as_ref().is_err_and(out_of_range));
         prop_assert_eq!(
             ours.1.is_none(),
             theirs.is_ok(),
@@ -811,6 +816,7 @@ proptest! {
         let ours = parse(&bytes, lines);
         let theirs: Result<Vec<Value>, _> =
             serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>().collect();
+        prop_assume!(!theirs.as_ref().is_err_and(out_of_range));
         prop_assert_eq!(
             ours.1.is_none(),
             theirs.is_ok(),
