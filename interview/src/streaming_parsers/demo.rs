@@ -247,45 +247,43 @@ fn constant_memory(n: &mut Narrator) -> anyhow::Result<()> {
     let doc = json::bench_input_json(block, 1);
     let (prefix, body, suffix) = split_document(&doc, b"[\n", b"\n]")?;
     let input = Repeated::new(prefix, body, b",\n", suffix, copies);
-    let bytes = input.total_len();
-    let (result, peak) =
-        mastery_kit::memory::peak_heap_during(|| json::count_events(input, JsonOptions::default()));
-    let summary = result?;
-    anyhow::ensure!(
-        summary.bytes == bytes,
-        "the JSON stream was not read to its end"
-    );
-    report_stream(n, "json", summary.events, "events", bytes, peak);
+    stream(n, "json", "events", input, |r| {
+        json::count_events(r, JsonOptions::default()).map(|s| (s.events, s.bytes))
+    })?;
 
     let doc = csv_parser::bench_input_csv(block, 2);
     let header_end = find(&doc, b"\n").context("the generated CSV has a header line")? + 1;
     let input = Repeated::new(&doc[..header_end], &doc[header_end..], b"", b"", copies);
-    let bytes = input.total_len();
     let options = CsvOptions {
         has_header: true,
         ..CsvOptions::default()
     };
-    let (result, peak) =
-        mastery_kit::memory::peak_heap_during(|| csv_parser::count_records(input, options));
-    let summary = result?;
-    anyhow::ensure!(
-        summary.bytes == bytes,
-        "the CSV stream was not read to its end"
-    );
-    report_stream(n, "csv", summary.records, "records", bytes, peak);
+    stream(n, "csv", "records", input, |r| {
+        csv_parser::count_records(r, options).map(|s| (s.records, s.bytes))
+    })?;
 
     let doc = xml::bench_input_xml(block, 3);
     let (prefix, body, suffix) = split_document(&doc, b"\">\n", b"</catalog>")?;
     let input = Repeated::new(prefix, body, b"", suffix, copies);
+    stream(n, "xml", "events", input, |r| {
+        xml::count_events(r, XmlOptions::default()).map(|s| (s.events, s.bytes))
+    })
+}
+
+/// Streams `input` through `count` (which returns items and bytes read),
+/// checks it was read to its end, and reports items and peak heap.
+fn stream(
+    n: &mut Narrator,
+    format: &str,
+    what: &str,
+    input: Repeated,
+    count: impl FnOnce(Repeated) -> Result<(u64, u64), ParseError>,
+) -> anyhow::Result<()> {
     let bytes = input.total_len();
-    let (result, peak) =
-        mastery_kit::memory::peak_heap_during(|| xml::count_events(input, XmlOptions::default()));
-    let summary = result?;
-    anyhow::ensure!(
-        summary.bytes == bytes,
-        "the XML stream was not read to its end"
-    );
-    report_stream(n, "xml", summary.events, "events", bytes, peak);
+    let (result, peak) = mastery_kit::memory::peak_heap_during(|| count(input));
+    let (items, read) = result?;
+    anyhow::ensure!(read == bytes, "the {format} stream was not read to its end");
+    report_stream(n, format, items, what, bytes, peak);
     Ok(())
 }
 
