@@ -99,7 +99,7 @@ use std::iter::FusedIterator;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{ErrorKind, Events, Format, ParseError, Position};
+use super::{ErrorKind, Events, Fail, Format, Lifecycle, ParseError, Position, Where};
 
 /// How a [`CsvParser`] reads its input: the dialect and the strictness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -391,8 +391,7 @@ pub struct CsvParser {
     /// The position of the next byte to be fed.
     pos: Position,
     bom: Bom,
-    failed: Option<ParseError>,
-    finished: bool,
+    life: Lifecycle,
 }
 
 /// The dialect's special bytes, and each repeated in all eight bytes of a
@@ -483,30 +482,15 @@ enum Bom {
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
-/// Where an error is, before it is turned into a [`Position`].
-#[derive(Debug)]
-enum Where {
-    /// Index into the chunk being fed.
-    Chunk(usize),
-    /// Index into `pending`.
-    Pending(usize),
-}
-
-#[derive(Debug)]
-struct Fail {
-    at: Where,
-    kind: ErrorKind,
-}
-
 impl CsvParser {
     /// A parser at the start of its input. Options that fail
     /// [`CsvOptions::validate`] make the first `feed` or `finish` return
     /// [`ErrorKind::InvalidDialect`].
     pub fn new(options: CsvOptions) -> Self {
-        let failed = options
-            .validate()
-            .err()
-            .map(|kind| ParseError::new(Format::Csv, kind, Position::START));
+        let life = match options.validate() {
+            Ok(()) => Lifecycle::new(),
+            Err(kind) => Lifecycle::failed(ParseError::new(Format::Csv, kind, Position::START)),
+        };
         CsvParser {
             options,
             dialect: Dialect::new(&options),
@@ -522,8 +506,7 @@ impl CsvParser {
             } else {
                 Bom::Done
             },
-            failed,
-            finished: false,
+            life,
         }
     }
 
@@ -565,13 +548,7 @@ impl CsvParser {
     where
         F: FnMut(CsvEvent<'_>),
     {
-        if let Some(error) = &self.failed {
-            return Err(error.clone());
-        }
-        if self.finished {
-            let error = ParseError::new(Format::Csv, ErrorKind::FeedAfterFinish, self.pos);
-            return Err(error);
-        }
+        self.life.check_feed(Format::Csv, self.pos)?;
         match self.run(chunk, &mut on_event) {
             Ok(()) => {
                 self.pos = self.pos.advanced(chunk);
@@ -579,8 +556,7 @@ impl CsvParser {
             }
             Err(fail) => {
                 let error = self.locate(fail, chunk);
-                self.failed = Some(error.clone());
-                Err(error)
+                Err(self.life.fail(error))
             }
         }
     }
@@ -591,28 +567,18 @@ impl CsvParser {
     where
         F: FnMut(CsvEvent<'_>),
     {
-        if let Some(error) = &self.failed {
-            return Err(error.clone());
-        }
-        if self.finished {
+        if !self.life.start_finish()? {
             return Ok(());
         }
-        self.finished = true;
         self.finish_input(&mut on_event).map_err(|fail| {
             let error = self.locate(fail, &[]);
-            self.failed = Some(error.clone());
-            error
+            self.life.fail(error)
         })
     }
 
     fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
-        let position = match fail.at {
-            Where::Chunk(i) => self.pos.advanced(&chunk[..i.min(chunk.len())]),
-            Where::Pending(i) => self
-                .pending_pos
-                .advanced(&self.pending[..i.min(self.pending.len())]),
-        };
-        ParseError::new(Format::Csv, fail.kind, position)
+        let pending = (self.pending_pos, &self.pending[..]);
+        fail.locate(Format::Csv, (self.pos, chunk), pending)
     }
 
     fn run<F: FnMut(CsvEvent<'_>)>(&mut self, chunk: &[u8], on_event: &mut F) -> Result<(), Fail> {

@@ -201,16 +201,44 @@ impl Position {
     /// Counts in 8-bit lanes that the compiler vectorizes, so parsers can
     /// afford it once per chunk.
     pub fn advanced(self, bytes: &[u8]) -> Position {
-        let mut next = self;
-        next.offset += bytes.len() as u64;
         match last_newline(bytes) {
             Some(last) => {
-                next.line += count_bytes(&bytes[..=last], |b| b == b'\n');
-                next.column = 1 + count_chars(&bytes[last + 1..]);
+                let newlines = count_bytes(&bytes[..=last], |b| b == b'\n');
+                self.advanced_counted(bytes, newlines, last + 1)
             }
-            None => next.column += count_chars(bytes),
+            None => self.advanced_counted(bytes, 0, 0),
+        }
+    }
+
+    /// [`advanced`](Self::advanced) for a parser that has counted the
+    /// `newlines` in `bytes` itself, the last one just before
+    /// `bytes[line_start]` (any `line_start` when there is none): only the
+    /// characters of the last line are left to count.
+    pub(crate) fn advanced_counted(
+        self,
+        bytes: &[u8],
+        newlines: u64,
+        line_start: usize,
+    ) -> Position {
+        let mut next = self;
+        next.offset += bytes.len() as u64;
+        if newlines > 0 {
+            next.line += newlines;
+            next.column = 1 + count_chars(&bytes[line_start..]);
+        } else {
+            next.column += count_chars(bytes);
         }
         next
+    }
+
+    /// The position `bytes` before `self`, where `bytes` — the input just
+    /// before `self` — holds no newline.
+    pub(crate) fn before_line_part(self, bytes: &[u8]) -> Position {
+        Position {
+            offset: self.offset - bytes.len() as u64,
+            line: self.line,
+            column: self.column - count_chars(bytes),
+        }
     }
 }
 
@@ -620,19 +648,147 @@ pub trait PushParser {
     fn to_owned_event(event: &Self::Event<'_>) -> Self::OwnedEvent;
 }
 
+/// Where a parser's error is, before it is turned into a [`Position`]:
+/// the scanners work in indices and leave the line counting to
+/// [`Fail::locate`], which runs once, on the error path.
+#[derive(Debug)]
+pub(crate) enum Where {
+    /// An index into the chunk being fed.
+    Chunk(usize),
+    /// An index into the parser's pending bytes (a token cut by the end of
+    /// an earlier chunk).
+    Pending(usize),
+    /// An absolute position.
+    At(Position),
+}
+
+/// A parser's error before it is located.
+#[derive(Debug)]
+pub(crate) struct Fail {
+    pub(crate) at: Where,
+    pub(crate) kind: ErrorKind,
+}
+
+impl Fail {
+    /// An error at `chunk[i]`.
+    pub(crate) fn chunk(i: usize, kind: ErrorKind) -> Self {
+        Fail {
+            at: Where::Chunk(i),
+            kind,
+        }
+    }
+
+    /// The error with its position: `chunk` starts at `chunk_pos`, the
+    /// pending bytes `pending` at `pending_pos`.
+    #[cold]
+    pub(crate) fn locate(
+        self,
+        format: Format,
+        (chunk_pos, chunk): (Position, &[u8]),
+        (pending_pos, pending): (Position, &[u8]),
+    ) -> ParseError {
+        let position = match self.at {
+            Where::Chunk(i) => chunk_pos.advanced(&chunk[..i.min(chunk.len())]),
+            Where::Pending(i) => pending_pos.advanced(&pending[..i.min(pending.len())]),
+            Where::At(position) => position,
+        };
+        ParseError::new(format, self.kind, position)
+    }
+}
+
+/// The call protocol the three push parsers share: an error is sticky
+/// (every later `feed` or `finish` returns it again), feeding after
+/// `finish` is an error, and a second `finish` does nothing.
+#[derive(Debug, Clone)]
+pub(crate) struct Lifecycle {
+    failed: Option<ParseError>,
+    finished: bool,
+}
+
+impl Lifecycle {
+    /// A parser that has not failed or finished.
+    pub(crate) const fn new() -> Self {
+        Lifecycle {
+            failed: None,
+            finished: false,
+        }
+    }
+
+    /// A parser that is broken from the start (bad options).
+    pub(crate) const fn failed(error: ParseError) -> Self {
+        Lifecycle {
+            failed: Some(error),
+            finished: false,
+        }
+    }
+
+    /// Before a `feed` at `pos`: the sticky error, or that the input has
+    /// already been finished.
+    pub(crate) fn check_feed(&self, format: Format, pos: Position) -> Result<(), ParseError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        if self.finished {
+            return Err(ParseError::new(format, ErrorKind::FeedAfterFinish, pos));
+        }
+        Ok(())
+    }
+
+    /// Before `finish`: `true` when the input is to be finished now,
+    /// `false` when it already was; the sticky error if any.
+    pub(crate) fn start_finish(&mut self) -> Result<bool, ParseError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let first = !self.finished;
+        self.finished = true;
+        Ok(first)
+    }
+
+    /// Remembers `error` for every later call, and returns it.
+    pub(crate) fn fail(&mut self, error: ParseError) -> ParseError {
+        self.failed = Some(error.clone());
+        error
+    }
+}
+
 /// The longest prefix of `bytes` that is valid UTF-8. The common case, a
-/// wholly valid chunk, is checked by `simdutf8` (SIMD, chosen at run time;
-/// a safe API): a fifth of a parse went into `str::from_utf8` before. Only
-/// a chunk with an invalid or cut sequence takes std's slower path, which
-/// says where the valid part ends.
+/// chunk that is valid up to a character cut by its end, is checked by
+/// `simdutf8`'s fast `basic` API (SIMD, chosen at run time; a safe API) on
+/// the part before the cut: a fifth of a parse went into `str::from_utf8`
+/// before, and sending every cut chunk down the slow path cost the 64 KiB
+/// feeds another tenth. Only a chunk with an invalid sequence takes the
+/// `compat` path, which says where the valid part ends.
 pub(crate) fn valid_utf8_prefix(bytes: &[u8]) -> &str {
-    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+    let whole = without_cut_char(bytes);
+    if let Ok(text) = simdutf8::basic::from_utf8(&bytes[..whole]) {
         return text;
     }
-    match std::str::from_utf8(bytes) {
+    match simdutf8::compat::from_utf8(bytes) {
         Ok(text) => text,
-        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        Err(e) => simdutf8::basic::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
     }
+}
+
+/// The length of `bytes` without a multi-byte character that the end cuts
+/// short: a lead byte in the last three bytes whose sequence needs more
+/// bytes than are left. Anything else is left for the validator to judge.
+fn without_cut_char(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    for back in 1..=n.min(3) {
+        let b = bytes[n - back];
+        if b & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back
+        }
+        let needs = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        return if needs > back { n - back } else { n };
+    }
+    n
 }
 
 /// Implements [`PushParser`] for a parser whose inherent `feed`, `finish`
@@ -845,6 +1001,49 @@ mod tests {
         );
         let escape = ErrorKind::InvalidEscape { found: b'x' };
         assert!(escape.to_string().starts_with("invalid escape `\\x`"));
+    }
+
+    /// What std says: the bytes before the first invalid or cut sequence.
+    fn std_prefix(bytes: &[u8]) -> &[u8] {
+        match std::str::from_utf8(bytes) {
+            Ok(_) => bytes,
+            Err(e) => &bytes[..e.valid_up_to()],
+        }
+    }
+
+    #[test]
+    fn valid_utf8_prefix_stops_before_cut_and_invalid_sequences() {
+        let text = "aé日😀".as_bytes(); // 1-, 2-, 3- and 4-byte characters
+        for end in 0..=text.len() {
+            let got = valid_utf8_prefix(&text[..end]);
+            assert_eq!(got.as_bytes(), std_prefix(&text[..end]), "cut at {end}");
+        }
+        // A lone continuation byte, an overlong form, a surrogate, a lead
+        // byte followed by ASCII: invalid, never mistaken for a cut.
+        for bad in [
+            &b"ab\x80"[..],
+            b"a\xC0\xAF",
+            b"\xED\xA0\x80",
+            b"x\xE6a",
+            b"\xF8",
+        ] {
+            assert_eq!(valid_utf8_prefix(bad).as_bytes(), std_prefix(bad));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn valid_utf8_prefix_agrees_with_std(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            text in "\\PC{0,24}",
+            cut in 0usize..200,
+        ) {
+            let mut mixed = text.into_bytes();
+            mixed.truncate(cut.min(mixed.len()));
+            for input in [&bytes[..], &mixed[..]] {
+                proptest::prop_assert_eq!(valid_utf8_prefix(input).as_bytes(), std_prefix(input));
+            }
+        }
     }
 
     #[test]

@@ -127,7 +127,7 @@ use std::sync::Arc;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{ErrorKind, Events, Format, ParseError, Position, Summary};
+use super::{ErrorKind, Events, Fail, Format, Lifecycle, ParseError, Position, Summary, Where};
 
 mod dtd;
 
@@ -611,8 +611,7 @@ pub struct XmlParser {
     /// The position of the next byte to be fed.
     pos: Position,
     bom: Bom,
-    failed: Option<ParseError>,
-    finished: bool,
+    life: Lifecycle,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -698,20 +697,6 @@ fn unexpected<T>(s: &str, at: usize, expected: &'static str) -> Step<T> {
 #[cold]
 fn misplaced<T>(at: usize, reason: &'static str) -> Step<T> {
     fail(at, ErrorKind::XmlMisplaced { reason })
-}
-
-/// Where an error is, before it is turned into a [`Position`].
-#[derive(Debug)]
-enum Where {
-    Chunk(usize),
-    Pending(usize),
-    At(Position),
-}
-
-#[derive(Debug)]
-struct Fail {
-    at: Where,
-    kind: ErrorKind,
 }
 
 /// A token cut by the end of a chunk, and the state of the scan for its end.
@@ -1041,8 +1026,7 @@ impl XmlParser {
             suspended_at: None,
             pos: Position::START,
             bom: Bom::Looking(0),
-            failed: None,
-            finished: false,
+            life: Lifecycle::new(),
         }
     }
 
@@ -1091,16 +1075,7 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
-        if let Some(error) = &self.failed {
-            return Err(error.clone());
-        }
-        if self.finished {
-            let fail = Fail {
-                at: Where::At(self.pos),
-                kind: ErrorKind::FeedAfterFinish,
-            };
-            return Err(self.locate(fail, chunk));
-        }
+        self.life.check_feed(Format::Xml, self.pos)?;
         let mut skipped = 0;
         let result = self.run(chunk, &mut skipped, &mut on_event);
         // `run` has moved `pos` past the bytes it skipped.
@@ -1117,8 +1092,7 @@ impl XmlParser {
             }
             Err(fail) => {
                 let error = self.locate(fail, rest);
-                self.failed = Some(error.clone());
-                Err(error)
+                Err(self.life.fail(error))
             }
         }
     }
@@ -1129,29 +1103,18 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
-        if let Some(error) = &self.failed {
-            return Err(error.clone());
-        }
-        if self.finished {
+        if !self.life.start_finish()? {
             return Ok(());
         }
-        self.finished = true;
         self.finish_input(&mut on_event).map_err(|fail| {
             let error = self.locate(fail, &[]);
-            self.failed = Some(error.clone());
-            error
+            self.life.fail(error)
         })
     }
 
     fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
-        let position = match fail.at {
-            Where::Chunk(i) => self.pos.advanced(&chunk[..i.min(chunk.len())]),
-            Where::Pending(i) => self
-                .pending_pos
-                .advanced(&self.pending[..i.min(self.pending.len())]),
-            Where::At(position) => position,
-        };
-        ParseError::new(Format::Xml, fail.kind, position)
+        let pending = (self.pending_pos, &self.pending[..]);
+        fail.locate(Format::Xml, (self.pos, chunk), pending)
     }
 
     /// Parses `chunk`. Errors from the byte order mark and from the token
@@ -2827,37 +2790,11 @@ struct Input<'c> {
 
 impl<'c> Input<'c> {
     fn new(bytes: &'c [u8]) -> Self {
-        // A chunk often ends inside a character: leave out its first bytes
-        // up front, so a good chunk is validated once, not twice.
-        let complete = &bytes[..complete_chars(bytes)];
-        // `simdutf8` for the common all-valid case (see
-        // `super::valid_utf8_prefix`); std finds where an invalid one stops.
-        let text = match simdutf8::basic::from_utf8(complete) {
-            Ok(text) => text,
-            Err(_) => utf8_prefix(bytes).0,
-        };
-        Input { bytes, text }
-    }
-}
-
-/// The length of `bytes` without a UTF-8 sequence cut short at its end
-/// (one to three bytes that a lead byte starts but that are too few).
-fn complete_chars(bytes: &[u8]) -> usize {
-    let n = bytes.len();
-    for back in 1..=n.min(3) {
-        let b = bytes[n - back];
-        if b & 0xC0 == 0x80 {
-            continue; // A continuation byte: look further back.
+        Input {
+            bytes,
+            text: super::valid_utf8_prefix(bytes),
         }
-        let needed = match b {
-            0xC0..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xFF => 4,
-            _ => 1,
-        };
-        return if needed > back { n - back } else { n };
     }
-    n
 }
 
 super::impl_push_parser!(XmlParser, XmlEvent, OwnedXmlEvent, Format::Xml);

@@ -714,6 +714,43 @@ proptest! {
     }
 
     #[test]
+    fn the_parser_counts_lines_as_the_input_does_under_any_chunking(
+        value in arb_value(),
+        crlf in any::<bool>(),
+        cuts in cuts(),
+        tail in "[0-9a-z\"]{1,6}",
+    ) {
+        // Lines are counted as whitespace is skipped, not by rescanning
+        // each chunk: after any chunking the position must still be what
+        // counting the whole input gives, also for an error inside a token
+        // cut by a chunk boundary (`tail` opens a bad one after a newline).
+        let text = serde_json::to_string_pretty(&value)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let text = if crlf { text.replace('\n', "\r\n") } else { text };
+        let input = text.as_bytes();
+        let chunks = sp::testkit::split_at(input, &cuts.iter().map(|c| c.index(input.len() + 1)).collect::<Vec<_>>());
+        let mut parser = JsonParser::new(JsonOptions::json_lines());
+        for chunk in &chunks {
+            prop_assert!(parser.feed(chunk, |_| ()).is_ok());
+        }
+        prop_assert_eq!(parser.position(), Position::START.advanced(input));
+
+        let bad = format!("{text}\n {tail}\u{7}");
+        let mut whole = JsonParser::new(JsonOptions::json_lines());
+        let mut split = JsonParser::new(JsonOptions::json_lines());
+        let error = |p: &mut JsonParser, chunks: &[&[u8]]| {
+            chunks.iter().find_map(|c| p.feed(c, |_| ()).err()).or_else(|| p.finish(|_| ()).err())
+        };
+        let whole_error = error(&mut whole, &[bad.as_bytes()]);
+        let cut = bad.len() - 2; // inside `tail`'s token
+        let split_error = error(&mut split, &[&bad.as_bytes()[..cut], &bad.as_bytes()[cut..]]);
+        let whole_error = whole_error.ok_or_else(|| TestCaseError::fail("accepted"))?;
+        let at = whole_error.position();
+        prop_assert_eq!(at, Position::START.advanced(&bad.as_bytes()[..at.offset as usize]));
+        prop_assert_eq!(split_error.map(|e| e.position()), Some(at));
+    }
+
+    #[test]
     fn escaped_strings_and_surrogate_pairs_decode_under_any_chunking(
         value in arb_value(),
         cuts in cuts(),
