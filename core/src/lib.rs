@@ -3,18 +3,31 @@
 //! The roadmap's first area: how Python's object model features map onto
 //! Rust's type system.
 //!
-//! # Layout (planned; see ROADMAP.md for status)
-//! - `descriptors` — `__slots__` and descriptors → validated newtypes,
-//!   accessor methods, `Cell`/`OnceCell`, memory layout and niches.
-//! - `metaclasses` — auto-registering subclasses → `inventory` and a derive
-//!   macro (the kit's own topic registry is the live example).
-//! - `context_managers` — `with` / `async with` → RAII guards, `Drop`, panic
-//!   safety, explicit async `close()`.
-//! - `typing_examples` — Protocol, TypedDict, Literal, Annotated → traits,
-//!   serde structs, enums, newtypes and const generics, typestate; and
-//!   dataclasses vs NamedTuple vs Pydantic, measured.
-//!
-//! Nothing is built here yet: the crate compiles so the workspace shape is
-//! fixed, and each module lands with its topic, tests and measurements.
+//! # Layout
+//! - [`descriptors`] — `__slots__`, `property` and descriptors → validated
+//!   newtypes with accessor methods, `Cell`/`OnceCell`/`LazyLock`, memory
+//!   layout and niches; bytes per record against CPython, measured. Topic
+//!   `core/descriptors`.
+//! - [`metaclasses`] — auto-registering subclasses → `inventory` plus
+//!   `#[derive(Register)]` from `core/macros` (trybuild cases in
+//!   `core/tests/ui/derive/`); the kit's own topic registry is the live
+//!   example. Topic `core/metaclasses`.
+//! - [`context_managers`] — `with` / `async with` → RAII guards (timer,
+//!   temp dir, transaction), `Drop` order, cleanup on unwind, and async scope
+//!   functions with explicit `close().await` under cancellation. Topic
+//!   `core/context-managers`.
+//! - [`typing_examples`] — Protocol, TypedDict, Literal, Annotated → traits
+//!   (static vs `dyn`, measured), serde structs whose errors name the field,
+//!   enums, newtypes and const generics, a typestate builder (trybuild cases
+//!   in `core/tests/ui/typestate/`). Topic `core/typing-examples`.
+//! - [`dataclasses_compare`] — dataclass vs NamedTuple vs Pydantic → struct,
+//!   tuple struct, serde + `garde`: construction, validation and JSON per
+//!   million records. Topic `core/dataclasses-compare`.
 
 #![forbid(unsafe_code)]
+
+pub mod context_managers;
+pub mod dataclasses_compare;
+pub mod descriptors;
+pub mod metaclasses;
+pub mod typing_examples;
