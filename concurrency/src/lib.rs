@@ -13,12 +13,17 @@
 //!   errors) and its `std::thread::scope` counterpart. Topic
 //!   `concurrency/task-groups`.
 //!
-//! Still to come (see ROADMAP.md): `batching_workers` — multi-stage
-//! pipelines over bounded channels with per-stage metrics; `mapreduce_demo`
-//! — word count with rayon, with worker processes over pipes, and with
-//! timely dataflow across processes.
+//! - [`batching_workers`] — `queue.Queue` worker pipelines → a builder of
+//!   stages over metered bounded channels (batching by size or deadline,
+//!   per-stage throughput, blocked time and queue depth, nothing lost on
+//!   shutdown, a failing stage named). Topic `concurrency/batching-workers`.
+//!
+//! Still to come (see ROADMAP.md): `mapreduce_demo` — word count with
+//! rayon, with worker processes over pipes, and with timely dataflow across
+//! processes.
 
 #![forbid(unsafe_code)]
 
 pub mod asyncio_patterns;
+pub mod batching_workers;
 pub mod task_groups;
