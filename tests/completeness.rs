@@ -75,6 +75,7 @@ fn every_topic_keeps_the_contract() {
 
 #[test]
 fn every_demo_runs_in_quick_mode_and_measures() {
+    mastery_concurrency::mapreduce_demo::set_worker_program(env!("CARGO_BIN_EXE_mastery"));
     let topics = registry();
     let options = RunOptions {
         mode: Mode::Quick,

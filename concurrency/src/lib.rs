@@ -18,12 +18,14 @@
 //!   per-stage throughput, blocked time and queue depth, nothing lost on
 //!   shutdown, a failing stage named). Topic `concurrency/batching-workers`.
 //!
-//! Still to come (see ROADMAP.md): `mapreduce_demo` — word count with
-//! rayon, with worker processes over pipes, and with timely dataflow across
-//! processes.
+//! - [`mapreduce_demo`] — `multiprocessing.Pool` / Ray → word count three
+//!   ways with identical answers: rayon, worker processes over framed pipes
+//!   (`mastery worker`), and timely dataflow across processes or hosts
+//!   (`mastery mapreduce --engine timely`). Topic `concurrency/mapreduce`.
 
 #![forbid(unsafe_code)]
 
 pub mod asyncio_patterns;
 pub mod batching_workers;
+pub mod mapreduce_demo;
 pub mod task_groups;

@@ -1,5 +1,6 @@
 //! The commands behind the CLI: `list`, `run`, `tour`, `explain` (and
-//! `parse`, in [`crate::parse_command`]).
+//! `parse`, in [`crate::parse_command`]; `mapreduce` and the hidden
+//! `worker`, in [`crate::mapreduce_command`]).
 //!
 //! `src/main.rs` parses a [`Cli`] and calls [`main`]; this module loads the
 //! settings, starts logging and carries the command out over the topic
@@ -50,7 +51,16 @@ impl From<std::io::Error> for AppError {
 }
 
 /// Runs a parsed command line to completion and returns the exit code.
+///
+/// This is the `mastery` binary's entry point (`src/main.rs` calls nothing
+/// else), so the current executable is known to be `mastery`: it is
+/// registered as the program the word-count process engine may start as
+/// `mastery worker`. Nothing else registers it — re-running an unknown
+/// executable (a test harness) as a worker would be a fork bomb.
 pub fn main(cli: Cli) -> ExitCode {
+    if let Ok(exe) = std::env::current_exe() {
+        mastery_concurrency::mapreduce_demo::set_worker_program(exe);
+    }
     match execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(AppError::Failure(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
@@ -72,6 +82,12 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// # Errors
 /// Usage errors (unknown topic, bad configuration) and failures to write.
 pub fn execute(cli: Cli) -> Result<u8, AppError> {
+    // A worker's stdout belongs to the protocol, and it must start even
+    // where a broken ./mastery.toml would stop every other command: it
+    // reads no settings and starts no logging.
+    if let Command::Worker(args) = &cli.command {
+        return crate::mapreduce_command::worker(args);
+    }
     let sources = Sources::from_process(cli.global.config.clone(), cli.overrides());
     let settings = config_management::load(&sources).map_err(|e| AppError::Usage(e.to_string()))?;
     logging_examples::init(settings.log_level, settings.log_format)
@@ -100,6 +116,14 @@ pub fn execute(cli: Cli) -> Result<u8, AppError> {
         Command::Parse(args) => {
             drop(out);
             crate::parse_command::parse(&args)
+        }
+        Command::Mapreduce(args) => {
+            drop(out);
+            crate::mapreduce_command::mapreduce(&args)
+        }
+        Command::Worker(args) => {
+            drop(out);
+            crate::mapreduce_command::worker(&args)
         }
         Command::Tour { json, report, .. } => {
             drop(out);

@@ -49,7 +49,7 @@ use crate::logging_examples::{LogFormat, LogLevel};
     name = "mastery",
     version,
     about = "Advanced Rust: every Advanced Python roadmap item answered in Rust, measured on your machine",
-    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
+    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n  mastery mapreduce --engine timely --processes 2 --process 0\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
 )]
 pub struct Cli {
     /// Options every command accepts.
@@ -118,6 +118,108 @@ pub enum Command {
         after_help = "Examples:\n  mastery parse json data.json\n  mastery parse csv --header --records people.csv | head\n  cat feed.xml | mastery parse xml --events\n\nExit codes: 0 well-formed, 1 malformed (FILE:LINE:COL: message on stderr), 2 usage error."
     )]
     Parse(ParseArgs),
+    /// Word count over a generated corpus: one thread, rayon, worker processes or timely dataflow
+    #[command(
+        after_help = "Examples:\n  mastery mapreduce --engine rayon --bytes 100MB --top 5\n  mastery mapreduce --engine processes --workers 4 --output counts.tsv\n  mastery mapreduce --engine timely --processes 2 --process 0 &\n  mastery mapreduce --engine timely --processes 2 --process 1\n  mastery mapreduce --engine timely -n 3 -p 0 --hostfile hosts.txt   # one HOST:PORT line per process\n\nEvery process of a timely run must get the same corpus options; process 0 prints the result.\nExit codes: 0 ok, 1 the count failed (a worker died, a peer unreachable), 2 usage error."
+    )]
+    Mapreduce(MapreduceArgs),
+    /// Internal: the word-count worker that `mastery mapreduce --engine processes` starts
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+/// The engines of `mastery mapreduce`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MapreduceEngine {
+    /// One thread, one hash map: the reference
+    Single,
+    /// rayon: threads of this process (fold/reduce of hash maps)
+    Rayon,
+    /// Worker processes (`mastery worker`) fed over pipes: the multiprocessing analogue
+    Processes,
+    /// timely dataflow: worker threads, and processes on one host or many
+    Timely,
+}
+
+/// Arguments of `mastery mapreduce`.
+#[derive(Debug, Args, Clone)]
+pub struct MapreduceArgs {
+    /// Which engine counts
+    #[arg(long, value_enum, default_value_t = MapreduceEngine::Rayon)]
+    pub engine: MapreduceEngine,
+    /// Corpus size: bytes, or with a unit (kB, MB, GB = powers of 1000; KiB, MiB, GiB)
+    #[arg(long, default_value = "100MB", value_parser = parse_size, value_name = "SIZE")]
+    pub bytes: u64,
+    /// Seed of the corpus generator (same seed, same corpus, on every process and host)
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub seed: u64,
+    /// Distinct words in the generated vocabulary (Zipf-distributed)
+    #[arg(long, default_value_t = 50_000, value_name = "N")]
+    pub vocabulary: usize,
+    /// Threads (rayon), worker processes (processes) or worker threads per process (timely) [default: one per core]
+    #[arg(short = 'w', long, visible_alias = "threads", value_name = "N")]
+    pub workers: Option<usize>,
+    /// Bytes per chunk handed to a worker [default: about 64 chunks per worker, 64 KiB to 1 MiB]
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub chunk_bytes: Option<u64>,
+    /// timely: how many processes take part
+    #[arg(short = 'n', long, value_name = "N")]
+    pub processes: Option<usize>,
+    /// timely: this process's index, 0 to N-1
+    #[arg(short = 'p', long, value_name = "I")]
+    pub process: Option<usize>,
+    /// timely: HOST:PORT of each process, one per line in process order [default: 127.0.0.1:2101, :2102, …]
+    #[arg(long, value_name = "FILE")]
+    pub hostfile: Option<PathBuf>,
+    /// timely: give up when the peers are not all connected after this many seconds
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub connect_timeout: f64,
+    /// Print the K most frequent words (0: none)
+    #[arg(long, default_value_t = 10, value_name = "K")]
+    pub top: usize,
+    /// Also write every word and its count to FILE (TSV, most frequent first)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of the hidden `mastery worker`.
+#[derive(Debug, Args, Clone)]
+pub struct WorkerArgs {
+    /// The worker's index in its pool (named in errors)
+    #[arg(long, default_value_t = 0, value_name = "I")]
+    pub index: usize,
+}
+
+/// Parses `100MB`, `64KiB`, `1_000_000` or `2GB` into bytes.
+///
+/// # Errors
+/// A message naming what was expected, for clap to print.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let cleaned: String = text.trim().chars().filter(|&c| c != '_').collect();
+    let split = cleaned
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(cleaned.len());
+    let (digits, unit) = cleaned.split_at(split);
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use B, kB, MB, GB, KiB, MiB or GiB"
+            ));
+        }
+    };
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 4096, 64KiB or 100MB"))?;
+    value
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// The input formats of `mastery parse`.
@@ -196,9 +298,11 @@ impl Cli {
     pub fn overrides(&self) -> Overrides {
         let run = match &self.command {
             Command::Run { run, .. } | Command::Tour { run, .. } => run.clone(),
-            Command::List { .. } | Command::Explain { .. } | Command::Parse(_) => {
-                RunArgs::default()
-            }
+            Command::List { .. }
+            | Command::Explain { .. }
+            | Command::Parse(_)
+            | Command::Mapreduce(_)
+            | Command::Worker(_) => RunArgs::default(),
         };
         Overrides {
             quick: if run.quick {
@@ -233,9 +337,9 @@ mastery_kit::inventory::submit! {
 fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("The kit's own CLI, read from its type");
     let command = Cli::command();
-    for sub in command.get_subcommands() {
+    for sub in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
         let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
-        n.show(format!("mastery {:<8} {about}", sub.get_name()));
+        n.show(format!("mastery {:<9} {about}", sub.get_name()));
     }
 
     n.section("Parsing gives a typed value…");
@@ -326,6 +430,66 @@ mod tests {
             let err = Cli::try_parse_from(argv).expect_err("usage error");
             assert_eq!(err.exit_code(), 2, "{argv:?}");
         }
+    }
+
+    #[test]
+    fn sizes_parse_with_units_and_bad_ones_say_why() {
+        let cases: [(&str, Result<u64, &str>); 8] = [
+            ("4096", Ok(4096)),
+            ("100MB", Ok(100_000_000)),
+            ("64KiB", Ok(65_536)),
+            ("1_000_000", Ok(1_000_000)),
+            ("2 GB", Ok(2_000_000_000)),
+            ("1MiB", Ok(1 << 20)),
+            ("10 parsecs", Err("unknown unit `parsecs`")),
+            ("MB", Err("is not a size")),
+        ];
+        for (text, want) in cases {
+            match (parse_size(text), want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{text}"),
+                (Err(got), Err(want)) => assert!(got.contains(want), "{text}: {got}"),
+                (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn mapreduce_takes_timely_conventions_and_worker_is_hidden() -> Result<(), clap::Error> {
+        let cli = Cli::try_parse_from([
+            "mastery",
+            "mapreduce",
+            "--engine",
+            "timely",
+            "-n",
+            "2",
+            "-p",
+            "1",
+            "--hostfile",
+            "hosts.txt",
+            "-w",
+            "3",
+            "--bytes",
+            "4MB",
+        ])?;
+        let Command::Mapreduce(args) = cli.command else {
+            panic!("not mapreduce: {:?}", cli.command)
+        };
+        assert_eq!(args.engine, MapreduceEngine::Timely);
+        assert_eq!(
+            (args.processes, args.process, args.workers),
+            (Some(2), Some(1), Some(3))
+        );
+        assert_eq!(args.bytes, 4_000_000);
+        assert!(Cli::try_parse_from(["mastery", "mapreduce", "--threads", "2"]).is_ok());
+        assert!(
+            Cli::command()
+                .get_subcommands()
+                .any(|c| c.get_name() == "worker" && c.is_hide_set())
+        );
+        let err = Cli::try_parse_from(["mastery", "mapreduce", "--engine", "spark"])
+            .expect_err("no such engine");
+        assert_eq!(err.exit_code(), 2);
+        Ok(())
     }
 
     #[test]

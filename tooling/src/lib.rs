@@ -14,6 +14,9 @@
 //!   `explain`); not a topic.
 //! - [`parse_command`] — `mastery parse <json|csv|xml>`: the interview
 //!   section's streaming parsers over a file or stdin; not a topic.
+//! - [`mapreduce_command`] — `mastery mapreduce` (word count with one
+//!   thread, rayon, worker processes or timely dataflow across processes)
+//!   and the hidden `mastery worker`; not a topic.
 //! - `cargo_setup.md` — Poetry / Hatch and `pip install -e` → Cargo
 //!   workspaces, features, profiles, `cargo install --path`.
 
@@ -23,4 +26,5 @@ pub mod app;
 pub mod cli_tools;
 pub mod config_management;
 pub mod logging_examples;
+pub mod mapreduce_command;
 pub mod parse_command;
