@@ -2,17 +2,34 @@
 //!
 //! What Python hides behind the interpreter, looked at directly in Rust.
 //!
-//! # Layout (planned; see ROADMAP.md for status)
-//! - `bytecode_demo` — `dis` → the assembly and LLVM IR `rustc` emits:
-//!   iterator chains vs hand loops, bounds checks appearing and vanishing.
-//! - `memory_profiling` — `sys.getsizeof` / `tracemalloc` → `size_of`, a
-//!   counting global allocator, `dhat` heap profiles.
-//! - `vectorization` — Python loops vs NumPy vs Cython → scalar, iterator,
-//!   auto-vectorized, explicit SIMD and rayon, against measured bandwidth.
-//! - `gil_experiments` — a toy GIL: one global lock vs fine-grained vs none;
-//!   and threads vs processes vs async tasks for CPU- and IO-bound work.
+//! # Layout
+//! - [`bytecode_demo`] — `dis` → the assembly and LLVM IR `rustc` emits, run
+//!   at demo time: iterator chains vs hand loops, bounds checks appearing
+//!   and vanishing. Topic `perf/bytecode-demo`.
+//! - [`memory_profiling`] — `sys.getsizeof` / `tracemalloc` → `size_of`, the
+//!   kit's counting allocator (calls, bytes, peak and retained per scope),
+//!   `dhat` heap profiles; `Vec` growth, `String` vs `&str`, `Box<[T]>`, an
+//!   inline small vector. Topic `perf/memory-profiling`.
+//! - [`vectorization`] — Python loops vs NumPy vs Cython → scalar, iterator,
+//!   auto-vectorized, explicit SIMD and rayon, against measured bandwidth;
+//!   and a PyO3 extension (`perf/python/`) timed against a Python loop and
+//!   NumPy. Topic `perf/vectorization`.
+//! - [`concurrency_tradeoffs`] — threading vs multiprocessing vs asyncio →
+//!   threads vs processes vs tokio tasks, CPU-bound and IO-bound, in one
+//!   table. Topic `perf/concurrency-tradeoffs`.
+//! - [`gil_experiments`] — a toy GIL: one global lock with a switch
+//!   interval vs fine-grained locks vs none; hand-off cost. Topic
+//!   `perf/gil-experiments`.
 //!
-//! Nothing is built here yet; the explicit-SIMD module will be this crate's
-//! only `unsafe`, each block with a `// SAFETY:` comment and a test.
+//! `unsafe` is denied crate-wide and allowed only for the explicit-SIMD
+//! kernels in `vectorization`, each block with a `// SAFETY:` comment
+//! (clippy's `undocumented_unsafe_blocks` is an error) and a test against
+//! the scalar reference.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+
+pub mod bytecode_demo;
+pub mod concurrency_tradeoffs;
+pub mod gil_experiments;
+pub mod memory_profiling;
+pub mod vectorization;

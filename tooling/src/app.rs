@@ -274,5 +274,12 @@ fn demo_settings(settings: &Settings) -> mastery_kit::narrator::Settings {
         "require_redis".to_owned(),
         settings.require_redis.to_string(),
     );
+    if let Some(python) = &settings.python {
+        map.insert("python".to_owned(), python.clone());
+    }
+    map.insert(
+        "require_python".to_owned(),
+        settings.require_python.to_string(),
+    );
     std::sync::Arc::new(map)
 }

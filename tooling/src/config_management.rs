@@ -67,6 +67,15 @@ pub struct Settings {
     /// (CI sets `MASTERY_REQUIRE_REDIS=1`; `true`/`false`/`1`/`0`).
     #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
     pub require_redis: bool,
+    /// The Python interpreter for the demos that time Python (with numpy
+    /// and the kit's extension module); unset, they look for
+    /// `perf/python/.venv`, then `python3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
+    /// Make a missing Python comparison a failure instead of a note (CI
+    /// sets `MASTERY_REQUIRE_PYTHON=1`; `true`/`false`/`1`/`0`).
+    #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
+    pub require_python: bool,
 }
 
 impl Default for Settings {
@@ -78,6 +87,8 @@ impl Default for Settings {
             log_level: LogLevel::Warn,
             redis_url: None,
             require_redis: false,
+            python: None,
+            require_python: false,
         }
     }
 }
@@ -282,8 +293,8 @@ impl Provider for EnvVars {
 pub fn example_file() -> String {
     let defaults = Settings::default();
     format!(
-        "# mastery.toml — every key, at its default\nquick = {}\nsamples = {}\nlog_format = \"text\"   # text | json\nlog_level = \"warn\"    # off | error | warn | info | debug | trace\nrequire_redis = {}\n# redis_url = \"redis://127.0.0.1:6379\"  # unset: spawn redis-server\n",
-        defaults.quick, defaults.samples, defaults.require_redis
+        "# mastery.toml — every key, at its default\nquick = {}\nsamples = {}\nlog_format = \"text\"   # text | json\nlog_level = \"warn\"    # off | error | warn | info | debug | trace\nrequire_redis = {}\n# redis_url = \"redis://127.0.0.1:6379\"  # unset: spawn redis-server\nrequire_python = {}\n# python = \"perf/python/.venv/bin/python\"  # unset: that venv, else python3\n",
+        defaults.quick, defaults.samples, defaults.require_redis, defaults.require_python
     )
 }
 
