@@ -889,28 +889,8 @@ fn encode(message: &str, fail: bool) -> Result<String, String> {
 /// Every deliberate panic of the demo starts with this.
 const DEMO_PANIC: &str = "demo panic:";
 
-/// Keeps the demo's deliberate panics off stderr (the default hook would
-/// print them in the middle of the story); every other panic goes to the
-/// previous hook.
-fn quiet_demo_panics() {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let message = payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied());
-            if !message.is_some_and(|m| m.starts_with(DEMO_PANIC)) {
-                previous(info);
-            }
-        }));
-    });
-}
-
 fn demo(n: &mut Narrator) -> anyhow::Result<()> {
-    quiet_demo_panics();
+    mastery_kit::panics::quiet_panics_starting_with(DEMO_PANIC);
     drop_order(n);
     transactions(n)?;
     temp_dirs(n)?;

@@ -992,29 +992,9 @@ async fn batches_formed(n: &mut Narrator) -> anyhow::Result<()> {
 /// The demo's deliberate panic.
 const DEMO_PANIC: &str = "the model crashed on input 666";
 
-/// Keeps the demo's deliberate panic off stderr (the default hook would print
-/// it, with a backtrace when `RUST_BACKTRACE` is set, in the middle of the
-/// story). Installed once, it passes every other panic to the previous hook.
-fn quiet_demo_panic() {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let message = payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied());
-            if message != Some(DEMO_PANIC) {
-                previous(info);
-            }
-        }));
-    });
-}
-
 async fn failure_isolation(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("A bad item, a failing handler, a panicking handler");
-    quiet_demo_panic();
+    mastery_kit::panics::quiet_panics_starting_with(DEMO_PANIC);
     let config = BatchConfig {
         max_batch: 8,
         max_wait: Duration::from_millis(2),

@@ -27,9 +27,11 @@
 pub mod lesson;
 pub mod memory;
 pub mod narrator;
+pub mod panics;
 pub mod report;
 pub mod runner;
 pub mod select;
+pub mod stats;
 pub mod topic;
 pub mod workload;
 

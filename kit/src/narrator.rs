@@ -416,14 +416,7 @@ fn sample<R>(ops: u64, work: &mut impl FnMut() -> R) -> f64 {
     start.elapsed().as_secs_f64() * 1e9 / ops.max(1) as f64
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_unstable_by(f64::total_cmp);
-    match values.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
+use crate::stats::median;
 
 /// Formats a figure with sensible precision: `1 234 567`, `123.4`, `1.234`.
 pub fn format_value(v: f64) -> String {

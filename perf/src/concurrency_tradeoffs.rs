@@ -88,6 +88,7 @@ use mastery_concurrency::mapreduce_demo::{
     CorpusSpec, ProcessError, WordCounts, WorkerPool, count_single, default_chunk_bytes,
     split_chunks, split_ranges, worker_program,
 };
+use mastery_kit::stats::Spread;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
@@ -548,29 +549,6 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Median and spread of a few values.
-#[derive(Debug, Clone, Copy)]
-struct Spread {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
-fn spread(mut values: Vec<f64>) -> Spread {
-    values.sort_unstable_by(f64::total_cmp);
-    let len = values.len();
-    let median = match len {
-        0 => 0.0,
-        _ if len % 2 == 1 => values[len / 2],
-        _ => (values[len / 2 - 1] + values[len / 2]) / 2.0,
-    };
-    Spread {
-        median,
-        min: values.first().copied().unwrap_or(0.0),
-        max: values.last().copied().unwrap_or(0.0),
-    }
-}
-
 /// One CPU-bound variant: a name and a run of the count.
 type Variant<'a> = (
     &'a str,
@@ -656,7 +634,7 @@ fn cpu_bound(
     }
     let names: Vec<&str> = variants.iter().map(|(name, _)| *name).collect();
     drop(variants);
-    let spreads: Vec<Spread> = rates.into_iter().map(spread).collect();
+    let spreads: Vec<Spread> = rates.into_iter().map(Spread::of).collect();
     let single = spreads[0].median;
     let mut row = vec![format!("CPU: count {} MB", spec.bytes / 1_000_000)];
     let cell_for = |column: &str| -> String {

@@ -94,6 +94,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
+use mastery_kit::stats::Spread;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
@@ -689,28 +690,6 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Median and spread of a few timed runs.
-struct Spread {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
-fn spread(mut values: Vec<f64>) -> Spread {
-    values.sort_unstable_by(f64::total_cmp);
-    let len = values.len();
-    let median = match len {
-        0 => 0.0,
-        _ if len % 2 == 1 => values[len / 2],
-        _ => (values[len / 2 - 1] + values[len / 2]) / 2.0,
-    };
-    Spread {
-        median,
-        min: values.first().copied().unwrap_or(0.0),
-        max: values.last().copied().unwrap_or(0.0),
-    }
-}
-
 fn throughput_by_threads(n: &mut Narrator, cores: usize) -> anyhow::Result<()> {
     let units: u64 = n.mode().pick(40_000, 400_000);
     let samples = n.mode().pick(3, 7);
@@ -748,7 +727,7 @@ fn throughput_by_threads(n: &mut Narrator, cores: usize) -> anyhow::Result<()> {
                 );
                 rates.push(units as f64 / secs.max(1e-9));
             }
-            let s = spread(rates);
+            let s = Spread::of(rates);
             n.record(
                 &format!("{}, {threads} thread(s)", scheme.name()),
                 s.median,
@@ -830,7 +809,11 @@ fn handoff_latency(n: &mut Narrator) {
         wake_ns.extend(run.release_to_run.map(|d| d.as_secs_f64() * 1e9));
         condvar_ns.push(condvar_pingpong(handoffs).as_secs_f64() * 1e9);
     }
-    let (g, c, w) = (spread(gil_ns), spread(condvar_ns), spread(wake_ns));
+    let (g, c, w) = (
+        Spread::of(gil_ns),
+        Spread::of(condvar_ns),
+        Spread::of(wake_ns),
+    );
     n.show(format!(
         "GIL hand-off: {:.1} µs ({:.1}–{:.1}); Condvar turn: {:.1} µs ({:.1}–{:.1})",
         g.median / 1e3,
