@@ -2,6 +2,8 @@
 //! cut at given points, or byte by byte, and collect owned events and the
 //! error — so every format's chunking tests run the same way.
 
+use std::io;
+
 use super::{ParseError, PushParser};
 
 /// What a parse produced: the events before the error, and the error.
@@ -94,4 +96,45 @@ pub(crate) fn check_table<P: PushParser>(
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A reader that yields one byte per call, with an `Interrupted` every
+/// third call: the worst a pull adapter has to put up with.
+pub(crate) struct Trickle<'a> {
+    data: &'a [u8],
+    calls: usize,
+}
+
+impl<'a> Trickle<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Trickle { data, calls: 0 }
+    }
+}
+
+impl io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 3 == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = self.data.len().min(buf.len()).min(1);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// A reader that yields its data, then fails.
+pub(crate) struct Broken<'a>(pub(crate) &'a [u8]);
+
+impl io::Read for Broken<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(io::Error::other("cable unplugged"));
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
 }

@@ -4,11 +4,10 @@
 //! random fields, and arbitrary bytes and CSV-ish token soup under
 //! arbitrary chunkings.
 
-use std::io;
-
 use proptest::prelude::*;
 
 use super::*;
+use crate::streaming_parsers::testkit::{Broken, Trickle};
 use crate::streaming_parsers::{self as sp, ErrorKind, Summary};
 
 /// What a parse produced: the events before the error, and the error.
@@ -405,47 +404,10 @@ fn the_record_view_reads_like_a_slice_of_str() {
     assert_eq!(seen, 1);
 }
 
-/// Reads one byte per call, with an `Interrupted` now and then.
-struct Trickle<'a> {
-    data: &'a [u8],
-    calls: usize,
-}
-
-impl io::Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.calls += 1;
-        if self.calls % 3 == 0 {
-            return Err(io::ErrorKind::Interrupted.into());
-        }
-        let n = self.data.len().min(buf.len()).min(1);
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
-/// Yields its data, then fails.
-struct Broken<'a>(&'a [u8]);
-
-impl io::Read for Broken<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.0.is_empty() {
-            return Err(io::Error::other("cable unplugged"));
-        }
-        let n = self.0.len().min(buf.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
-}
-
 #[test]
 fn the_pull_adapter_reads_any_reader() {
     let input = b"k,v\r\n1,\"x\ny\"\r\n2,\"\"\"\"";
-    let trickle = Trickle {
-        data: input,
-        calls: 0,
-    };
+    let trickle = Trickle::new(input);
     let options = CsvOptions {
         has_header: true,
         ..CsvOptions::default()

@@ -3,12 +3,11 @@
 //! documents, mutated documents and arbitrary bytes under arbitrary
 //! chunkings, and agreement with `serde_json` on JSON-ish token soup.
 
-use std::io;
-
 use proptest::prelude::*;
 use serde_json::Value;
 
 use super::*;
+use crate::streaming_parsers::testkit::{Broken, Trickle};
 use crate::streaming_parsers::{self as sp, ErrorKind};
 
 /// What a parse produced: the events before the error, and the error.
@@ -409,47 +408,10 @@ fn events_borrow_from_the_chunk_when_they_can() {
     assert_eq!(borrowed, [true, false]);
 }
 
-/// Reads one byte per call, with an `Interrupted` now and then.
-struct Trickle<'a> {
-    data: &'a [u8],
-    calls: usize,
-}
-
-impl io::Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.calls += 1;
-        if self.calls % 3 == 0 {
-            return Err(io::ErrorKind::Interrupted.into());
-        }
-        let n = self.data.len().min(buf.len()).min(1);
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
-/// Yields its data, then fails.
-struct Broken<'a>(&'a [u8]);
-
-impl io::Read for Broken<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.0.is_empty() {
-            return Err(io::Error::other("cable unplugged"));
-        }
-        let n = self.0.len().min(buf.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
-}
-
 #[test]
 fn the_pull_adapter_reads_any_reader() {
     let input = br#"{"a": [1, "\u00e9"]} {"b": null}"#;
-    let trickle = Trickle {
-        data: input,
-        calls: 0,
-    };
+    let trickle = Trickle::new(input);
     let events: Result<Vec<_>, _> =
         events_from_reader(trickle, JsonOptions::json_lines()).collect();
     let events = events.expect("valid JSON Lines");

@@ -4,11 +4,10 @@
 //! documents, mutated documents and arbitrary bytes under arbitrary
 //! chunkings, and agreement with `quick-xml` on generated documents.
 
-use std::io;
-
 use proptest::prelude::*;
 
 use super::*;
+use crate::streaming_parsers::testkit::Trickle;
 use crate::streaming_parsers::{self as sp, ErrorKind};
 
 /// What a parse produced: the events before the error, and the error.
@@ -813,32 +812,10 @@ fn attributes_are_iterated_and_looked_up_without_allocation() {
     assert!(checked);
 }
 
-/// Reads one byte per call, with an `Interrupted` now and then.
-struct Trickle<'a> {
-    data: &'a [u8],
-    calls: usize,
-}
-
-impl io::Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.calls += 1;
-        if self.calls % 3 == 0 {
-            return Err(io::ErrorKind::Interrupted.into());
-        }
-        let n = self.data.len().min(buf.len()).min(1);
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
 #[test]
 fn the_pull_adapter_reads_any_reader() {
     let input = "<r a='1'>caf&#233;<![CDATA[x]]></r>".as_bytes();
-    let trickle = Trickle {
-        data: input,
-        calls: 0,
-    };
+    let trickle = Trickle::new(input);
     let events: Result<Vec<_>, _> = events_from_reader(trickle, XmlOptions::default()).collect();
     let events = events.expect("valid XML");
     assert_eq!(render(&events), r#"<r a="1"> "café" !"x" </r>"#);
