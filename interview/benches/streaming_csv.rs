@@ -22,24 +22,15 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mastery_interview::streaming_parsers::count_in_chunks;
 use mastery_interview::streaming_parsers::csv::{CsvOptions, CsvParser, bench_input_csv};
 
 const INPUT_BYTES: usize = 50_000_000;
 const CHUNK: usize = 64 * 1024;
 
-/// Records of `input` fed in `chunk`-byte pieces to a reused parser.
+/// Events of `input` fed in `chunk`-byte pieces to a reused parser.
 fn count_ours(parser: &mut CsvParser, input: &[u8], chunk: usize) -> u64 {
-    parser.reset();
-    let mut records = 0u64;
-    for piece in input.chunks(chunk) {
-        parser
-            .feed(piece, |_| records += 1)
-            .expect("the bench input is valid CSV");
-    }
-    parser
-        .finish(|_| records += 1)
-        .expect("the bench input is complete");
-    records
+    count_in_chunks(parser, input, chunk).expect("the bench input is valid CSV")
 }
 
 fn csv_reader(input: &[u8]) -> csv::Reader<&[u8]> {

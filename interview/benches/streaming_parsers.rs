@@ -21,6 +21,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mastery_interview::streaming_parsers::count_in_chunks;
 use mastery_interview::streaming_parsers::json::{JsonOptions, JsonParser, bench_input_json};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
@@ -29,17 +30,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// Events of `input` fed in `chunk`-byte pieces to a reused parser.
 fn count_ours(parser: &mut JsonParser, input: &[u8], chunk: usize) -> u64 {
-    parser.reset();
-    let mut events = 0u64;
-    for piece in input.chunks(chunk) {
-        parser
-            .feed(piece, |_| events += 1)
-            .expect("the bench input is valid JSON");
-    }
-    parser
-        .finish(|_| events += 1)
-        .expect("the bench input is complete");
-    events
+    count_in_chunks(parser, input, chunk).expect("the bench input is valid JSON")
 }
 
 /// Counts the "events" serde_json delivers: scalars, strings and keys as

@@ -32,6 +32,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mastery_interview::streaming_parsers::count_in_chunks;
 use mastery_interview::streaming_parsers::xml::{XmlOptions, XmlParser, bench_input_xml};
 use quick_xml::events::Event;
 
@@ -40,17 +41,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// Events of `input` fed in `chunk`-byte pieces to a reused parser.
 fn count_ours(parser: &mut XmlParser, input: &[u8], chunk: usize) -> u64 {
-    parser.reset();
-    let mut events = 0u64;
-    for piece in input.chunks(chunk) {
-        parser
-            .feed(piece, |_| events += 1)
-            .expect("the bench input is well-formed XML");
-    }
-    parser
-        .finish(|_| events += 1)
-        .expect("the bench input is complete");
-    events
+    count_in_chunks(parser, input, chunk).expect("the bench input is valid XML")
 }
 
 /// quick-xml's events, with one reused buffer.

@@ -13,7 +13,7 @@ use mastery_kit::{Area, Narrator, Topic, Unit};
 use super::csv::{self as csv_parser, CsvOptions, CsvParser};
 use super::json::{self, JsonEvent, JsonOptions, JsonParser};
 use super::xml::{self, XmlOptions, XmlParser};
-use super::{ParseError, PushParser};
+use super::{ParseError, count_in_chunks};
 
 mastery_kit::inventory::submit! {
     Topic {
@@ -342,7 +342,7 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
     n.compare_throughput(
         "json: our events vs serde_json into IgnoredAny",
         input.len() as u64,
-        || count_in_one_chunk(&mut parser, &input),
+        || count_in_chunks(&mut parser, &input, input.len()).unwrap_or(0),
         "serde_json",
         || serde_json::from_slice::<serde::de::IgnoredAny>(&input).is_ok(),
     );
@@ -352,7 +352,7 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
     n.compare_throughput(
         "csv: our records vs csv::Reader into one ByteRecord",
         input.len() as u64,
-        || count_in_one_chunk(&mut parser, &input),
+        || count_in_chunks(&mut parser, &input, input.len()).unwrap_or(0),
         "csv crate",
         || {
             let mut reader = ::csv::ReaderBuilder::new()
@@ -372,7 +372,7 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
     n.compare_throughput(
         "xml: our events vs quick_xml::Reader events",
         input.len() as u64,
-        || count_in_one_chunk(&mut parser, &input),
+        || count_in_chunks(&mut parser, &input, input.len()).unwrap_or(0),
         "quick-xml",
         || {
             let mut reader = quick_xml::Reader::from_reader(&input[..]);
@@ -389,38 +389,6 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
         },
     );
     Ok(())
-}
-
-/// Events in `input` fed as one chunk; the parser is reset and reused so its
-/// buffers are warm, as in a long-running service.
-fn count_in_one_chunk<P: PushParser + Resettable>(parser: &mut P, input: &[u8]) -> u64 {
-    parser.reset_parser();
-    let mut events = 0u64;
-    let ok = parser.feed(input, |_| events += 1).is_ok() && parser.finish(|_| events += 1).is_ok();
-    if ok { events } else { 0 }
-}
-
-/// The parsers' `reset`, for [`count_in_one_chunk`].
-trait Resettable {
-    fn reset_parser(&mut self);
-}
-
-impl Resettable for JsonParser {
-    fn reset_parser(&mut self) {
-        self.reset();
-    }
-}
-
-impl Resettable for CsvParser {
-    fn reset_parser(&mut self) {
-        self.reset();
-    }
-}
-
-impl Resettable for XmlParser {
-    fn reset_parser(&mut self) {
-        self.reset();
-    }
 }
 
 #[cfg(test)]
