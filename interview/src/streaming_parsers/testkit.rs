@@ -4,7 +4,7 @@
 
 use std::io;
 
-use super::{ParseError, PushParser};
+use super::{ParseError, PushParser, Summary};
 
 /// What a parse produced: the events before the error, and the error.
 pub(crate) type Outcome<E> = (Vec<E>, Option<ParseError>);
@@ -137,4 +137,45 @@ impl io::Read for Broken<'_> {
         self.0 = &self.0[n..];
         Ok(n)
     }
+}
+
+/// Checks a format's bench-input generator: about 100 kB when asked for
+/// 100 000 bytes, the same for the same seed, different for another seed,
+/// and containing every one of `needles` (the shapes it promises). Returns
+/// the input for the format's own checks.
+pub(crate) fn check_bench_input(
+    generate: impl Fn(usize, u64) -> Vec<u8>,
+    needles: &[&str],
+) -> Vec<u8> {
+    let input = generate(100_000, 42);
+    assert!(
+        input.len() >= 100_000 && input.len() < 101_000,
+        "{}",
+        input.len()
+    );
+    assert_eq!(input, generate(100_000, 42));
+    assert_ne!(input, generate(100_000, 43));
+    let text = String::from_utf8_lossy(&input);
+    for needle in needles {
+        assert!(text.contains(needle), "{needle}");
+    }
+    input
+}
+
+/// Checks a format's `count_events` shortcut (`summary`, over `input`)
+/// against the generic [`super::count_events`] with `parser`, and against
+/// the `events` a full parse delivered.
+pub(crate) fn check_count_events<P: PushParser>(
+    input: &[u8],
+    summary: Summary,
+    events: usize,
+    mut parser: P,
+) {
+    let expected = Summary {
+        events: events as u64,
+        bytes: input.len() as u64,
+    };
+    assert_eq!(summary, expected);
+    let generic = super::count_events(&mut parser, input).expect("valid");
+    assert_eq!(generic, summary);
 }
