@@ -10,6 +10,10 @@
 //!   syntax check that builds nothing. It neither checks UTF-8 inside
 //!   strings nor decodes escapes, both of which ours must do to hand out
 //!   `&str` events.
+//! - `json/ours-str` and `json/serde_json-str` — the same two given the
+//!   input as `&str` (`JsonParser::feed_str`, `serde_json::from_str`):
+//!   UTF-8 is then known and neither checks it, which takes the one pass
+//!   serde_json skips above out of ours as well.
 //! - `json/serde_json-visitor` — the same job as ours as far as serde allows:
 //!   a visitor that counts every value and receives every string and key as
 //!   `&str` (UTF-8 checked, escapes decoded, borrowed when possible). Unlike
@@ -31,6 +35,17 @@ const CHUNK: usize = 64 * 1024;
 /// Events of `input` fed in `chunk`-byte pieces to a reused parser.
 fn count_ours(parser: &mut JsonParser, input: &[u8], chunk: usize) -> u64 {
     count_in_chunks(parser, input, chunk).expect("the bench input is valid JSON")
+}
+
+/// Events of `text` fed whole through `feed_str` to a reused parser.
+fn count_ours_str(parser: &mut JsonParser, text: &str) -> u64 {
+    let mut events = 0;
+    parser.reset();
+    parser
+        .feed_str(text, |_| events += 1)
+        .and_then(|()| parser.finish(|_| events += 1))
+        .expect("the bench input is valid JSON");
+    events
 }
 
 /// Counts the "events" serde_json delivers: scalars, strings and keys as
@@ -105,6 +120,8 @@ fn json(c: &mut Criterion) {
     let mut parser = JsonParser::new(JsonOptions::default());
     let events = count_ours(&mut parser, &input, input.len());
     assert_eq!(count_ours(&mut parser, &input, CHUNK), events);
+    let text = std::str::from_utf8(&input).expect("the bench input is UTF-8");
+    assert_eq!(count_ours_str(&mut parser, text), events);
     serde_json::from_slice::<IgnoredAny>(&input).expect("serde_json accepts the bench input");
     let counted =
         serde_json::from_slice::<Counted>(&input).expect("serde_json accepts the bench input");
@@ -125,6 +142,12 @@ fn json(c: &mut Criterion) {
     });
     group.bench_function("serde_json", |b| {
         b.iter(|| serde_json::from_slice::<IgnoredAny>(black_box(&input)))
+    });
+    group.bench_function("ours-str", |b| {
+        b.iter(|| count_ours_str(&mut parser, black_box(text)))
+    });
+    group.bench_function("serde_json-str", |b| {
+        b.iter(|| serde_json::from_str::<IgnoredAny>(black_box(text)))
     });
     group.bench_function("serde_json-visitor", |b| {
         b.iter(|| serde_json::from_slice::<Counted>(black_box(&input)))

@@ -99,7 +99,7 @@ use std::iter::FusedIterator;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{ErrorKind, Events, Fail, Format, Lifecycle, ParseError, Position, Where};
+use super::{ErrorKind, Events, Fail, Format, Input, Lifecycle, ParseError, Position, Where};
 
 /// How a [`CsvParser`] reads its input: the dialect and the strictness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -548,8 +548,29 @@ impl CsvParser {
     where
         F: FnMut(CsvEvent<'_>),
     {
+        self.feed_chunk(chunk, None, &mut on_event)
+    }
+
+    /// [`feed`](Self::feed) for input that is already text: the same
+    /// records and errors, without validating UTF-8 a second time.
+    pub fn feed_str<F>(&mut self, chunk: &str, mut on_event: F) -> Result<(), ParseError>
+    where
+        F: FnMut(CsvEvent<'_>),
+    {
+        self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
+    }
+
+    fn feed_chunk<F>(
+        &mut self,
+        chunk: &[u8],
+        known: Option<&str>,
+        on_event: &mut F,
+    ) -> Result<(), ParseError>
+    where
+        F: FnMut(CsvEvent<'_>),
+    {
         self.life.check_feed(Format::Csv, self.pos)?;
-        match self.run(chunk, &mut on_event) {
+        match self.run(chunk, known, on_event) {
             Ok(()) => {
                 self.pos = self.pos.advanced(chunk);
                 Ok(())
@@ -581,7 +602,12 @@ impl CsvParser {
         fail.locate(Format::Csv, (self.pos, chunk), pending)
     }
 
-    fn run<F: FnMut(CsvEvent<'_>)>(&mut self, chunk: &[u8], on_event: &mut F) -> Result<(), Fail> {
+    fn run<F: FnMut(CsvEvent<'_>)>(
+        &mut self,
+        chunk: &[u8],
+        known: Option<&str>,
+        on_event: &mut F,
+    ) -> Result<(), Fail> {
         let mut i = 0;
         if let Bom::Looking(_) = self.bom {
             i = self.skip_bom(chunk);
@@ -595,7 +621,7 @@ impl CsvParser {
         if i == chunk.len() {
             return Ok(());
         }
-        self.scan(chunk, i, on_event)
+        self.scan(chunk, known, i, on_event)
     }
 
     /// Matches a byte order mark at the start of the input; returns where
@@ -640,10 +666,11 @@ impl CsvParser {
     fn scan<F: FnMut(CsvEvent<'_>)>(
         &mut self,
         chunk: &[u8],
+        known: Option<&str>,
         from: usize,
         on_event: &mut F,
     ) -> Result<(), Fail> {
-        let input = Input::new(&chunk[from..]);
+        let input = Input::new(chunk, known, from);
         let buf = input.bytes;
         let n = buf.len();
         let mut i = 0;
@@ -727,7 +754,7 @@ impl CsvParser {
         at_end: bool,
         on_event: &mut F,
     ) -> Result<(), Fail> {
-        let input = Input::new(&self.pending);
+        let input = Input::new(&self.pending, None, 0);
         let scan = scan_record(
             &input,
             0,
@@ -850,44 +877,6 @@ pub fn count_records<R: Read>(reader: R, options: CsvOptions) -> Result<CsvSumma
 // reassembled in `pending`, and reports "need more input" instead of
 // guessing at the end of the slice.
 
-/// A chunk, and its longest prefix that is valid UTF-8: checked once per
-/// chunk, so every field inside that prefix is sliced out as a `&str` in
-/// O(1) instead of being validated on its own.
-struct Input<'c> {
-    bytes: &'c [u8],
-    text: &'c str,
-}
-
-impl<'c> Input<'c> {
-    fn new(bytes: &'c [u8]) -> Self {
-        Input {
-            bytes,
-            text: super::valid_utf8_prefix(bytes),
-        }
-    }
-
-    /// `bytes[start..end]` as text, or the index of its first invalid byte.
-    /// `start` and `end` are at ASCII bytes or the ends of the chunk, so a
-    /// field that lies in the valid prefix is a `char`-boundary slice of it,
-    /// and one that does not contains the prefix's end.
-    #[inline(always)]
-    fn field(&self, start: usize, end: usize) -> Result<&'c str, usize> {
-        match self.text.get(start..end) {
-            Some(text) => Ok(text),
-            None => Err(self.invalid_utf8(start, end)),
-        }
-    }
-
-    #[cold]
-    fn invalid_utf8(&self, start: usize, end: usize) -> usize {
-        let bytes = self.bytes.get(start..end).unwrap_or_default();
-        match std::str::from_utf8(bytes) {
-            Err(e) => start + e.valid_up_to(),
-            Ok(_) => self.text.len(),
-        }
-    }
-}
-
 enum RecordScan {
     /// The record is complete; the next one may start at this index (just
     /// past its line end, or the end of the input).
@@ -926,7 +915,7 @@ fn scan_record(
                     };
                     return RecordScan::Incomplete(state);
                 }
-                if let Err(at) = input.field(i, end) {
+                if let Err(at) = input.validated(i..end) {
                     return RecordScan::Error(at, ErrorKind::InvalidUtf8);
                 }
                 spans.push(Span {
@@ -938,7 +927,7 @@ fn scan_record(
             };
             // Validate the field before judging the byte after it, so
             // errors come out in input order.
-            if let Err(at) = input.field(i, end) {
+            if let Err(at) = input.validated(i..end) {
                 return RecordScan::Error(at, ErrorKind::InvalidUtf8);
             }
             if b == d.quote {
@@ -967,7 +956,7 @@ fn scan_record(
                 if !at_end {
                     return RecordScan::Incomplete(FieldState::Quoted);
                 }
-                if let Err(at) = input.field(run, q) {
+                if let Err(at) = input.validated(run..q) {
                     return RecordScan::Error(at, ErrorKind::InvalidUtf8);
                 }
                 return RecordScan::Error(open, ErrorKind::UnclosedQuote { quote: d.quote });
@@ -976,7 +965,7 @@ fn scan_record(
                 Some(&b) if b == d.quote => {
                     // A doubled quote: one quote of text. Keep the text so
                     // far, the first quote included.
-                    let text = match input.field(run, q + 1) {
+                    let text = match input.validated(run..q + 1) {
                         Ok(text) => text,
                         Err(at) => return RecordScan::Error(at, ErrorKind::InvalidUtf8),
                     };
@@ -988,7 +977,7 @@ fn scan_record(
                 _ => break q,
             }
         };
-        let text = match input.field(run, close) {
+        let text = match input.validated(run..close) {
             Ok(text) => text,
             Err(at) => return RecordScan::Error(at, ErrorKind::InvalidUtf8),
         };

@@ -25,7 +25,9 @@ use std::io::Read;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{ErrorKind, Events, Fail, Format, Lifecycle, ParseError, Position, Summary, Where};
+use super::{
+    ErrorKind, Events, Fail, Format, Input, Lifecycle, ParseError, Position, Summary, Where,
+};
 
 /// How a [`JsonParser`] reads its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,9 +395,30 @@ impl JsonParser {
     where
         F: FnMut(JsonEvent<'_>),
     {
+        self.feed_chunk(chunk, None, &mut on_event)
+    }
+
+    /// [`feed`](Self::feed) for input that is already text: the same
+    /// events and errors, without validating UTF-8 a second time.
+    pub fn feed_str<F>(&mut self, chunk: &str, mut on_event: F) -> Result<(), ParseError>
+    where
+        F: FnMut(JsonEvent<'_>),
+    {
+        self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
+    }
+
+    fn feed_chunk<F>(
+        &mut self,
+        chunk: &[u8],
+        known: Option<&str>,
+        on_event: &mut F,
+    ) -> Result<(), ParseError>
+    where
+        F: FnMut(JsonEvent<'_>),
+    {
         self.life.check_feed(Format::Json, self.pos)?;
         self.lines = Lines::default();
-        match self.run(chunk, &mut on_event) {
+        match self.run(chunk, known, on_event) {
             Ok(()) => {
                 let Lines { newlines, after } = self.lines;
                 self.pos = self.pos.advanced_counted(chunk, newlines, after);
@@ -434,7 +457,12 @@ impl JsonParser {
         fail.locate(Format::Json, (self.pos, chunk), pending)
     }
 
-    fn run<F: FnMut(JsonEvent<'_>)>(&mut self, chunk: &[u8], on_event: &mut F) -> Result<(), Fail> {
+    fn run<F: FnMut(JsonEvent<'_>)>(
+        &mut self,
+        chunk: &[u8],
+        known: Option<&str>,
+        on_event: &mut F,
+    ) -> Result<(), Fail> {
         let mut i = 0;
         if let Bom::Looking(_) = self.bom {
             i = self.skip_bom(chunk)?;
@@ -445,7 +473,7 @@ impl JsonParser {
         if self.partial != Partial::None {
             i = self.resume(chunk, on_event)?;
         }
-        self.scan(&Input::new(chunk), i, on_event)
+        self.scan(&Input::new(chunk, known, 0), i, on_event)
     }
 
     /// Matches a byte order mark at the start of the input; returns where
@@ -977,7 +1005,7 @@ impl JsonParser {
                 };
                 self.pending.extend_from_slice(&chunk[..=end]);
                 self.partial = Partial::None;
-                let token = Input::new(&self.pending);
+                let token = Input::new(&self.pending, None, 0);
                 match scan_string(&token, 0, 1, &mut self.scratch) {
                     StringScan::Done { text, .. } => {
                         on_event(if key {
@@ -1050,7 +1078,7 @@ impl JsonParser {
         match std::mem::replace(&mut self.partial, Partial::None) {
             Partial::None => {}
             Partial::String { .. } => {
-                let token = Input::new(&self.pending);
+                let token = Input::new(&self.pending, None, 0);
                 return Err(match scan_string(&token, 0, 1, &mut self.scratch) {
                     StringScan::Error(at, kind) => Fail {
                         at: Where::Pending(at),
@@ -1172,40 +1200,6 @@ struct Lines {
 /// Text the scanners proved ASCII (numbers).
 fn ascii_str(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or_default()
-}
-
-/// A chunk, and its longest prefix that is valid UTF-8: checked once per
-/// chunk, so every token inside that prefix is sliced out as a `&str` in
-/// O(1) instead of being validated on its own.
-struct Input<'c> {
-    bytes: &'c [u8],
-    text: &'c str,
-}
-
-impl<'c> Input<'c> {
-    fn new(bytes: &'c [u8]) -> Self {
-        Input {
-            bytes,
-            text: super::valid_utf8_prefix(bytes),
-        }
-    }
-
-    /// `bytes[range]` as text, if it lies in the validated prefix (`range`
-    /// must start and end at ASCII bytes or the ends of the chunk).
-    #[inline(always)]
-    fn str(&self, range: std::ops::Range<usize>) -> Option<&'c str> {
-        self.text.get(range)
-    }
-
-    /// `bytes[range]` as text, validating it unless it lies in the prefix.
-    #[inline]
-    fn validated(&self, range: std::ops::Range<usize>) -> Result<&'c str, usize> {
-        let start = range.start;
-        match self.str(range.clone()) {
-            Some(text) => Ok(text),
-            None => std::str::from_utf8(&self.bytes[range]).map_err(|e| start + e.valid_up_to()),
-        }
-    }
 }
 
 enum StringScan<'a> {

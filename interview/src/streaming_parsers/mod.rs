@@ -108,21 +108,26 @@
 //! are yourself (a key path, a depth counter); a string that spans a chunk
 //! boundary is copied once; and a single enormous string (hundreds of MB)
 //! is held whole in memory, because an event hands it out as one `&str`.
-//! Measured on a shared 2-core machine. With `str::from_utf8` checking each
-//! chunk, ours ran at 620–640 MB/s on 50 MB of varied JSON against
-//! `serde_json` into `IgnoredAny` at 810 MB/s (0.77×, best of 15 runs); the
-//! check was 16 ms of the 80, and with it stubbed out ours ran at 1.06×.
-//! `IgnoredAny` skips that work: it neither validates nor decodes the
-//! strings it skips. Checking each string on its own was slower, not
-//! faster (the cost is the ~900 000 non-ASCII characters, plus ~8 ns per
-//! call for 2.8 million ASCII strings). So the per-chunk check now goes
-//! through `simdutf8` (SIMD picked at run time, behind a safe API), falling
-//! back to std only for a chunk that is invalid or cut mid-character: in
-//! the demo's interleaved comparison (20 MB, the machine loaded) ours then
-//! measured 0.93–0.95× `serde_json` — closer, still short of it. `serde_json`
-//! doing our job — a visitor that receives every string as `&str` — runs at
-//! about 310 MB/s, half our speed (it also converts each number, which ours
-//! leaves to [`json::JsonNumber`]).
+//!
+//! **UTF-8 is checked once per chunk, not per token.** Each chunk's valid
+//! prefix is found by `simdutf8` (SIMD picked at run time, behind a safe
+//! API); every token inside it is then a `&str` slice in O(1). That pass is
+//! the price of handing out `&str` in safe Rust, and the one thing
+//! `serde_json` into `IgnoredAny` skips (it neither validates nor decodes
+//! the strings it skips). Measured on a shared 2-core machine, 50 MB of
+//! varied JSON, criterion: ours 70.8–71.7 ms, `serde_json` 64.3–64.6 ms
+//! (0.90×). The check is memory-bound, not compute-bound — on this machine
+//! it takes 5.9 ms from RAM, as long as touching every cache line of the
+//! input does, and 1.5 ms once the input is in cache — so moving it around
+//! does not help: checking each token on its own was far slower (~8 ns per
+//! call), and checking in small blocks just ahead of the parser, or
+//! feeding 64 KiB chunks, no faster. Text that is already a `&str` needs
+//! no check: [`json::JsonParser::feed_str`] (and `feed_str` on every
+//! parser) skips it, and then ours runs at 61.6–64.0 ms against
+//! `serde_json::from_str` at 63.5–64.7 ms (1.01–1.03×). `serde_json` doing
+//! our job — a visitor that receives every string as `&str` — takes about
+//! 134 ms, half our speed (it also converts each number, which ours leaves
+//! to [`json::JsonNumber`]).
 //!
 //! ## Run it
 //! `mastery run interview/streaming-parsers` (chunking, strict errors,
@@ -632,6 +637,12 @@ pub trait PushParser {
     where
         F: FnMut(Self::Event<'_>);
 
+    /// [`feed`](PushParser::feed) for a chunk that is already text: the
+    /// same events and errors, without checking its UTF-8 again.
+    fn feed_str<F>(&mut self, chunk: &str, on_event: F) -> Result<(), ParseError>
+    where
+        F: FnMut(Self::Event<'_>);
+
     /// Ends the input: completes a token still open and checks the document
     /// is complete.
     fn finish<F>(&mut self, on_event: F) -> Result<(), ParseError>
@@ -756,6 +767,46 @@ impl Lifecycle {
     }
 }
 
+/// A chunk and its longest valid UTF-8 prefix, checked once per chunk so
+/// that every token inside the prefix is a `&str` slice of it in O(1)
+/// instead of being validated on its own. A chunk fed as `&str` is known
+/// to be text and is not checked again.
+pub(crate) struct Input<'c> {
+    pub(crate) bytes: &'c [u8],
+    pub(crate) text: &'c str,
+}
+
+impl<'c> Input<'c> {
+    /// `chunk[from..]`, validated unless `known` (the whole chunk as text,
+    /// from [`PushParser::feed_str`]) already covers it.
+    pub(crate) fn new(chunk: &'c [u8], known: Option<&'c str>, from: usize) -> Self {
+        let bytes = &chunk[from..];
+        let text = match known.and_then(|text| text.get(from..)) {
+            Some(text) => text,
+            None => valid_utf8_prefix(bytes),
+        };
+        Input { bytes, text }
+    }
+
+    /// `bytes[range]` as text, if it lies in the valid prefix (`range` must
+    /// start and end at ASCII bytes or the ends of the chunk).
+    #[inline(always)]
+    pub(crate) fn str(&self, range: std::ops::Range<usize>) -> Option<&'c str> {
+        self.text.get(range)
+    }
+
+    /// `bytes[range]` as text, validating it unless it lies in the prefix;
+    /// `Err` holds the index of its first invalid byte.
+    #[inline]
+    pub(crate) fn validated(&self, range: std::ops::Range<usize>) -> Result<&'c str, usize> {
+        let start = range.start;
+        match self.str(range.clone()) {
+            Some(text) => Ok(text),
+            None => std::str::from_utf8(&self.bytes[range]).map_err(|e| start + e.valid_up_to()),
+        }
+    }
+}
+
 /// The longest prefix of `bytes` that is valid UTF-8. The common case, a
 /// chunk that is valid up to a character cut by its end, is checked by
 /// `simdutf8`'s fast `basic` API (SIMD, chosen at run time; a safe API) on
@@ -809,6 +860,13 @@ macro_rules! impl_push_parser {
                 F: FnMut($event<'_>),
             {
                 <$parser>::feed(self, chunk, on_event)
+            }
+
+            fn feed_str<F>(&mut self, chunk: &str, on_event: F) -> Result<(), super::ParseError>
+            where
+                F: FnMut($event<'_>),
+            {
+                <$parser>::feed_str(self, chunk, on_event)
             }
 
             fn finish<F>(&mut self, on_event: F) -> Result<(), super::ParseError>

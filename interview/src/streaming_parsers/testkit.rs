@@ -1,6 +1,6 @@
 //! Test helpers shared by the three parsers' suites: feed an input whole,
-//! cut at given points, or byte by byte, and collect owned events and the
-//! error — so every format's chunking tests run the same way.
+//! cut at given points, byte by byte or as text, and collect owned events
+//! and the error — so every format's chunking tests run the same way.
 
 use std::io;
 
@@ -9,19 +9,62 @@ use super::{ParseError, PushParser, Summary};
 /// What a parse produced: the events before the error, and the error.
 pub(crate) type Outcome<E> = (Vec<E>, Option<ParseError>);
 
+/// A chunk a parser can be fed: bytes through `feed`, text through
+/// `feed_str`.
+pub(crate) trait Chunk {
+    fn feed_to<P: PushParser, F: FnMut(P::Event<'_>)>(
+        &self,
+        parser: &mut P,
+        on_event: F,
+    ) -> Result<(), ParseError>;
+}
+
+impl Chunk for &[u8] {
+    fn feed_to<P: PushParser, F: FnMut(P::Event<'_>)>(
+        &self,
+        parser: &mut P,
+        on_event: F,
+    ) -> Result<(), ParseError> {
+        parser.feed(self, on_event)
+    }
+}
+
+impl Chunk for &str {
+    fn feed_to<P: PushParser, F: FnMut(P::Event<'_>)>(
+        &self,
+        parser: &mut P,
+        on_event: F,
+    ) -> Result<(), ParseError> {
+        parser.feed_str(self, on_event)
+    }
+}
+
 /// Feeds `chunks` one after another to `parser`, then finishes.
-pub(crate) fn parse_chunks<P: PushParser>(
+pub(crate) fn parse_chunks<P: PushParser, C: Chunk>(
     mut parser: P,
-    chunks: &[&[u8]],
+    chunks: &[C],
 ) -> Outcome<P::OwnedEvent> {
     let mut events = Vec::new();
     for chunk in chunks {
-        if let Err(e) = parser.feed(chunk, |e| events.push(P::to_owned_event(&e))) {
+        if let Err(e) = chunk.feed_to(&mut parser, |e| events.push(P::to_owned_event(&e))) {
             return (events, Some(e));
         }
     }
     let end = parser.finish(|e| events.push(P::to_owned_event(&e)));
     (events, end.err())
+}
+
+/// `text` cut at those of `cuts` that fall on character boundaries.
+pub(crate) fn split_str_at<'a>(text: &'a str, cuts: &[usize]) -> Vec<&'a str> {
+    let cuts: Vec<usize> = cuts
+        .iter()
+        .map(|&c| c.min(text.len()))
+        .filter(|&c| text.is_char_boundary(c))
+        .collect();
+    split_at(text.as_bytes(), &cuts)
+        .into_iter()
+        .map(|chunk| std::str::from_utf8(chunk).unwrap_or_default())
+        .collect()
 }
 
 /// `input` cut at `cuts` (any order; duplicates and empty chunks fine).
@@ -70,7 +113,7 @@ pub(crate) fn check_table<P: PushParser>(
     let mut failures = Vec::new();
     for (input, expected) in table {
         let shown = String::from_utf8_lossy(input);
-        let whole = parse_chunks(new_parser(), &[input]);
+        let whole = parse_chunks(new_parser(), &[*input]);
         match (expected, &whole) {
             (Ok(events), (got, None)) if render(got) != *events => {
                 failures.push(format!("input {shown:?}: got {}", render(got)));
@@ -93,6 +136,16 @@ pub(crate) fn check_table<P: PushParser>(
         }
         if parse_chunks(new_parser(), &bytewise(input)) != whole {
             failures.push(format!("input {shown:?} differs byte by byte"));
+        }
+        // Text fed as `&str` is not validated again: the same outcome.
+        if let Ok(text) = std::str::from_utf8(input) {
+            for cut in 0..=text.len() {
+                if text.is_char_boundary(cut)
+                    && parse_chunks(new_parser(), &split_str_at(text, &[cut])) != whole
+                {
+                    failures.push(format!("input {shown:?} differs as text cut at {cut}"));
+                }
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -127,7 +127,9 @@ use std::sync::Arc;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{ErrorKind, Events, Fail, Format, Lifecycle, ParseError, Position, Summary, Where};
+use super::{
+    ErrorKind, Events, Fail, Format, Input, Lifecycle, ParseError, Position, Summary, Where,
+};
 
 mod dtd;
 
@@ -1075,9 +1077,30 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
+        self.feed_chunk(chunk, None, &mut on_event)
+    }
+
+    /// [`feed`](Self::feed) for input that is already text: the same
+    /// events and errors, without validating UTF-8 a second time.
+    pub fn feed_str<F>(&mut self, chunk: &str, mut on_event: F) -> Result<(), ParseError>
+    where
+        F: FnMut(XmlEvent<'_>),
+    {
+        self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
+    }
+
+    fn feed_chunk<F>(
+        &mut self,
+        chunk: &[u8],
+        known: Option<&str>,
+        on_event: &mut F,
+    ) -> Result<(), ParseError>
+    where
+        F: FnMut(XmlEvent<'_>),
+    {
         self.life.check_feed(Format::Xml, self.pos)?;
         let mut skipped = 0;
-        let result = self.run(chunk, &mut skipped, &mut on_event);
+        let result = self.run(chunk, known, &mut skipped, on_event);
         // `run` has moved `pos` past the bytes it skipped.
         let rest = &chunk[skipped..];
         match result {
@@ -1125,6 +1148,7 @@ impl XmlParser {
     fn run<F: FnMut(XmlEvent<'_>)>(
         &mut self,
         chunk: &[u8],
+        known: Option<&str>,
         skipped: &mut usize,
         on_event: &mut F,
     ) -> Result<(), Fail> {
@@ -1146,7 +1170,7 @@ impl XmlParser {
             self.pos = self.pos.advanced(&chunk[..i]);
             *skipped = i;
         }
-        self.scan(&Input::new(&chunk[i..]), 0, on_event)
+        self.scan(&Input::new(chunk, known, i), 0, on_event)
     }
 
     /// Skips a UTF-8 byte order mark at the very start; rejects UTF-16.
@@ -2777,22 +2801,6 @@ fn utf8_prefix(bytes: &[u8]) -> (&str, Option<usize>) {
                 std::str::from_utf8(&bytes[..valid]).unwrap_or_default(),
                 Some(valid),
             )
-        }
-    }
-}
-
-/// A chunk and its longest valid UTF-8 prefix, checked once per chunk so
-/// every token inside it is a `&str` slice in O(1).
-struct Input<'c> {
-    bytes: &'c [u8],
-    text: &'c str,
-}
-
-impl<'c> Input<'c> {
-    fn new(bytes: &'c [u8]) -> Self {
-        Input {
-            bytes,
-            text: super::valid_utf8_prefix(bytes),
         }
     }
 }

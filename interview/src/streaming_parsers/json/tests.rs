@@ -753,6 +753,30 @@ proptest! {
     }
 
     #[test]
+    fn text_fed_as_str_gives_the_outcome_of_its_bytes(
+        value in arb_value(),
+        mutated in mutated_json(),
+        cuts in cuts(),
+        multi in any::<bool>(),
+    ) {
+        // `feed_str` trusts the text to be UTF-8 and skips the check;
+        // everything else — events, errors, positions — must not change.
+        let options = JsonOptions { multi_value: multi, ..JsonOptions::default() };
+        let mut escaped = String::new();
+        write_all_escaped(&value, &mut escaped);
+        let pretty = serde_json::to_string_pretty(&value)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for text in [escaped, pretty, String::from_utf8_lossy(&mutated).into_owned()] {
+            let cuts: Vec<usize> = cuts.iter().map(|c| c.index(text.len() + 1)).collect();
+            let chunks = sp::testkit::split_str_at(&text, &cuts);
+            prop_assert_eq!(
+                sp::testkit::parse_chunks(JsonParser::new(options), &chunks),
+                parse(text.as_bytes(), options)
+            );
+        }
+    }
+
+    #[test]
     fn the_number_fast_path_agrees_with_the_full_scanner(text in "-?[0-9.eE+-]{0,8}[0-9a ,.]?") {
         let bytes = text.as_bytes();
         if let Some(end) = number_end(bytes, 0) {
