@@ -59,10 +59,13 @@
 //! parse can stop at any byte and resume with the next chunk. Memory is
 //! O(nesting depth + longest token + chunk), independent of the input size.
 //!
-//! **Fast paths, one set of rules.** Hot loops scan whole runs: whitespace
-//! byte by byte, plain string bytes eight at a time (SWAR: find `"`, `\` or a
-//! control byte in a `u64`), digits eight at a time; the state is dispatched
-//! once per token, not per byte. A token cut by a chunk boundary is the slow
+//! **Fast paths, one set of rules.** Hot loops scan whole runs: plain string
+//! bytes eight at a time (SWAR: find `"`, `\` or a control byte in a
+//! `u64`), a number's shape from one 16-byte load; the state is dispatched
+//! once per token, not per byte, and each dispatch tries the bytes the
+//! grammar expects before whitespace, so compact JSON never pays for a
+//! whitespace test (that ordering alone cut a quarter of the parser's
+//! instructions). A token cut by a chunk boundary is the slow
 //! path: its raw bytes are collected in `pending` (strings: until the closing
 //! quote; numbers and literals resume their small state machine) and then
 //! parsed by *the same function* as the in-chunk token. That is why any
@@ -115,16 +118,16 @@
 //! the price of handing out `&str` in safe Rust, and the one thing
 //! `serde_json` into `IgnoredAny` skips (it neither validates nor decodes
 //! the strings it skips). Measured on a shared 2-core machine, 50 MB of
-//! varied JSON, criterion: ours 70.8–71.7 ms, `serde_json` 64.3–64.6 ms
-//! (0.90×). The check is memory-bound, not compute-bound — on this machine
-//! it takes 5.9 ms from RAM, as long as touching every cache line of the
+//! varied JSON, criterion: ours 63.0 ms, `serde_json` 62.1 ms (0.985×).
+//! The check is memory-bound, not compute-bound — on this machine it
+//! takes 5.9 ms from RAM, as long as touching every cache line of the
 //! input does, and 1.5 ms once the input is in cache — so moving it around
 //! does not help: checking each token on its own was far slower (~8 ns per
 //! call), and checking in small blocks just ahead of the parser, or
 //! feeding 64 KiB chunks, no faster. Text that is already a `&str` needs
 //! no check: [`json::JsonParser::feed_str`] (and `feed_str` on every
-//! parser) skips it, and then ours runs at 61.6–64.0 ms against
-//! `serde_json::from_str` at 63.5–64.7 ms (1.01–1.03×). `serde_json` doing
+//! parser) skips it, and then ours runs at 57.6 ms against
+//! `serde_json::from_str` at 62.5 ms (1.08×). `serde_json` doing
 //! our job — a visitor that receives every string as `&str` — takes about
 //! 134 ms, half our speed (it also converts each number, which ours leaves
 //! to [`json::JsonNumber`]).

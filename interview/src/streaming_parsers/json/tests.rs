@@ -795,13 +795,25 @@ proptest! {
     }
 
     #[test]
-    fn the_digit_run_is_found_eight_bytes_at_a_time(
-        bytes in prop::collection::vec(prop_oneof![3 => b'0'..=b'9', 1 => any::<u8>()], 0..40),
-        start in 0usize..40,
+    fn the_number_window_classifies_every_byte_after_the_number(
+        number in "-?(0|[1-9][0-9]{0,5})(\\.[0-9]{1,4})?([eE][+-]?[0-9]{1,3})?",
+        after in prop::collection::vec(any::<u8>(), 16..24),
     ) {
-        let start = start.min(bytes.len());
-        let naive = start + bytes[start..].iter().take_while(|b| b.is_ascii_digit()).count();
-        prop_assert_eq!(skip_digits(&bytes, start), naive);
+        // Whatever follows (digits, `.`, `e`, bytes ≥ 0x80 whose low seven
+        // bits look like digits), the fast path agrees with the scanner…
+        let mut bytes = number.clone().into_bytes();
+        bytes.extend(&after);
+        if let Some(end) = number_end(&bytes, 0) {
+            prop_assert!(matches!(scan_number(&bytes, 0, NumberPhase::Start), NumberScan::Done(e) if e == end));
+        }
+        // …and a number of up to 16 bytes after its sign, followed by a
+        // delimiter, is taken by the fast path, not left to the scanner.
+        let mut bytes = number.clone().into_bytes();
+        bytes.push(b',');
+        bytes.extend(&after);
+        if number.trim_start_matches('-').len() < 16 {
+            prop_assert_eq!(number_end(&bytes, 0), Some(number.len()));
+        }
     }
 
     #[test]
