@@ -1287,14 +1287,15 @@ fn skip_plain(buf: &[u8], mut i: usize) -> usize {
             break;
         };
         let x = u64::from_le_bytes(bytes);
-        // Mycroft's "has a zero byte" trick, three ways: the lowest flagged
+        // Mycroft's "has a byte below n" trick, twice: the lowest flagged
         // byte is exact (a borrow only spreads upwards from a real match).
-        let control = x.wrapping_sub(ONES * 0x20) & !x;
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let quote = quote.wrapping_sub(ONES) & !quote;
+        // Flipping bit 1 maps `"` (0x22) to 0x20 and the control bytes onto
+        // themselves, so one test "below 0x21" finds both.
+        let flipped = x ^ (ONES * 0x02);
+        let control_or_quote = flipped.wrapping_sub(ONES * 0x21) & !flipped;
         let backslash = x ^ (ONES * u64::from(b'\\'));
         let backslash = backslash.wrapping_sub(ONES) & !backslash;
-        let found = (control | quote | backslash) & HIGHS;
+        let found = (control_or_quote | backslash) & HIGHS;
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }

@@ -795,6 +795,25 @@ proptest! {
     }
 
     #[test]
+    fn plain_string_bytes_are_skipped_eight_at_a_time_up_to_the_first_special(
+        bytes in prop::collection::vec(
+            prop_oneof![
+                6 => any::<u8>(),
+                1 => prop::sample::select(vec![b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x23, 0xa2, 0xdc]),
+            ],
+            0..40,
+        ),
+        start in 0usize..40,
+    ) {
+        let start = start.min(bytes.len());
+        let naive = bytes[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .map_or(bytes.len(), |k| start + k);
+        prop_assert_eq!(skip_plain(&bytes, start), naive);
+    }
+
+    #[test]
     fn the_number_window_classifies_every_byte_after_the_number(
         number in "-?(0|[1-9][0-9]{0,5})(\\.[0-9]{1,4})?([eE][+-]?[0-9]{1,3})?",
         after in prop::collection::vec(any::<u8>(), 16..24),
