@@ -418,7 +418,11 @@ impl JsonParser {
     {
         self.life.check_feed(Format::Json, self.pos)?;
         self.lines = Lines::default();
-        match self.run(chunk, known, on_event) {
+        let mut skipped = 0;
+        let result = self.run(chunk, known, &mut skipped, on_event);
+        // `run` has moved `pos` past the bytes it skipped.
+        let chunk = &chunk[skipped..];
+        match result {
             Ok(()) => {
                 let Lines { newlines, after } = self.lines;
                 self.pos = self.pos.advanced_counted(chunk, newlines, after);
@@ -457,10 +461,16 @@ impl JsonParser {
         fail.locate(Format::Json, (self.pos, chunk), pending)
     }
 
+    /// Parses `chunk`. Errors from the byte order mark and from the token
+    /// resumed from the last chunk are placed in `chunk`; the bytes after
+    /// them are then scanned as a chunk of their own: `pos` moves past the
+    /// bytes before, `skipped` says how many, and later errors (and the
+    /// newlines counted) are placed in `chunk[skipped..]`.
     fn run<F: FnMut(JsonEvent<'_>)>(
         &mut self,
         chunk: &[u8],
         known: Option<&str>,
+        skipped: &mut usize,
         on_event: &mut F,
     ) -> Result<(), Fail> {
         let mut i = 0;
@@ -473,7 +483,15 @@ impl JsonParser {
         if self.partial != Partial::None {
             i = self.resume(chunk, on_event)?;
         }
-        self.scan(&Input::new(chunk, known, 0), i, on_event)
+        if i > 0 {
+            // The resumed token may end with the rest of a character cut by
+            // the chunk boundary: validating UTF-8 from the chunk's first
+            // byte would fail there and send every token of the chunk down
+            // the slow path. Validate from the first new token.
+            self.pos = self.pos.advanced(&chunk[..i]);
+            *skipped = i;
+        }
+        self.scan(&Input::new(chunk, known, i), 0, on_event)
     }
 
     /// Matches a byte order mark at the start of the input; returns where
