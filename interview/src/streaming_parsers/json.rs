@@ -1363,25 +1363,38 @@ enum Escape {
     Error(usize, ErrorKind),
 }
 
+/// What each byte after a `\` stands for: the byte it decodes to, `u` for
+/// `\uXXXX` (decoded on its own), or 0 for an invalid escape. A table
+/// instead of a `match`: the escapes in a text vary from one to the next,
+/// and a jump table on them is an indirect branch the predictor misses.
+const ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[b'/' as usize] = b'/';
+    table[b'b' as usize] = 0x08;
+    table[b'f' as usize] = 0x0c;
+    table[b'n' as usize] = b'\n';
+    table[b'r' as usize] = b'\r';
+    table[b't' as usize] = b'\t';
+    table[b'u' as usize] = b'u';
+    table
+};
+
 /// Decodes the escape whose backslash is `buf[i]` into `out`.
+#[inline]
 fn decode_escape(buf: &[u8], i: usize, out: &mut String) -> Escape {
     let Some(&b) = buf.get(i + 1) else {
         return Escape::Incomplete;
     };
-    let c = match b {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        b'u' => return decode_unicode_escape(buf, i, out),
-        _ => return Escape::Error(i + 1, ErrorKind::InvalidEscape { found: b }),
-    };
-    out.push(c);
-    Escape::Next(i + 2)
+    match ESCAPES[usize::from(b)] {
+        b'u' => decode_unicode_escape(buf, i, out),
+        0 => Escape::Error(i + 1, ErrorKind::InvalidEscape { found: b }),
+        decoded => {
+            out.push(char::from(decoded));
+            Escape::Next(i + 2)
+        }
+    }
 }
 
 /// `\uXXXX` at `buf[i]`, with a second `\uXXXX` for a surrogate pair.
@@ -1420,22 +1433,43 @@ fn decode_unicode_escape(buf: &[u8], i: usize, out: &mut String) -> Escape {
     }
 }
 
-/// Four hex digits at `buf[at..at + 4]`.
+/// The value of each hex digit, 0xFF for every other byte.
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [0xFFu8; 256];
+    let mut d = 0;
+    while d < 10 {
+        table[b'0' as usize + d] = d as u8;
+        d += 1;
+    }
+    let mut d = 0;
+    while d < 6 {
+        table[b'a' as usize + d] = 10 + d as u8;
+        table[b'A' as usize + d] = 10 + d as u8;
+        d += 1;
+    }
+    table
+};
+
+/// Four hex digits at `buf[at..at + 4]`: four table lookups and one test
+/// for a bad digit, rather than a branch per digit on its kind.
+#[inline]
 fn hex4(buf: &[u8], at: usize) -> Result<u16, Escape> {
-    let mut value = 0u16;
+    if let Some(&[a, b, c, d]) = buf.get(at..at + 4) {
+        let digits = [a, b, c, d].map(|x| HEX_DIGITS[usize::from(x)]);
+        if digits.iter().all(|&v| v < 16) {
+            return Ok(digits.iter().fold(0, |value, &v| value << 4 | u16::from(v)));
+        }
+    }
+    // A bad digit (the first one is reported) or the end of `buf`.
     for k in at..at + 4 {
         let Some(&b) = buf.get(k) else {
             return Err(Escape::Incomplete);
         };
-        let digit = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => return Err(Escape::Error(k, ErrorKind::InvalidHexDigit { found: b })),
-        };
-        value = value << 4 | u16::from(digit);
+        if HEX_DIGITS[usize::from(b)] >= 16 {
+            return Err(Escape::Error(k, ErrorKind::InvalidHexDigit { found: b }));
+        }
     }
-    Ok(value)
+    Err(Escape::Incomplete)
 }
 
 /// Where a number's scan stands: the grammar
