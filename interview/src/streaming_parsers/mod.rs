@@ -114,23 +114,26 @@
 //!
 //! **UTF-8 is checked once per chunk, not per token.** Each chunk's valid
 //! prefix is found by `simdutf8` (SIMD picked at run time, behind a safe
-//! API); every token inside it is then a `&str` slice in O(1). That pass is
-//! the price of handing out `&str` in safe Rust, and the one thing
-//! `serde_json` into `IgnoredAny` skips (it neither validates nor decodes
-//! the strings it skips). Measured on a shared 2-core machine, 50 MB of
-//! varied JSON, criterion: ours 63.0 ms, `serde_json` 62.1 ms (0.985×).
-//! The check is memory-bound, not compute-bound — on this machine it
-//! takes 5.9 ms from RAM, as long as touching every cache line of the
-//! input does, and 1.5 ms once the input is in cache — so moving it around
-//! does not help: checking each token on its own was far slower (~8 ns per
-//! call), and checking in small blocks just ahead of the parser, or
-//! feeding 64 KiB chunks, no faster. Text that is already a `&str` needs
-//! no check: [`json::JsonParser::feed_str`] (and `feed_str` on every
-//! parser) skips it, and then ours runs at 57.6 ms against
-//! `serde_json::from_str` at 62.5 ms (1.08×). `serde_json` doing
-//! our job — a visitor that receives every string as `&str` — takes about
-//! 134 ms, half our speed (it also converts each number, which ours leaves
-//! to [`json::JsonNumber`]).
+//! API), from the first token that starts in the chunk (a chunk that
+//! begins with the rest of a character cut by the previous one would fail
+//! at its first byte otherwise); every token inside it is then a `&str`
+//! slice in O(1). That pass is the price of handing out `&str` in safe
+//! Rust, and the one thing `serde_json` into `IgnoredAny` skips (it neither
+//! validates nor decodes the strings it skips). The check is memory-bound
+//! — on this machine it takes 5.9 ms for 50 MB from RAM, as long as
+//! touching every cache line does, and 1.5 ms once the input is in cache
+//! — so moving it around does not help: checking each token on its own
+//! was far slower (~8 ns per call), and checking in small blocks just
+//! ahead of the parser no faster. Text that is already a `&str` needs no
+//! check: `feed_str` on every parser skips it.
+//!
+//! Measured with criterion on a shared 2-core machine, 50 MB of varied
+//! JSON, three runs: ours 58.4–59.1 ms against `serde_json` into
+//! `IgnoredAny` at 63.3–65.5 ms (1.08–1.12×); fed in 64 KiB chunks, 59.9
+//! ms; from a `&str`, 54.1 ms against `serde_json::from_str` at
+//! 65.0–67.2 ms (1.20–1.24×). `serde_json` doing our job — a visitor that
+//! receives every string as `&str` — takes 142 ms, 2.4× ours (it also
+//! converts each number, which ours leaves to [`json::JsonNumber`]).
 //!
 //! ## Run it
 //! `mastery run interview/streaming-parsers` (chunking, strict errors,
