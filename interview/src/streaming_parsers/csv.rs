@@ -541,24 +541,7 @@ impl CsvParser {
         self.counter.records
     }
 
-    /// Parses the next chunk of input, calling `on_event` for every record
-    /// it completes. A record cut by the end of `chunk` is completed by a
-    /// later `feed` or by [`finish`](Self::finish).
-    pub fn feed<F>(&mut self, chunk: &[u8], mut on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(CsvEvent<'_>),
-    {
-        self.feed_chunk(chunk, None, &mut on_event)
-    }
-
-    /// [`feed`](Self::feed) for input that is already text: the same
-    /// records and errors, without validating UTF-8 a second time.
-    pub fn feed_str<F>(&mut self, chunk: &str, mut on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(CsvEvent<'_>),
-    {
-        self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
-    }
+    super::feed_methods!(CsvEvent, "record", "record");
 
     fn feed_chunk<F>(
         &mut self,

@@ -852,6 +852,41 @@ fn without_cut_char(bytes: &[u8]) -> usize {
     n
 }
 
+/// The `feed` and `feed_str` methods of a parser with a private
+/// `feed_chunk(chunk, known_text, on_event)`: the three parsers differ only
+/// in the event type and in what their docs call an event and a token.
+macro_rules! feed_methods {
+    ($event:ident, $an_event:literal, $a_token:literal) => {
+        #[doc = concat!(
+                    "Parses the next chunk of input, calling `on_event` for every ",
+                    $an_event,
+                    " it completes. A ",
+                    $a_token,
+                    " cut by the end of `chunk` is completed by a later `feed` or by ",
+                    "[`finish`](Self::finish)."
+                )]
+        pub fn feed<F>(&mut self, chunk: &[u8], mut on_event: F) -> Result<(), ParseError>
+        where
+            F: FnMut($event<'_>),
+        {
+            self.feed_chunk(chunk, None, &mut on_event)
+        }
+
+        #[doc = concat!(
+                    "[`feed`](Self::feed) for input that is already text: the same ",
+                    $an_event,
+                    "s and errors, without validating UTF-8 a second time."
+                )]
+        pub fn feed_str<F>(&mut self, chunk: &str, mut on_event: F) -> Result<(), ParseError>
+        where
+            F: FnMut($event<'_>),
+        {
+            self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
+        }
+    };
+}
+use feed_methods;
+
 /// Implements [`PushParser`] for a parser whose inherent `feed`, `finish`
 /// and event `to_owned_event` have the trait's shape and which keeps its
 /// place in a `pos` field: the three parsers differ only in names.

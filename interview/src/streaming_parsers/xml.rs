@@ -1070,24 +1070,7 @@ impl XmlParser {
         self.stack.len()
     }
 
-    /// Parses the next chunk of input, calling `on_event` for every event
-    /// it completes. A token cut by the end of `chunk` is completed by a
-    /// later `feed` or by [`finish`](Self::finish).
-    pub fn feed<F>(&mut self, chunk: &[u8], mut on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(XmlEvent<'_>),
-    {
-        self.feed_chunk(chunk, None, &mut on_event)
-    }
-
-    /// [`feed`](Self::feed) for input that is already text: the same
-    /// events and errors, without validating UTF-8 a second time.
-    pub fn feed_str<F>(&mut self, chunk: &str, mut on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(XmlEvent<'_>),
-    {
-        self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
-    }
+    super::feed_methods!(XmlEvent, "event", "token");
 
     fn feed_chunk<F>(
         &mut self,
