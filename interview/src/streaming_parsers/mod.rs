@@ -803,13 +803,20 @@ impl<'c> Input<'c> {
 
     /// `bytes[range]` as text, validating it unless it lies in the prefix;
     /// `Err` holds the index of its first invalid byte.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn validated(&self, range: std::ops::Range<usize>) -> Result<&'c str, usize> {
-        let start = range.start;
         match self.str(range.clone()) {
             Some(text) => Ok(text),
-            None => std::str::from_utf8(&self.bytes[range]).map_err(|e| start + e.valid_up_to()),
+            None => self.validate(range),
         }
+    }
+
+    /// The slow path of [`validated`](Self::validated): a token that is
+    /// invalid, or cut short by the end of the chunk.
+    #[cold]
+    fn validate(&self, range: std::ops::Range<usize>) -> Result<&'c str, usize> {
+        let start = range.start;
+        std::str::from_utf8(&self.bytes[range]).map_err(|e| start + e.valid_up_to())
     }
 }
 
@@ -857,14 +864,10 @@ fn without_cut_char(bytes: &[u8]) -> usize {
 /// in the event type and in what their docs call an event and a token.
 macro_rules! feed_methods {
     ($event:ident, $an_event:literal, $a_token:literal) => {
-        #[doc = concat!(
-                    "Parses the next chunk of input, calling `on_event` for every ",
-                    $an_event,
-                    " it completes. A ",
-                    $a_token,
-                    " cut by the end of `chunk` is completed by a later `feed` or by ",
-                    "[`finish`](Self::finish)."
-                )]
+        /// Parses the next chunk of input, calling `on_event` for every
+        #[doc = concat!($an_event, " it completes. A ", $a_token)]
+        /// cut by the end of `chunk` is completed by a later `feed` or by
+        /// [`finish`](Self::finish).
         pub fn feed<F>(&mut self, chunk: &[u8], mut on_event: F) -> Result<(), ParseError>
         where
             F: FnMut($event<'_>),
@@ -872,11 +875,8 @@ macro_rules! feed_methods {
             self.feed_chunk(chunk, None, &mut on_event)
         }
 
-        #[doc = concat!(
-                    "[`feed`](Self::feed) for input that is already text: the same ",
-                    $an_event,
-                    "s and errors, without validating UTF-8 a second time."
-                )]
+        /// [`feed`](Self::feed) for input that is already text: the same
+        #[doc = concat!($an_event, "s and errors, without checking its UTF-8 again.")]
         pub fn feed_str<F>(&mut self, chunk: &str, mut on_event: F) -> Result<(), ParseError>
         where
             F: FnMut($event<'_>),
