@@ -378,7 +378,8 @@ fn attlist_decl(s: &str, i: usize, dtd: &mut Dtd, budget: &mut Budget) -> Step<u
                 );
             }
             let mut decoded = String::new();
-            let (end, span) = attr_value(s, j, &mut decoded, dtd, budget)?;
+            let mut span = Span::token(j..j);
+            let end = attr_value(s, j, &mut decoded, dtd, budget, &mut span)?;
             let value = span.get(s, &decoded);
             default = Some(if cdata {
                 value.to_owned()
