@@ -2762,8 +2762,11 @@ fn skip_text(b: &[u8], mut i: usize) -> usize {
         };
         let x = u64::from_le_bytes(bytes);
         // Mycroft's zero-byte trick: the lowest flagged byte is exact.
-        let control = x.wrapping_sub(ONES * 0x20) & !x;
-        let found = (control | has(x, b'<') | has(x, b'&') | has(x, b']') | has(x, 0xEF)) & HIGHS;
+        // Flipping bits 1 and 2 maps `&` (0x26) to 0x20 and the control
+        // bytes onto themselves, so one test "below 0x21" finds both.
+        let flipped = x ^ (ONES * 0x06);
+        let control_or_amp = flipped.wrapping_sub(ONES * 0x21) & !flipped;
+        let found = (control_or_amp | has(x, b'<') | has(x, b']') | has(x, 0xEF)) & HIGHS;
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }

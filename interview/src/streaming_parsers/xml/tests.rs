@@ -1337,6 +1337,25 @@ proptest! {
     })]
 
     #[test]
+    fn plain_text_is_skipped_eight_bytes_at_a_time_up_to_the_first_special(
+        bytes in prop::collection::vec(
+            prop_oneof![
+                6 => any::<u8>(),
+                1 => prop::sample::select(vec![b'<', b'&', b']', 0xEF, 0x00, 0x1f, 0x20, 0x21, 0x26 ^ 0x80]),
+            ],
+            0..40,
+        ),
+        start in 0usize..40,
+    ) {
+        let start = start.min(bytes.len());
+        let naive = bytes[start..]
+            .iter()
+            .position(|&c| c < 0x20 || matches!(c, b'<' | b'&' | b']' | 0xEF))
+            .map_or(bytes.len(), |k| start + k);
+        prop_assert_eq!(skip_text(&bytes, start), naive);
+    }
+
+    #[test]
     fn generated_documents_parse_to_their_events_under_any_chunking(
         doc in arb_document(),
         entities in any::<bool>(),
