@@ -541,7 +541,12 @@ impl CsvParser {
         self.counter.records
     }
 
-    super::feed_methods!(CsvEvent, "record", "record");
+    super::push_methods! {
+        CsvEvent, Format::Csv, "record", "record",
+        /// Ends the input: reports the last record if it had no line end, and
+        /// checks that no quoted field is left open.
+        finish
+    }
 
     fn feed_chunk<F>(
         &mut self,
@@ -563,26 +568,6 @@ impl CsvParser {
                 Err(self.life.fail(error))
             }
         }
-    }
-
-    /// Ends the input: reports the last record if it had no line end, and
-    /// checks that no quoted field is left open.
-    pub fn finish<F>(&mut self, mut on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(CsvEvent<'_>),
-    {
-        if !self.life.start_finish()? {
-            return Ok(());
-        }
-        self.finish_input(&mut on_event).map_err(|fail| {
-            let error = self.locate(fail, &[]);
-            self.life.fail(error)
-        })
-    }
-
-    fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
-        let pending = (self.pending_pos, &self.pending[..]);
-        fail.locate(Format::Csv, (self.pos, chunk), pending)
     }
 
     fn run<F: FnMut(CsvEvent<'_>)>(

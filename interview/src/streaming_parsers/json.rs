@@ -388,7 +388,12 @@ impl JsonParser {
         self.stack.len()
     }
 
-    super::feed_methods!(JsonEvent, "event", "token");
+    super::push_methods! {
+        JsonEvent, Format::Json, "event", "token",
+        /// Ends the input: completes a token still open (a number can only end
+        /// here) and checks that the document is complete.
+        finish
+    }
 
     fn feed_chunk<F>(
         &mut self,
@@ -422,26 +427,6 @@ impl JsonParser {
                 Err(self.life.fail(error))
             }
         }
-    }
-
-    /// Ends the input: completes a token still open (a number can only end
-    /// here) and checks that the document is complete.
-    pub fn finish<F>(&mut self, mut on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(JsonEvent<'_>),
-    {
-        if !self.life.start_finish()? {
-            return Ok(());
-        }
-        self.finish_input(&mut on_event).map_err(|fail| {
-            let error = self.locate(fail, &[]);
-            self.life.fail(error)
-        })
-    }
-
-    fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
-        let pending = (self.pending_pos, &self.pending[..]);
-        fail.locate(Format::Json, (self.pos, chunk), pending)
     }
 
     /// Parses `chunk`. Errors from the byte order mark and from the token

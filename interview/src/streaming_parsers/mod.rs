@@ -859,11 +859,16 @@ fn without_cut_char(bytes: &[u8]) -> usize {
     n
 }
 
-/// The `feed` and `feed_str` methods of a parser with a private
-/// `feed_chunk(chunk, known_text, on_event)`: the three parsers differ only
-/// in the event type and in what their docs call an event and a token.
-macro_rules! feed_methods {
-    ($event:ident, $an_event:literal, $a_token:literal) => {
+/// The public `feed`, `feed_str` and `finish` of a parser, and its error
+/// locating: the same in all three parsers around their own
+/// `feed_chunk(chunk, known_text, on_event)` and `finish_input(on_event)`.
+/// They differ in the event type, the [`Format`], what their docs call an
+/// event and a token, and what `finish` checks (its doc, given at the call).
+macro_rules! push_methods {
+    (
+        $event:ident, $format:expr, $an_event:literal, $a_token:literal,
+        $(#[$finish_doc:meta])* finish
+    ) => {
         /// Parses the next chunk of input, calling `on_event` for every
         #[doc = concat!($an_event, " it completes. A ", $a_token)]
         /// cut by the end of `chunk` is completed by a later `feed` or by
@@ -883,9 +888,29 @@ macro_rules! feed_methods {
         {
             self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
         }
+
+        $(#[$finish_doc])*
+        pub fn finish<F>(&mut self, mut on_event: F) -> Result<(), ParseError>
+        where
+            F: FnMut($event<'_>),
+        {
+            if !self.life.start_finish()? {
+                return Ok(());
+            }
+            self.finish_input(&mut on_event).map_err(|fail| {
+                let error = self.locate(fail, &[]);
+                self.life.fail(error)
+            })
+        }
+
+        /// `fail` as a [`ParseError`], `chunk` being the bytes fed last.
+        fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
+            let pending = (self.pending_pos, &self.pending[..]);
+            fail.locate($format, (self.pos, chunk), pending)
+        }
     };
 }
-use feed_methods;
+use push_methods;
 
 /// Implements [`PushParser`] for a parser whose inherent `feed`, `finish`
 /// and event `to_owned_event` have the trait's shape and which keeps its

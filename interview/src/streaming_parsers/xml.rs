@@ -1070,7 +1070,12 @@ impl XmlParser {
         self.stack.len()
     }
 
-    super::feed_methods!(XmlEvent, "event", "token");
+    super::push_methods! {
+        XmlEvent, Format::Xml, "event", "token",
+        /// Ends the input: checks that no token is left open and that the root
+        /// element has been closed.
+        finish
+    }
 
     fn feed_chunk<F>(
         &mut self,
@@ -1101,26 +1106,6 @@ impl XmlParser {
                 Err(self.life.fail(error))
             }
         }
-    }
-
-    /// Ends the input: checks that no token is left open and that the root
-    /// element has been closed.
-    pub fn finish<F>(&mut self, mut on_event: F) -> Result<(), ParseError>
-    where
-        F: FnMut(XmlEvent<'_>),
-    {
-        if !self.life.start_finish()? {
-            return Ok(());
-        }
-        self.finish_input(&mut on_event).map_err(|fail| {
-            let error = self.locate(fail, &[]);
-            self.life.fail(error)
-        })
-    }
-
-    fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
-        let pending = (self.pending_pos, &self.pending[..]);
-        fail.locate(Format::Xml, (self.pos, chunk), pending)
     }
 
     /// Parses `chunk`. Errors from the byte order mark and from the token
