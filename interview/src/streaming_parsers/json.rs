@@ -1332,9 +1332,10 @@ enum Escape {
 }
 
 /// What each byte after a `\` stands for: the byte it decodes to, `u` for
-/// `\uXXXX` (decoded on its own), or 0 for an invalid escape. A table
-/// instead of a `match`: the escapes in a text vary from one to the next,
-/// and a jump table on them is an indirect branch the predictor misses.
+/// a `\u` escape and its four hex digits (decoded on their own), or 0 for
+/// an invalid escape. A table instead of a `match`: the escapes in a text
+/// vary from one to the next, and a jump table on them is an indirect
+/// branch the predictor misses.
 const ESCAPES: [u8; 256] = {
     let mut table = [0u8; 256];
     table[b'"' as usize] = b'"';
