@@ -23,5 +23,5 @@ use mastery_testing as _;
 static ALLOC: &mastery_kit::memory::CountingAlloc = &mastery_kit::memory::COUNTING;
 
 fn main() -> ExitCode {
-    mastery_tooling::app::main(Cli::parse())
+    mastery_cli::main(Cli::parse())
 }

@@ -75,14 +75,19 @@ fn every_topic_keeps_the_contract() {
 
 #[test]
 fn every_demo_runs_in_quick_mode_and_measures() {
-    mastery_concurrency::mapreduce_demo::set_worker_program(env!("CARGO_BIN_EXE_mastery"));
+    // The settings `mastery` itself would hand the demos here (so
+    // `MASTERY_REQUIRE_REDIS=1 cargo test` requires Redis), with the real
+    // binary as the worker program: a test harness must never be re-run.
+    let settings =
+        mastery_cli::settings::from_environment(Some(env!("CARGO_BIN_EXE_mastery").into()))
+            .expect("MASTERY_* variables and ./mastery.toml are valid");
     let topics = registry();
     let options = RunOptions {
         mode: Mode::Quick,
         samples: 1,
         narration: Narration::Silent,
         progress: false,
-        settings: Default::default(),
+        settings,
     };
     let results = run_topics(&topics, options);
     let mut problems = Vec::new();

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use mastery_concurrency::mapreduce_demo::{
     CRASH_ENV, CorpusSpec, RunSummary, WORKER_ENV, WordCounts, WorkerPool, count_single,
-    free_loopback_port, run_all_with_deadline,
+    run_all_with_deadline,
 };
+use mastery_kit::net::free_loopback_port;
 
 const MASTERY: &str = env!("CARGO_BIN_EXE_mastery");
 const DEADLINE: Duration = Duration::from_secs(120);

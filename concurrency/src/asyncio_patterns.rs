@@ -132,6 +132,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use mastery_kit::narrator::millis;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use tokio::runtime::Handle;
 use tokio::sync::{Mutex, mpsc};
@@ -1209,10 +1210,6 @@ fn hand_off_cost(n: &mut Narrator, runtime: &tokio::runtime::Runtime) -> anyhow:
          only the tasks can wait on a queue, a timer and a cancellation token at once.",
     );
     Ok(())
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 // ---- tests ------------------------------------------------------------------

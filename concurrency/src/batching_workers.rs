@@ -138,7 +138,6 @@
 //! tests of deadlines, backpressure and drains, failure tests, a property
 //! test that the counts always balance).
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
@@ -148,6 +147,8 @@ use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
 
 use mastery_kit::narrator::format_value;
+use mastery_kit::narrator::millis;
+use mastery_kit::panics::panic_message;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use tokio::runtime::Handle;
 use tokio::sync::{Mutex, MutexGuard, mpsc};
@@ -852,10 +853,6 @@ impl fmt::Display for Report {
 
 fn dash(cell: Option<String>) -> String {
     cell.unwrap_or_else(|| "-".to_owned())
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 // ---- per-stage metrics (private) ------------------------------------------------
@@ -1600,7 +1597,7 @@ impl<In> Pipeline<In> {
             let Err(e) = joined else { continue };
             let stage = task_stage.get(&e.id()).copied().unwrap_or(0);
             if e.is_panic() {
-                shared.fail(stage, Fault::Panic(panic_message(e.into_panic())));
+                shared.fail(stage, Fault::Panic(panic_message(&*e.into_panic())));
             }
         }
         sampler.abort_all();
@@ -1628,16 +1625,6 @@ impl<In> Pipeline<In> {
             },
         })
     }
-}
-
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        return (*s).to_owned();
-    }
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .unwrap_or_else(|| "a panic with a non-string payload".to_owned())
 }
 
 // ---- demo -------------------------------------------------------------------------
@@ -1884,12 +1871,6 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     runtime.block_on(batched_vs_per_item(n))
 }
 
-fn show_lines(n: &mut Narrator, text: &impl fmt::Display) {
-    for line in text.to_string().lines() {
-        n.show(line);
-    }
-}
-
 /// A run that must have succeeded and lost nothing.
 fn clean(outcome: OrdersOutcome, what: &str) -> anyhow::Result<(Report, OrdersOutcome)> {
     let report = match outcome.result {
@@ -1940,7 +1921,7 @@ async fn three_stages(n: &mut Narrator) -> anyhow::Result<Report> {
         ROUND_TRIP.as_millis()
     ));
     let (report, outcome) = clean(run_orders(run).await?, "fast run")?;
-    show_lines(n, &report);
+    n.show_block(&report);
     if let Some(first) = report.stage("parse").and_then(|s| s.rejections.first()) {
         n.show(format!("first rejection: {first}"));
     }
@@ -1979,7 +1960,7 @@ async fn slowed_sink(n: &mut Narrator, fast: &Report) -> anyhow::Result<()> {
         "Slow the sink (it sleeps 1 ms per order): {lines} lines, queues of 16"
     ));
     let (report, outcome) = clean(run_orders(run).await?, "slowed run")?;
-    show_lines(n, &report);
+    n.show_block(&report);
     let (Some(source), Some(sink)) = (report.stages.first(), report.stages.last()) else {
         anyhow::bail!("a report has a source and a sink");
     };

@@ -79,9 +79,9 @@
 //!    Re-running `current_exe()` is only safe when the current executable
 //!    *is* `mastery`: under `cargo test` it is the test harness, and
 //!    `harness worker` would run the tests again, recursively. So the
-//!    program is declared, not guessed: the binary calls
-//!    [`set_worker_program`] at start-up, and the demo skips this engine
-//!    (saying so, printing no figure) when nobody did. As a second fuse,
+//!    program is declared, not guessed: the binary hands its own path to
+//!    the demo as `Settings::worker_program`, and the demo skips this engine
+//!    (saying so, printing no figure) when it is not set. As a second fuse,
 //!    every worker runs with [`WORKER_ENV`] set, and a process that has it
 //!    refuses to start workers of its own.
 //! 4. **timely dataflow** — [`count_timely`], a real distributed engine
@@ -192,11 +192,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use hashbrown::HashMap;
+use mastery_kit::net::free_loopback_port;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -1175,21 +1176,6 @@ fn send_failure(output: &mut impl Write, why: &str) {
 
 // ---- the parent side: a pool of worker processes ----------------------------
 
-static WORKER_PROGRAM: OnceLock<PathBuf> = OnceLock::new();
-
-/// Declares `path` to be the `mastery` binary, which the process engine
-/// may start as `mastery worker`. The binary's entry point calls it with
-/// its own path; tests call it with `env!("CARGO_BIN_EXE_mastery")`.
-/// Returns `false` (and changes nothing) when a program was already set.
-pub fn set_worker_program(path: impl Into<PathBuf>) -> bool {
-    WORKER_PROGRAM.set(path.into()).is_ok()
-}
-
-/// The program set by [`set_worker_program`], if any.
-pub fn worker_program() -> Option<&'static Path> {
-    WORKER_PROGRAM.get().map(PathBuf::as_path)
-}
-
 /// How long workers have to say hello, by default.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a worker has to exit after its stdin closes before it is killed.
@@ -2152,7 +2138,7 @@ pub fn count_timely(share: Arc<String>, setup: &TimelySetup) -> Result<TimelyRun
         Err(panic) => {
             return Err(TimelyError::Engine(format!(
                 "a thread panicked: {}",
-                panic_message(panic.as_ref())
+                mastery_kit::panics::panic_message(panic.as_ref())
             )));
         }
     };
@@ -2173,14 +2159,6 @@ pub fn count_timely(share: Arc<String>, setup: &TimelySetup) -> Result<TimelyRun
         connect,
         count,
     })
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string panic payload".to_owned())
 }
 
 type Pairs = CapacityContainerBuilder<Vec<(String, u64)>>;
@@ -2432,14 +2410,6 @@ pub fn run_all_with_deadline(
     Ok(outputs)
 }
 
-/// A port on 127.0.0.1 that was free a moment ago (the OS picked it).
-///
-/// # Errors
-/// When no socket can be bound on the loopback address.
-pub fn free_loopback_port() -> io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 // ---- the demo ----------------------------------------------------------------
 
 const QUICK_BYTES: usize = 1_000_000;
@@ -2520,7 +2490,8 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     );
 
     n.section("2. worker processes: the multiprocessing analogue");
-    match worker_program() {
+    let worker_program = n.settings().worker_program.clone();
+    match worker_program.as_deref() {
         None => n.say(
             "Skipped: this engine re-runs the `mastery` binary as `mastery worker`, \
              and this process is not it (a test harness, say). Run `mastery run \
@@ -2593,7 +2564,7 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     if let Some(e) = failure {
         return Err(e.into());
     }
-    match worker_program() {
+    match worker_program.as_deref() {
         None => n.say(
             "Two timely processes over loopback TCP need the `mastery` binary to \
              launch; skipped here, as above (the in-process run used the same \

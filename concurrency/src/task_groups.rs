@@ -157,7 +157,6 @@
 //! `tokio::spawn`), and `cargo test -p mastery-concurrency task_groups`
 //! (paused-clock tests of every rule above, property tests, doctests).
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -165,6 +164,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use mastery_kit::narrator::millis;
+use mastery_kit::panics::panic_message;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::Instant;
@@ -415,17 +416,6 @@ fn collect<T, E>(outcomes: Vec<Result<T, TaskError<E>>>) -> Result<Vec<T>, Error
     match ErrorGroup::new(failures) {
         None => Ok(values),
         Some(group) => Err(group),
-    }
-}
-
-/// The message of a panic payload: `panic!` gives a `String` or a `&str`.
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => match payload.downcast::<&'static str>() {
-            Ok(message) => (*message).to_owned(),
-            Err(_) => "a panic whose payload is not a string".to_owned(),
-        },
     }
 }
 
@@ -689,7 +679,7 @@ enum OnCancel {
 /// A task that did not return: it panicked, or it was aborted.
 fn join_error<E>(error: JoinError) -> TaskError<E> {
     match error.try_into_panic() {
-        Ok(payload) => TaskError::Panicked(panic_message(payload)),
+        Ok(payload) => TaskError::Panicked(panic_message(&*payload)),
         Err(_aborted) => TaskError::Cancelled,
     }
 }
@@ -780,7 +770,7 @@ where
             .map(|handle| {
                 handle
                     .join()
-                    .unwrap_or_else(|payload| Err(TaskError::Panicked(panic_message(payload))))
+                    .unwrap_or_else(|payload| Err(TaskError::Panicked(panic_message(&*payload))))
             })
             .collect()
     }
@@ -829,22 +819,6 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     runtime.block_on(panic_surfaces(n))?;
     threads_with_scope(n)?;
     spawn_overhead(n, &runtime)
-}
-
-/// Shows a multi-line value (an error group) line by line, the first line
-/// after `prefix`.
-fn show_lines(n: &mut Narrator, prefix: &str, value: &impl fmt::Display) {
-    for (i, line) in value.to_string().lines().enumerate() {
-        if i == 0 {
-            n.show(format!("{prefix}{line}"));
-        } else {
-            n.show(line);
-        }
-    }
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// The work of the first section: cooperative workers doing timed steps,
@@ -941,8 +915,8 @@ async fn fail_fast_vs_collect_all(n: &mut Narrator) -> anyhow::Result<()> {
     ));
     let fast = work.run(Mode::FailFast).await?;
     let all = work.run(Mode::CollectAll).await?;
-    show_lines(n, "fail-fast join → Err: ", &fast.errors);
-    show_lines(n, "collect-all join → Err: ", &all.errors);
+    n.show_block(&format!("fail-fast join → Err: {}", fast.errors));
+    n.show_block(&format!("collect-all join → Err: {}", all.errors));
     n.compare(
         "time until join returns, fail-fast (ours) (ms)",
         millis(fast.elapsed),
@@ -1044,7 +1018,7 @@ async fn error_group_and_except_star(n: &mut Narrator) -> anyhow::Result<()> {
         anyhow::bail!("the bad fields must make the group fail");
     };
     n.say("join() turns those outcomes into one error, the ExceptionGroup analogue:");
-    show_lines(n, "", &errors);
+    n.show_block(&errors);
     let failures = errors.failures().len();
     let (not_numbers, rest) =
         errors.split(|e| matches!(e, TaskError::Failed(InputError::NotANumber(_))));
@@ -1089,7 +1063,7 @@ async fn panic_surfaces(n: &mut Narrator) -> anyhow::Result<()> {
         anyhow::bail!("a panic must end the group with an error: {joined:?}");
     };
     let elapsed = started.elapsed();
-    show_lines(n, "", &errors);
+    n.show_block(&errors);
     n.record(
         "join returned after the panic (ms)",
         millis(elapsed),
@@ -1144,7 +1118,7 @@ fn threads_with_scope(n: &mut Narrator) -> anyhow::Result<()> {
     let Err(errors) = outcome else {
         anyhow::bail!("the corrupt record must fail the scope");
     };
-    show_lines(n, "", &errors);
+    n.show_block(&errors);
     let checked = checked.load(Ordering::Relaxed);
     n.record(
         &format!("records checked before stopping (of {})", records.len()),
@@ -1166,7 +1140,7 @@ fn threads_with_scope(n: &mut Narrator) -> anyhow::Result<()> {
     let Err(errors) = panicked else {
         anyhow::bail!("the panicking thread must fail the scope");
     };
-    show_lines(n, "collect-all with a panicking thread → ", &errors);
+    n.show_block(&format!("collect-all with a panicking thread → {}", errors));
     anyhow::ensure!(
         matches!(
             errors.failures(),
@@ -1509,7 +1483,7 @@ mod tests {
         let errors = group.join().await.expect_err("the task panicked");
         assert_eq!(
             errors.failures()[0].error,
-            TaskError::Panicked("a panic whose payload is not a string".to_owned())
+            TaskError::Panicked("a panic with a non-string payload".to_owned())
         );
     }
 

@@ -124,6 +124,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use mastery_kit::narrator::millis;
+use mastery_kit::panics::panic_message;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
 use tokio::sync::{Mutex, mpsc, oneshot, watch};
@@ -739,21 +741,11 @@ fn answer<Resp, E: fmt::Display>(
             got: results.len(),
         },
         Ok(Err(e)) => BatchError::Handler(e.to_string()),
-        Err(e) if e.is_panic() => BatchError::HandlerPanicked(panic_message(e.into_panic())),
+        Err(e) if e.is_panic() => BatchError::HandlerPanicked(panic_message(&*e.into_panic())),
         Err(_) => BatchError::WorkerStopped,
     };
     for reply in replies {
         let _ = reply.send(Err(failure.clone()));
-    }
-}
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic payload".to_owned()
     }
 }
 
@@ -1083,10 +1075,6 @@ fn setups() -> Vec<Setup> {
 
 /// Concurrent clients of the throughput demo and bench.
 pub const CLIENTS: usize = 64;
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 async fn throughput_and_latency(n: &mut Narrator) -> anyhow::Result<()> {
     let cost = SimulatedCost::DEMO;

@@ -1133,8 +1133,8 @@ fn sharded_versus_one_atomic(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()
 
 fn redis_counters(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()> {
     n.section("Across processes: Redis INCR");
-    let url = n.setting("redis_url").map(str::to_owned);
-    let required = n.setting("require_redis") == Some("true") || redis_required_by_env();
+    let url = n.settings().redis_url.clone();
+    let required = n.settings().require_redis;
     let Some(source) = RedisSource::resolve(url.as_deref(), required)? else {
         n.say(
             "skipped: redis-server is not installed — install it with `apt-get install \
@@ -1346,9 +1346,12 @@ mod tests {
     #[test]
     fn demo_reports_an_unreachable_redis_url_as_an_error() {
         // Port 1 on loopback: nothing listens there, the connect is refused.
-        let settings = [("redis_url".to_owned(), "redis://127.0.0.1:1".to_owned())];
-        let mut n = Narrator::silent("interview/safe-counters", Mode::Quick)
-            .with_settings(std::sync::Arc::new(settings.into_iter().collect()));
+        let mut n = Narrator::silent("interview/safe-counters", Mode::Quick).with_settings(
+            mastery_kit::Settings {
+                redis_url: Some("redis://127.0.0.1:1".to_owned()),
+                ..mastery_kit::Settings::default()
+            },
+        );
         let plan = Plan::for_mode(&n);
         let err = redis_counters(&mut n, &plan).expect_err("the URL was asked for: no skip");
         let text = format!("{err:#}");

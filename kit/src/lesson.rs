@@ -1,8 +1,8 @@
 //! A topic's lesson is its module's `//!` doc: one source of truth for rustdoc,
 //! `mastery explain`, and the completeness test.
 
-/// The sections every lesson has, in order (see STYLE: every topic reads the
-/// same way, so a reader knows where to look).
+/// The sections every lesson has, in order: every topic reads the same way,
+/// so a reader knows where to look.
 pub const SECTIONS: [&str; 4] = ["Python idiom", "Rust answer", "When to use which", "Run it"];
 
 /// Extracts the leading `//!` block of a Rust source file, without the markers.

@@ -21,20 +21,28 @@
 //! - [`report`] — the machine description, the JSON document, `RESULTS.md`.
 //! - [`lesson`] — extracting and rendering a topic's lesson.
 //! - [`workload`] — seeded workloads shared by demos and benches (Zipf keys).
+//! - [`settings`] — the typed settings a demo reads from the narrator.
+//! - [`memory`] — the counting allocator: peak and retained heap per scope.
+//! - [`stats`] — the median and spread of timed runs.
+//! - [`panics`] — a caught panic's message; deliberate panics kept quiet.
+//! - [`net`] — a free loopback port for servers a demo or test starts.
 
 #![forbid(unsafe_code)]
 
 pub mod lesson;
 pub mod memory;
 pub mod narrator;
+pub mod net;
 pub mod panics;
 pub mod report;
 pub mod runner;
 pub mod select;
+pub mod settings;
 pub mod stats;
 pub mod topic;
 pub mod workload;
 
 pub use inventory;
 pub use narrator::{Comparison, Measurement, Mode, Narrator, Timing, Unit};
+pub use settings::Settings;
 pub use topic::{Area, Topic, registry};

@@ -4,8 +4,15 @@
 //! [`Narrator::say`] and the measuring methods; the narrator formats the
 //! story for the terminal and keeps every figure it printed as a
 //! [`Measurement`] or [`Comparison`], which the tour turns into JSON and a
-//! Markdown report. That is what makes "every printed number was measured in
-//! this run" checkable: there is no other way to print a figure.
+//! Markdown report.
+//!
+//! What is enforced, and what is not: the recording methods are the only way
+//! a figure reaches the JSON document and the report, and each records what
+//! it prints. [`Narrator::say`] and [`Narrator::show`] print any text, so a
+//! demo *could* format a number into prose; the kit's rule is that such a
+//! number is either measured in the run (a size the demo just computed, a
+//! count it just made) or is not a measurement at all (a constant of the
+//! workload, such as "1 000 000 records"). Review enforces that, not types.
 
 use std::fmt;
 use std::hint::black_box;
@@ -13,6 +20,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+use crate::settings::Settings;
 
 /// How long demos may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -165,11 +174,6 @@ pub struct Narrator {
     settings: Settings,
 }
 
-/// Named settings a demo may consult (an external server's address, say),
-/// handed down from the CLI's resolved configuration. The kit knows no key;
-/// each topic documents the keys it reads.
-pub type Settings = std::sync::Arc<std::collections::BTreeMap<String, String>>;
-
 impl fmt::Debug for Narrator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Narrator")
@@ -202,15 +206,16 @@ impl Narrator {
         }
     }
 
-    /// Hands the demo named settings (see [`Settings`]).
+    /// Hands the demo the reader's settings (see [`Settings`]).
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
         self
     }
 
-    /// The value of setting `key`, when configured.
-    pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.get(key).map(String::as_str)
+    /// The reader's settings: an external server, an interpreter, the
+    /// worker program. [`Settings::default`] when nothing was configured.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// A narrator that prints nothing (tests, `--json`) but still records.
@@ -289,6 +294,37 @@ impl Narrator {
             unit,
         });
         value
+    }
+
+    /// Records a count the demo made (calls, items lost, rows) and prints it.
+    /// Takes any integer type, so demos need no `as f64` casts.
+    pub fn record_count(&mut self, label: &str, count: impl TryInto<u64>) -> u64 {
+        // Counts are non-negative and fit in u64 on every platform the kit
+        // builds for; a negative value is a bug in the demo, shown as 0.
+        let count: u64 = count.try_into().unwrap_or(0);
+        self.record(label, count as f64, Unit::Count);
+        count
+    }
+
+    /// Records a size in bytes the demo measured and prints it.
+    pub fn record_bytes(&mut self, label: &str, bytes: impl TryInto<u64>) -> u64 {
+        let bytes: u64 = bytes.try_into().unwrap_or(0);
+        self.record(label, bytes as f64, Unit::Bytes);
+        bytes
+    }
+
+    /// Records an elapsed time the demo measured, in milliseconds.
+    pub fn record_duration(&mut self, label: &str, elapsed: Duration) -> Duration {
+        self.record(label, millis(elapsed), Unit::Millis);
+        elapsed
+    }
+
+    /// Prints a multi-line value (a report, an error group) one line at a
+    /// time, each indented like [`Narrator::show`].
+    pub fn show_block(&mut self, text: &impl fmt::Display) {
+        for line in text.to_string().lines() {
+            self.show(line);
+        }
     }
 
     /// Times `work`, which performs `ops` operations per call: one warm-up
@@ -418,7 +454,13 @@ fn sample<R>(ops: u64, work: &mut impl FnMut() -> R) -> f64 {
 
 use crate::stats::median;
 
-/// Formats a figure with sensible precision: `1 234 567`, `123.4`, `1.234`.
+/// A duration as fractional milliseconds, the unit [`Unit::Millis`] prints.
+pub fn millis(elapsed: Duration) -> f64 {
+    elapsed.as_secs_f64() * 1e3
+}
+
+/// Formats a figure with sensible precision: `1_234_567`, `123.5`, `1.23`,
+/// `0.5000` (four significant places below one, a whole number unchanged).
 pub fn format_value(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
@@ -495,10 +537,41 @@ mod tests {
     #[test]
     fn settings_reach_the_demo() {
         let n = Narrator::silent("t", Mode::Quick);
-        assert_eq!(n.setting("redis_url"), None);
-        let map = [("redis_url".to_owned(), "redis://127.0.0.1:1".to_owned())];
-        let n = n.with_settings(Arc::new(map.into_iter().collect()));
-        assert_eq!(n.setting("redis_url"), Some("redis://127.0.0.1:1"));
+        assert_eq!(n.settings().redis_url, None);
+        let n = n.with_settings(Settings {
+            redis_url: Some("redis://127.0.0.1:1".to_owned()),
+            ..Settings::default()
+        });
+        assert_eq!(
+            n.settings().redis_url.as_deref(),
+            Some("redis://127.0.0.1:1")
+        );
+    }
+
+    #[test]
+    fn typed_records_carry_their_units() {
+        let mut n = Narrator::silent("t", Mode::Quick);
+        assert_eq!(n.record_count("calls", 3usize), 3);
+        n.record_bytes("heap", 4096u32);
+        n.record_duration("startup", Duration::from_micros(1500));
+        let got: Vec<(f64, Unit)> = n.measurements().iter().map(|m| (m.value, m.unit)).collect();
+        assert_eq!(
+            got,
+            [
+                (3.0, Unit::Count),
+                (4096.0, Unit::Bytes),
+                (1.5, Unit::Millis)
+            ]
+        );
+    }
+
+    #[test]
+    fn blocks_are_shown_line_by_line() {
+        let buf = Shared::default();
+        let mut n = Narrator::new("t", Mode::Quick, Box::new(buf.clone()));
+        n.show_block(&"first\nsecond");
+        let text = String::from_utf8(buf.0.lock().expect("lock").clone()).expect("utf8");
+        assert_eq!(text, "    first\n    second\n");
     }
 
     #[test]

@@ -1,4 +1,8 @@
-//! Keeping a demo's deliberate panics off stderr.
+//! Panics as values: their message, and keeping a demo's deliberate panics
+//! off stderr.
+//!
+//! [`panic_message`] turns a caught panic's payload into text; the runner,
+//! the task groups and the worker pools all report panics with it.
 //!
 //! Topics about failure (task groups, RAII on unwind, a batching service
 //! isolating a crashing handler) panic on purpose; the default hook would
@@ -7,8 +11,23 @@
 //! process, that drops panics whose message starts with a registered
 //! prefix and hands every other panic to the hook that was there before.
 
+use std::any::Any;
 use std::panic;
 use std::sync::{Mutex, Once};
+
+/// The message of a caught panic: the `&str` or `String` that `panic!`
+/// carries, or a placeholder for any other payload.
+///
+/// Pass the payload itself (`&*boxed`), not a reference to its `Box`: a
+/// `&Box<dyn Any + Send>` is itself a `&dyn Any` whose type is the box, and
+/// would always give the placeholder.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a non-string payload".to_owned())
+}
 
 static PREFIXES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 static INSTALL: Once = Once::new();
@@ -50,6 +69,18 @@ fn is_quiet(message: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_come_from_str_and_string_payloads() {
+        let caught = |f: fn()| panic::catch_unwind(f).expect_err("it panics");
+        quiet_panics_starting_with("kit test panic:");
+        let literal = caught(|| panic!("kit test panic: literal"));
+        assert_eq!(panic_message(&*literal), "kit test panic: literal");
+        let formatted = caught(|| panic!("kit test panic: {}", 42));
+        assert_eq!(panic_message(&*formatted), "kit test panic: 42");
+        let other: Box<dyn Any + Send> = Box::new(7_u8);
+        assert_eq!(panic_message(&*other), "a panic with a non-string payload");
+    }
 
     #[test]
     fn registered_prefixes_are_quiet_and_others_are_not() {

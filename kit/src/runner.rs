@@ -8,8 +8,10 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::narrator::{Mode, Narrator, Settings};
+use crate::narrator::{Mode, Narrator};
+use crate::panics::panic_message;
 use crate::report::TopicResult;
+use crate::settings::Settings;
 use crate::topic::Topic;
 
 /// Where the story goes while topics run.
@@ -35,7 +37,7 @@ pub struct RunOptions {
     pub narration: Narration,
     /// Whether to draw a progress bar on stderr (hidden when stderr is not a terminal).
     pub progress: bool,
-    /// Named settings handed to every demo ([`Narrator::setting`]).
+    /// The reader's settings, handed to every demo ([`Narrator::settings`]).
     pub settings: Settings,
 }
 
@@ -129,14 +131,6 @@ fn run_one(topic: &'static Topic, options: &RunOptions, bar: &ProgressBar) -> To
         measurements,
         comparisons,
     }
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string panic payload".to_owned())
 }
 
 #[cfg(test)]

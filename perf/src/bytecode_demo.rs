@@ -116,6 +116,7 @@ use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use mastery_kit::narrator::millis;
 use mastery_kit::{Area, Comparison, Narrator, Topic, Unit};
 
 mastery_kit::inventory::submit! {
@@ -1155,10 +1156,6 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     }
     runtime(n);
     Ok(())
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// The compiler part: compile, show the loops, the checks and the IR.

@@ -86,8 +86,9 @@ use std::time::{Duration, Instant};
 
 use mastery_concurrency::mapreduce_demo::{
     CorpusSpec, ProcessError, WordCounts, WorkerPool, count_single, default_chunk_bytes,
-    split_chunks, split_ranges, worker_program,
+    split_chunks, split_ranges,
 };
+use mastery_kit::narrator::millis;
 use mastery_kit::stats::Spread;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use tokio::runtime::Runtime;
@@ -246,7 +247,7 @@ pub fn count_tasks(
 }
 
 /// Starts `workers` word-count worker processes of `program` (the
-/// `mastery` binary, see [`worker_program`]) and says how long the start
+/// `mastery` binary, handed over as `Settings::worker_program`) and says how long the start
 /// and handshake took. Count with [`WorkerPool::count`].
 ///
 /// # Errors
@@ -586,7 +587,8 @@ fn cpu_bound(
         spec.vocabulary,
         chunk / 1024
     ));
-    let workers = match start_workers(worker_program(), cores) {
+    let worker_program = n.settings().worker_program.clone();
+    let workers = match start_workers(worker_program.as_deref(), cores) {
         Ok((pool, startup)) => {
             n.record(
                 &format!("start {cores} worker processes and shake hands (ms)"),
@@ -813,10 +815,6 @@ fn short_duration(d: Duration) -> String {
     } else {
         format!("{:.1} ms", ns / 1e6)
     }
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// A small text table shown through the narrator.

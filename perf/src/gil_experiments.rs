@@ -94,6 +94,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
+use mastery_kit::narrator::millis;
 use mastery_kit::stats::Spread;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use parking_lot::{Condvar, Mutex, MutexGuard};
@@ -931,10 +932,6 @@ fn convoy_effect(n: &mut Narrator) {
         "A shorter interval shortens the convoy and costs the CPU thread more hand-offs; \
          a longer one the reverse. No interval fixes it: the fix is not to share one lock.",
     );
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 #[cfg(test)]

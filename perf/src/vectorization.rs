@@ -817,7 +817,7 @@ pub fn python_dir() -> PathBuf {
 }
 
 /// The interpreter the demo uses for the Python comparison: the `python`
-/// setting or `MASTERY_PYTHON` when given (`override_python`), else the
+/// setting when given (`override_python`), else the
 /// project's venv at `python_dir/.venv/bin/python` when it exists, else
 /// `python3` on `PATH`.
 pub fn locate_python(override_python: Option<OsString>, python_dir: &Path) -> PathBuf {
@@ -831,22 +831,9 @@ pub fn locate_python(override_python: Option<OsString>, python_dir: &Path) -> Pa
     PathBuf::from("python3")
 }
 
-/// The interpreter asked for: the `python` setting, else (for tests and
-/// other callers without the CLI's configuration) `MASTERY_PYTHON`.
+/// The interpreter asked for by the `python` setting, if any.
 fn python_override(n: &Narrator) -> Option<OsString> {
-    n.setting("python")
-        .map(OsString::from)
-        .or_else(|| std::env::var_os("MASTERY_PYTHON"))
-}
-
-/// Whether a missing Python setup is a failure instead of a skip: the
-/// `require_python` setting, else `MASTERY_REQUIRE_PYTHON`.
-fn python_required(n: &Narrator) -> bool {
-    let truthy = |v: &str| matches!(v.trim(), "1" | "true");
-    n.setting("require_python").map_or_else(
-        || std::env::var("MASTERY_REQUIRE_PYTHON").is_ok_and(|v| truthy(&v)),
-        truthy,
-    )
+    n.settings().python.clone().map(OsString::from)
 }
 
 /// The commands that build the extension, printed when it is missing.
@@ -1280,7 +1267,7 @@ fn python_comparison(n: &mut Narrator) -> anyhow::Result<()> {
     let dir = python_dir();
     let script = dir.join("bench_kernels.py");
     let python = locate_python(python_override(n), &dir);
-    let required = python_required(n);
+    let required = n.settings().require_python;
     if let Err(why) = probe_python(&python, &script) {
         n.say(&format!(
             "Skipped: this comparison needs Python with numpy and the `mastery_kernels` \
@@ -1612,18 +1599,13 @@ mod tests {
 
     #[test]
     fn python_settings_come_from_the_narrator() {
-        let settings = [
-            ("python".to_owned(), "/opt/py/bin/python3".to_owned()),
-            ("require_python".to_owned(), "true".to_owned()),
-        ];
-        let n = Narrator::silent("t", Mode::Quick)
-            .with_settings(std::sync::Arc::new(settings.into_iter().collect()));
+        let n = Narrator::silent("t", Mode::Quick);
+        assert_eq!(python_override(&n), None);
+        let n = n.with_settings(mastery_kit::Settings {
+            python: Some("/opt/py/bin/python3".into()),
+            ..mastery_kit::Settings::default()
+        });
         assert_eq!(python_override(&n), Some("/opt/py/bin/python3".into()));
-        assert!(python_required(&n));
-        let settings = [("require_python".to_owned(), "false".to_owned())];
-        let n = Narrator::silent("t", Mode::Quick)
-            .with_settings(std::sync::Arc::new(settings.into_iter().collect()));
-        assert!(!python_required(&n));
     }
 
     #[test]

@@ -8,12 +8,13 @@
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use mastery_kit::net::free_loopback_port;
 
 use super::{Counter, CounterError, CounterHandle};
 
@@ -147,7 +148,10 @@ impl RedisServer {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut server = Self::start_on(&binary, free_loopback_port()?)?;
+            let mut server = Self::start_on(
+                &binary,
+                free_loopback_port().map_err(CounterError::NoFreePort)?,
+            )?;
             match server.wait_until_ready(timeout) {
                 Err(CounterError::RedisExited { log, .. })
                     if attempt < 3 && log.contains("in use") =>
@@ -279,16 +283,6 @@ impl Drop for RedisServer {
     }
 }
 // ANCHOR_END: redis_server
-
-/// Asks the OS for a free port on 127.0.0.1 by binding port 0.
-fn free_loopback_port() -> Result<u16, CounterError> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(CounterError::NoFreePort)?;
-    let port = listener
-        .local_addr()
-        .map_err(CounterError::NoFreePort)?
-        .port();
-    Ok(port)
-}
 
 /// Where the Redis part of the demo and the tests gets its server.
 #[derive(Debug)]
@@ -619,6 +613,7 @@ impl Counter for RedisCounter {
 mod tests {
     use super::*;
     use crate::safe_counters::hammer;
+    use std::net::{Ipv4Addr, TcpListener};
 
     /// The server for a Redis test: `MASTERY_REDIS_URL`, else a spawned one;
     /// `None` (skip) only when redis-server is missing and not required.

@@ -25,19 +25,21 @@ use std::time::{Duration, Instant};
 use mastery_concurrency::mapreduce_demo::{
     CRASH_ENV, CRASH_EXIT_CODE, ClusterSpec, CorpusSpec, RunSummary, TimelySetup, WorkerExit,
     WorkerOptions, WorkerPool, count_rayon_on, count_single, count_timely, default_chunk_bytes,
-    serve_worker, started_by_hand, worker_program,
+    serve_worker, started_by_hand,
 };
+use mastery_tooling::cli_tools::{MapreduceArgs, MapreduceEngine, WorkerArgs};
 
-use crate::app::{AppError, EXIT_USAGE};
-use crate::cli_tools::{MapreduceArgs, MapreduceEngine, WorkerArgs};
+use crate::error::{AppError, EXIT_USAGE};
 
 /// Carries out `mastery mapreduce`; `Ok` holds the exit code.
+/// `worker_program` is the `mastery` binary, which the processes engine
+/// starts as `mastery worker`.
 ///
 /// # Errors
 /// [`AppError::Usage`] for options that do not fit together, a bad corpus
 /// description, hostfile or process index; [`AppError::Failure`] when the
 /// count itself fails or the output cannot be written.
-pub fn mapreduce(args: &MapreduceArgs) -> Result<u8, AppError> {
+pub fn mapreduce(args: &MapreduceArgs, worker_program: Option<&Path>) -> Result<u8, AppError> {
     let spec = corpus_spec(args)?;
     let workers = match args.workers {
         Some(0) => return Err(usage("--workers must be at least 1")),
@@ -65,16 +67,16 @@ pub fn mapreduce(args: &MapreduceArgs) -> Result<u8, AppError> {
     }
     match args.engine {
         MapreduceEngine::Timely => timely(args, &spec, workers, chunk_bytes),
-        engine => on_this_process(args, engine, &spec, workers, chunk_bytes),
+        engine => on_this_process(args, engine, &spec, workers, chunk_bytes, worker_program),
     }
 }
 
 fn usage(message: &str) -> AppError {
-    AppError::Usage(message.to_owned())
+    AppError::usage(message)
 }
 
 fn failure(error: impl Into<anyhow::Error>) -> AppError {
-    AppError::Failure(error.into())
+    AppError::failure(error)
 }
 
 fn engine_name(engine: MapreduceEngine) -> &'static str {
@@ -110,6 +112,7 @@ fn on_this_process(
     spec: &CorpusSpec,
     workers: usize,
     chunk_bytes: usize,
+    worker_program: Option<&Path>,
 ) -> Result<u8, AppError> {
     let generating = Instant::now();
     let text = spec
@@ -136,7 +139,7 @@ fn on_this_process(
             )
         }
         MapreduceEngine::Processes => {
-            let program = worker_program().ok_or_else(|| {
+            let program = worker_program.ok_or_else(|| {
                 failure(anyhow::anyhow!(
                     "the processes engine starts the mastery binary as workers, and this program \
                      does not know where that binary is"

@@ -20,8 +20,9 @@ use mastery_interview::streaming_parsers::xml::{XmlEvent, XmlOptions, XmlParser}
 use mastery_interview::streaming_parsers::{ParseError, PushParser, READ_CHUNK_SIZE};
 use mastery_kit::narrator::format_value;
 
-use crate::app::{AppError, EXIT_FAILURE};
-use crate::cli_tools::{ParseArgs, ParseFormat};
+use mastery_tooling::cli_tools::{ParseArgs, ParseFormat};
+
+use crate::error::{AppError, EXIT_FAILURE};
 
 /// What a parse produced when the input was well-formed.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,0 +1,33 @@
+//! # mastery-cli — the `mastery` app
+//!
+//! The commands a reader types, and nothing a lesson teaches: the lessons
+//! live in the area crates, and this crate depends on them, never the other
+//! way round. `tooling`'s lessons on clap, figment and tracing teach with
+//! the very types this crate uses ([`mastery_tooling::cli_tools::Cli`], the
+//! layered `Settings`, the log setup).
+//!
+//! # Layout
+//! - [`app`] — the entry point: settings, logging, dispatch.
+//! - [`error`] — [`AppError`] and the exit codes (0 ok, 1 failure, 2 usage).
+//! - [`settings`] — the typed settings handed to every demo.
+//! - [`list`], [`explain`] — the roadmap tree and a topic's lesson.
+//! - [`run`] — `mastery run` and `mastery tour`: demos, JSON, the report.
+//! - [`parse`] — `mastery parse`: the interview section's streaming parsers
+//!   over a file or stdin.
+//! - [`mapreduce`] — `mastery mapreduce` (word count with one thread,
+//!   rayon, worker processes or timely dataflow) and the hidden
+//!   `mastery worker` its process engine starts.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod error;
+pub mod explain;
+pub mod list;
+pub mod mapreduce;
+pub mod parse;
+pub mod run;
+pub mod settings;
+
+pub use app::{execute, main};
+pub use error::{AppError, EXIT_FAILURE, EXIT_USAGE};
