@@ -1,0 +1,202 @@
+//! The arguments of each subcommand, and how the flags become the top
+//! layer of the settings ([`Cli::overrides`]).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Cli, Command};
+use crate::config_management::Overrides;
+use crate::logging_examples::LogLevel;
+
+/// The engines of `mastery mapreduce`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MapreduceEngine {
+    /// One thread, one hash map: the reference
+    Single,
+    /// rayon: threads of this process (fold/reduce of hash maps)
+    Rayon,
+    /// Worker processes (`mastery worker`) fed over pipes: the multiprocessing analogue
+    Processes,
+    /// timely dataflow: worker threads, and processes on one host or many
+    Timely,
+}
+
+/// Arguments of `mastery mapreduce`.
+#[derive(Debug, Args, Clone)]
+pub struct MapreduceArgs {
+    /// Which engine counts
+    #[arg(long, value_enum, default_value_t = MapreduceEngine::Rayon)]
+    pub engine: MapreduceEngine,
+    /// Corpus size: bytes, or with a unit (kB, MB, GB = powers of 1000; KiB, MiB, GiB)
+    #[arg(long, default_value = "100MB", value_parser = parse_size, value_name = "SIZE")]
+    pub bytes: u64,
+    /// Seed of the corpus generator (same seed, same corpus, on every process and host)
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub seed: u64,
+    /// Distinct words in the generated vocabulary (Zipf-distributed)
+    #[arg(long, default_value_t = 50_000, value_name = "N")]
+    pub vocabulary: usize,
+    /// Threads (rayon), worker processes (processes) or worker threads per process (timely) [default: one per core]
+    #[arg(short = 'w', long, visible_alias = "threads", value_name = "N")]
+    pub workers: Option<usize>,
+    /// Bytes per chunk handed to a worker [default: about 64 chunks per worker, 64 KiB to 1 MiB]
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub chunk_bytes: Option<u64>,
+    /// timely: how many processes take part
+    #[arg(short = 'n', long, value_name = "N")]
+    pub processes: Option<usize>,
+    /// timely: this process's index, 0 to N-1
+    #[arg(short = 'p', long, value_name = "I")]
+    pub process: Option<usize>,
+    /// timely: HOST:PORT of each process, one per line in process order [default: 127.0.0.1:2101, :2102, …]
+    #[arg(long, value_name = "FILE")]
+    pub hostfile: Option<PathBuf>,
+    /// timely: give up when the peers are not all connected after this many seconds
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub connect_timeout: f64,
+    /// Print the K most frequent words (0: none)
+    #[arg(long, default_value_t = 10, value_name = "K")]
+    pub top: usize,
+    /// Also write every word and its count to FILE (TSV, most frequent first)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of the hidden `mastery worker`.
+#[derive(Debug, Args, Clone)]
+pub struct WorkerArgs {
+    /// The worker's index in its pool (named in errors)
+    #[arg(long, default_value_t = 0, value_name = "I")]
+    pub index: usize,
+}
+
+/// Parses `100MB`, `64KiB`, `1_000_000` or `2GB` into bytes.
+///
+/// # Errors
+/// A message naming what was expected, for clap to print.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let cleaned: String = text.trim().chars().filter(|&c| c != '_').collect();
+    let split = cleaned
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(cleaned.len());
+    let (digits, unit) = cleaned.split_at(split);
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use B, kB, MB, GB, KiB, MiB or GiB"
+            ));
+        }
+    };
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 4096, 64KiB or 100MB"))?;
+    value
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// The input formats of `mastery parse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ParseFormat {
+    /// RFC 8259 JSON (one value, or JSON Lines with --json-lines)
+    Json,
+    /// RFC 4180 CSV and the usual dialect options
+    Csv,
+    /// XML 1.0, well-formedness checked
+    Xml,
+}
+
+impl ParseFormat {
+    /// The lowercase name, as typed on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParseFormat::Json => "json",
+            ParseFormat::Csv => "csv",
+            ParseFormat::Xml => "xml",
+        }
+    }
+}
+
+/// Arguments of `mastery parse`.
+#[derive(Debug, Args, Clone)]
+pub struct ParseArgs {
+    /// Input format
+    #[arg(value_enum)]
+    pub format: ParseFormat,
+    /// The file to read; `-` or nothing reads stdin
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+    /// Print every event as a JSON object per line (summary goes to stderr)
+    #[arg(long, conflicts_with = "records")]
+    pub events: bool,
+    /// CSV: print each record as a JSON array of strings, one per line
+    #[arg(long)]
+    pub records: bool,
+    /// JSON: accept many whitespace-separated values (JSON Lines)
+    #[arg(long)]
+    pub json_lines: bool,
+    /// CSV: the first record is a header
+    #[arg(long)]
+    pub header: bool,
+    /// CSV: allow records with differing field counts
+    #[arg(long)]
+    pub flexible: bool,
+    /// CSV: field delimiter
+    #[arg(long, default_value_t = ',', value_name = "CHAR")]
+    pub delimiter: char,
+    /// CSV: quote character
+    #[arg(long, default_value_t = '"', value_name = "CHAR")]
+    pub quote: char,
+}
+
+/// How demos run.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// Small inputs and few samples (well under a second per demo)
+    #[arg(long)]
+    pub quick: bool,
+    /// Full sizes even when the settings say quick
+    #[arg(long, conflicts_with = "quick")]
+    pub full: bool,
+    /// Timed samples per measurement in full mode (1–1000)
+    #[arg(long, value_name = "N")]
+    pub samples: Option<u32>,
+    /// Use this Redis server instead of spawning a local redis-server
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+}
+
+impl Cli {
+    /// The flags that override lower configuration layers.
+    pub fn overrides(&self) -> Overrides {
+        let run = match &self.command {
+            Command::Run { run, .. } | Command::Tour { run, .. } => run.clone(),
+            Command::List { .. }
+            | Command::Explain { .. }
+            | Command::Parse(_)
+            | Command::Mapreduce(_)
+            | Command::Worker(_) => RunArgs::default(),
+        };
+        Overrides {
+            quick: if run.quick {
+                Some(true)
+            } else if run.full {
+                Some(false)
+            } else {
+                None
+            },
+            samples: run.samples,
+            redis_url: run.redis,
+            log_format: self.global.log_format,
+            log_level: LogLevel::from_verbosity(self.global.verbose),
+        }
+    }
+}
