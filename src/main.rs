@@ -18,7 +18,8 @@ use mastery_perf as _;
 use mastery_testing as _;
 
 // Heap figures (`mastery parse`, the streaming-parser demo) come from the
-// kit's counting allocator: the system allocator plus two atomic counters.
+// kit's counting allocator: the system allocator plus process-wide atomic
+// counters (see `mastery_kit::memory`).
 #[global_allocator]
 static ALLOC: &mastery_kit::memory::CountingAlloc = &mastery_kit::memory::COUNTING;
 

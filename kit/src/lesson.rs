@@ -41,6 +41,101 @@ pub fn missing_sections(markdown: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Phrases in a lesson's prose that look like figures measured on some
+/// machine: a time below a second (`58 ms`, `3.2 µs`), a decimal number of
+/// seconds (`0.88 s`), a throughput (`3.2 MB/s`, `120 ops/s`), a decimal
+/// ratio (`1.08×`, `2.4x`), or the words "on this machine". Each is returned
+/// with its line number (1-based).
+///
+/// `mastery explain` prints lessons, so a figure in one is a number printed
+/// but not measured in that run. Code (fenced blocks and `inline` spans) is
+/// skipped: a value written as code is a parameter (`Duration::from_millis(5)`,
+/// `max_wait = 5 ms`), not a result.
+pub fn machine_figures(markdown: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut in_fence = false;
+    for (index, line) in markdown.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        let prose = without_inline_code(line);
+        let lower = prose.to_lowercase();
+        for phrase in ["on this machine", "on my machine"] {
+            if lower.contains(phrase) {
+                found.push((index + 1, phrase.to_owned()));
+            }
+        }
+        found.extend(figures_in(&prose).into_iter().map(|f| (index + 1, f)));
+    }
+    found
+}
+
+/// `line` with every `inline code` span blanked out.
+fn without_inline_code(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for (i, part) in line.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// The measured-looking figures in one line of prose.
+fn figures_in(prose: &str) -> Vec<String> {
+    const SUBSECOND: [&str; 5] = ["ns", "µs", "μs", "us", "ms"];
+    const RATES: [&str; 9] = [
+        "B/s", "kB/s", "KB/s", "MB/s", "GB/s", "KiB/s", "MiB/s", "GiB/s", "ops/s",
+    ];
+    let chars: Vec<char> = prose.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_number = chars[i].is_ascii_digit()
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'));
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '_') {
+            i += 1;
+        }
+        let mut decimal = false;
+        if i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit() {
+            decimal = true;
+            i += 1;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+        }
+        let number: String = chars[start..i].iter().collect();
+        // One space (plain, no-break or thin) may separate number and unit.
+        let mut j = i;
+        if j < chars.len() && matches!(chars[j], ' ' | '\u{a0}' | '\u{2009}' | '\u{202f}') {
+            j += 1;
+        }
+        let unit: String = chars[j..]
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || matches!(**c, 'µ' | 'μ' | '/' | '×'))
+            .collect();
+        let unit = unit.trim_end_matches('/');
+        let is_figure = SUBSECOND.contains(&unit)
+            || RATES.contains(&unit)
+            || (decimal && matches!(unit, "s" | "×" | "x"));
+        if is_figure {
+            found.push(format!("{number} {unit}"));
+        }
+    }
+    found
+}
+
 /// Renders Markdown for a terminal: headings underlined, rustdoc code fences
 /// shown as indented blocks, hidden doctest lines (`# `) dropped.
 pub fn render_for_terminal(markdown: &str) -> String {
@@ -86,6 +181,37 @@ mod tests {
     fn reports_missing_sections() {
         let doc = module_doc(SOURCE);
         assert_eq!(missing_sections(&doc), vec!["When to use which", "Run it"]);
+    }
+
+    #[test]
+    fn measured_looking_figures_are_found_and_code_is_not() {
+        let lesson = "\
+A hit costs 12 ns and a miss 3.5 µs; the scan runs at 1.2 GB/s.
+Ours is 1.08× the peer, 2.4x on small inputs, 0.88 s in all.
+On this machine it took long.
+Allowed: 30 s timeouts, 2× the memory, O(1), 64 KiB chunks, 16 bytes.
+Allowed in code: `max_wait = 5 ms`, `Duration::from_millis(100)`.
+```
+let expected = \"250 ms\";
+```
+Not a number: x86_64 and h2o ms, v1.5x";
+        let found: Vec<String> = machine_figures(lesson)
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "12 ns",
+                "3.5 µs",
+                "1.2 GB/s",
+                "1.08 ×",
+                "2.4 x",
+                "0.88 s",
+                "on this machine"
+            ]
+        );
+        assert_eq!(machine_figures(lesson)[0].0, 1);
     }
 
     #[test]
