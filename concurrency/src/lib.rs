@@ -12,8 +12,9 @@
 //!   Topic `concurrency/asyncio-patterns`.
 //! - [`task_groups`] — PEP 654 TaskGroup / ExceptionGroup → `TaskGroup` on
 //!   `JoinSet` (fail-fast or collect-all into an `ErrorGroup`, panics as
-//!   errors) and its `std::thread::scope` counterpart. Topic
-//!   `concurrency/task-groups`.
+//!   errors) and its `std::thread::scope` counterpart. `mod.rs` holds the
+//!   lesson and `join_fail_fast_simple`; `task_group.rs`, `thread_group.rs`,
+//!   `error_group.rs`, `policy.rs`. Topic `concurrency/task-groups`.
 //!
 //! - [`batching_workers`] — `queue.Queue` worker pipelines → a builder of
 //!   stages over metered bounded channels (batching by size or deadline,
