@@ -44,6 +44,17 @@ fn finite(pipeline: &mut Pipeline<u64>, items: u64) {
     });
 }
 
+/// Waits for the producers to finish their items, then shuts down
+/// gracefully — each step under the real-time hang guard.
+async fn finish_gracefully(mut pipeline: Pipeline<u64>) -> Outcome<u64> {
+    timeout(GUARD, pipeline.join_producers())
+        .await
+        .expect("the producers finish");
+    timeout(GUARD, pipeline.shutdown(Shutdown::Graceful))
+        .await
+        .expect("the graceful shutdown finishes")
+}
+
 /// 1 consumer at 10 ms per item, 4 slots, an endless producer; `mode`
 /// at t = 35 ms (paused clock). By then items 0, 1, 2 are done (t = 10,
 /// 20, 30), item 3 is in the consumer's hands (done at 40), items 4..=7
@@ -122,8 +133,7 @@ async fn a_queue_that_never_fills_never_blocks() {
     let mut pipeline = Pipeline::new(config(100, None)).expect("valid config");
     pipeline.spawn_consumers(1, |_: u64| sleep(MS));
     finite(&mut pipeline, 100);
-    pipeline.join_producers().await;
-    let r = pipeline.shutdown(Shutdown::Graceful).await.report;
+    let r = finish_gracefully(pipeline).await.report;
     assert_eq!((r.consumed, r.blocked_sends), (100, 0), "{r}");
     assert_eq!(r.producer_blocked, Duration::ZERO);
     assert!(r.peak_depth >= 99, "{r:?}");
@@ -136,8 +146,7 @@ async fn timed_out_items_are_counted_not_lost() {
     // Items take 0, 4, 8, 0, 4, 8, ... ms: every third exceeds 5 ms.
     pipeline.spawn_consumers(2, |i: u64| sleep(Duration::from_millis((i % 3) * 4)));
     finite(&mut pipeline, 30);
-    pipeline.join_producers().await;
-    let r = pipeline.shutdown(Shutdown::Graceful).await.report;
+    let r = finish_gracefully(pipeline).await.report;
     assert_eq!((r.produced, r.consumed, r.timed_out), (30, 20, 10), "{r}");
     assert!(r.is_balanced());
 }
@@ -190,13 +199,7 @@ async fn a_panicking_handler_is_counted_as_failed() {
         assert!(i != 5, "handler fails on item 5 (deliberate)");
     });
     finite(&mut pipeline, 20);
-    timeout(GUARD, pipeline.join_producers())
-        .await
-        .expect("no hang");
-    let r = timeout(GUARD, pipeline.shutdown(Shutdown::Graceful))
-        .await
-        .expect("no hang")
-        .report;
+    let r = finish_gracefully(pipeline).await.report;
     assert_eq!(
         (r.produced, r.consumed, r.failed, r.tasks_panicked),
         (20, 19, 1, 1),
@@ -212,12 +215,7 @@ async fn many_producers_and_consumers_on_threads_balance() {
     for _ in 0..8 {
         finite(&mut pipeline, 1000);
     }
-    timeout(GUARD, pipeline.join_producers())
-        .await
-        .expect("no hang");
-    let outcome = timeout(GUARD, pipeline.shutdown(Shutdown::Graceful))
-        .await
-        .expect("no hang");
+    let outcome = finish_gracefully(pipeline).await;
     assert_eq!(
         (outcome.report.produced, outcome.report.consumed),
         (8000, 8000)

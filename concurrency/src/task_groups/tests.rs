@@ -214,18 +214,25 @@ async fn collect_all_runs_every_task_and_reports_every_failure() {
     assert!(!errors.all_cancelled());
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_panic_surfaces_as_an_error_not_a_hang() {
-    let started = Instant::now();
-    let mut group = TaskGroup::<(), String>::new(Mode::FailFast);
+/// A fail-fast group of two: task 0 sleeps an hour, task 1 panics with
+/// "parser exploded" after `delay`.
+fn hour_long_task_and_a_panic_after(delay: Duration) -> TaskGroup<(), String> {
+    let mut group = TaskGroup::new(Mode::FailFast);
     group.spawn(async {
         sleep(Duration::from_secs(3600)).await;
         Ok(())
     });
-    group.spawn(async {
-        sleep(ms(3)).await;
+    group.spawn(async move {
+        sleep(delay).await;
         panic!("{DEMO_PANIC} parser exploded")
     });
+    group
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_surfaces_as_an_error_not_a_hang() {
+    let started = Instant::now();
+    let group = hour_long_task_and_a_panic_after(ms(3));
     let errors = timeout(Duration::from_secs(60), group.join())
         .await
         .expect("the group answers instead of hanging")
@@ -397,15 +404,7 @@ async fn cancelling_a_parent_cancels_the_nested_group_but_not_the_reverse() {
 async fn errors_report_panics_and_leave_cancelled_siblings_out() {
     mastery_kit::panics::quiet_panics_starting_with(DEMO_PANIC);
     // Fail-fast: a panic cancels the hour-long sibling.
-    let mut group = TaskGroup::<(), String>::new(Mode::FailFast);
-    group.spawn(async {
-        sleep(Duration::from_secs(3600)).await;
-        Ok(())
-    });
-    group.spawn(async {
-        sleep(ms(2)).await;
-        panic!("{DEMO_PANIC} parser exploded")
-    });
+    let group = hour_long_task_and_a_panic_after(ms(2));
     let errors = group.join().await.expect_err("a task panicked");
     let python_view: Vec<&TaskFailure<String>> = errors.errors().collect();
     assert_eq!(
