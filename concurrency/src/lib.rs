@@ -6,12 +6,15 @@
 //! # Layout
 //! - [`asyncio_patterns`] — producer/consumer over a bounded channel with
 //!   backpressure, cancellation with `CancellationToken` and `select!`,
-//!   timeouts, graceful drain vs hard stop with exact counts. Topic
-//!   `concurrency/asyncio-patterns`.
+//!   timeouts, graceful drain vs hard stop with exact counts. `mod.rs` holds
+//!   the lesson and `pipeline_simple`; `pipeline.rs`, `producer.rs`,
+//!   `report.rs`, `config.rs`, `pairing.rs` (the `select!` bug story).
+//!   Topic `concurrency/asyncio-patterns`.
 //! - [`task_groups`] — PEP 654 TaskGroup / ExceptionGroup → `TaskGroup` on
 //!   `JoinSet` (fail-fast or collect-all into an `ErrorGroup`, panics as
-//!   errors) and its `std::thread::scope` counterpart. Topic
-//!   `concurrency/task-groups`.
+//!   errors) and its `std::thread::scope` counterpart. `mod.rs` holds the
+//!   lesson and `join_fail_fast_simple`; `task_group.rs`, `thread_group.rs`,
+//!   `error_group.rs`, `policy.rs`. Topic `concurrency/task-groups`.
 //!
 //! - [`batching_workers`] — `queue.Queue` worker pipelines → a builder of
 //!   stages over metered bounded channels (batching by size or deadline,
