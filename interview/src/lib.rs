@@ -11,8 +11,9 @@
 //!   their own answer; size-or-deadline batches, backpressure, a flushing
 //!   shutdown. Peer: one handler call per request. Topic
 //!   `interview/batching-service`.
-//! - [`retry_backoff`] — `Backoff` policies with four jitter modes, `retry`
-//!   and `retry_async` with an injectable clock. Peer: `backon`. Topic
+//! - [`retry_backoff`] — the retry loop in a few lines (`retry_simple`), then
+//!   `Backoff` policies with four jitter modes, `retry` and `retry_async`
+//!   with an injectable clock. Peer: `backon`. Topic
 //!   `interview/retry-backoff`.
 //! - [`safe_counters`] — a racy counter that loses updates, then `Mutex`,
 //!   `RwLock`, atomics, sharded and thread-local counters, and `INCR` on a
