@@ -15,9 +15,10 @@
 //!   `Backoff` policies with four jitter modes, `retry` and `retry_async`
 //!   with an injectable clock. Peer: `backon`. Topic
 //!   `interview/retry-backoff`.
-//! - [`safe_counters`] — a racy counter that loses updates, then `Mutex`,
-//!   `RwLock`, atomics, sharded and thread-local counters, and `INCR` on a
-//!   real `redis-server`. Topic `interview/safe-counters`.
+//! - [`safe_counters`] — a racy counter that loses updates next to the
+//!   `fetch_add` that fixes it, then `Mutex`, `RwLock`, sharded and
+//!   per-thread batched counters, and `INCR` on a real `redis-server`. Topic
+//!   `interview/safe-counters`.
 //! - [`streaming_parsers`] — strict push parsers for JSON (RFC 8259), CSV
 //!   (RFC 4180) and XML 1.0 with constant memory; `mastery parse` runs them
 //!   over files. Peers: `serde_json`, `csv`, `quick-xml`. Topic
