@@ -14,8 +14,10 @@
 //! threads — a *data race* is a compile error. A *race condition* is still
 //! expressible, and [`RacyCounter`] keeps it on purpose: a separate `load`
 //! and `store` on an [`AtomicU64`]. Every access is atomic, yet updates are
-//! lost, and the tests and the demo count them. The fixes, all behind one
-//! [`Counter`] trait so a single harness ([`hammer`]) drives and checks them:
+//! lost, and the tests and the demo count them. The code below this lesson
+//! puts the bug and its one-instruction fix side by side ([`RacyCounter`],
+//! [`AtomicCounter`]). The fixes, all behind one [`Counter`] trait so a
+//! single harness ([`hammer`]) drives and checks them:
 //!
 //! - [`MutexCounter`] — `Mutex<u64>`: the `threading.Lock` answer.
 //! - [`RwLockCounter`] — `RwLock<u64>`: no better, because every add is a write.
