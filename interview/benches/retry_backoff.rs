@@ -10,6 +10,7 @@
 //!
 //! Run: `cargo bench -p mastery-interview --bench retry_backoff`.
 
+use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -59,6 +60,23 @@ fn no_failure_sync(c: &mut Criterion) {
     group.finish();
 }
 
+/// Times `iters` awaits of `call()`. One `block_on` per sample, not per
+/// iteration: the loop runs inside the runtime so that entering it is not
+/// what gets measured.
+fn time_awaits<T, Fut: Future<Output = T>>(
+    rt: &tokio::runtime::Runtime,
+    iters: u64,
+    mut call: impl FnMut() -> Fut,
+) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            black_box(call().await);
+        }
+        start.elapsed()
+    })
+}
+
 fn no_failure_async(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -67,42 +85,16 @@ fn no_failure_async(c: &mut Criterion) {
     let policy = Backoff::default();
     let op = || async { succeed() };
     let mut group = c.benchmark_group("retry-no-failure-async");
-    // One `block_on` per sample, not per iteration: the loop runs inside the
-    // runtime so that entering it is not what gets measured.
     group.bench_function("baseline/direct-await", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(op().await.ok());
-                }
-                start.elapsed()
-            })
-        })
+        b.iter_custom(|iters| time_awaits(&rt, iters, op))
     });
     group.bench_function("ours/retry_async", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(retry_async(black_box(&policy), op).await.ok());
-                }
-                start.elapsed()
-            })
-        })
+        b.iter_custom(|iters| time_awaits(&rt, iters, || retry_async(black_box(&policy), op)))
     });
     group.bench_function("peer/backon", |b| {
         b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(
-                        op.retry(black_box(ExponentialBuilder::default()))
-                            .await
-                            .ok(),
-                    );
-                }
-                start.elapsed()
+            time_awaits(&rt, iters, || {
+                op.retry(black_box(ExponentialBuilder::default()))
             })
         })
     });

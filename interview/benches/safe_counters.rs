@@ -3,9 +3,10 @@
 //! 1, `ADDS` times; threads take their handles before the clock starts).
 //!
 //! - `counters/<backend>/<threads>` — in memory: `ours/sharded` and
-//!   `peer/atomic-fetch-add` at 2 threads are the headline pair (target:
-//!   sharded ≥ 1.5× one `AtomicU64::fetch_add`); `broken/racy` is there to
-//!   show the bug is not even fast under contention.
+//!   `peer/atomic-fetch-add` at 2 threads are the headline pair (what
+//!   sharding saves over one contended `AtomicU64::fetch_add`);
+//!   `broken/racy` is there to show the bug is not even fast under
+//!   contention.
 //! - `redis/<mode>/<threads>` — `INCR` per add, a pipeline of 100 `INCRBY`,
 //!   and one `INCRBY` per 100 adds, against a `redis-server` spawned on a free
 //!   loopback port (skipped with a note when the binary is not installed).

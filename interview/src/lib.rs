@@ -11,12 +11,14 @@
 //!   their own answer; size-or-deadline batches, backpressure, a flushing
 //!   shutdown. Peer: one handler call per request. Topic
 //!   `interview/batching-service`.
-//! - [`retry_backoff`] — `Backoff` policies with four jitter modes, `retry`
-//!   and `retry_async` with an injectable clock. Peer: `backon`. Topic
+//! - [`retry_backoff`] — the retry loop in a few lines (`retry_simple`), then
+//!   `Backoff` policies with four jitter modes, `retry` and `retry_async`
+//!   with an injectable clock. Peer: `backon`. Topic
 //!   `interview/retry-backoff`.
-//! - [`safe_counters`] — a racy counter that loses updates, then `Mutex`,
-//!   `RwLock`, atomics, sharded and thread-local counters, and `INCR` on a
-//!   real `redis-server`. Topic `interview/safe-counters`.
+//! - [`safe_counters`] — a racy counter that loses updates next to the
+//!   `fetch_add` that fixes it, then `Mutex`, `RwLock`, sharded and
+//!   per-thread batched counters, and `INCR` on a real `redis-server`. Topic
+//!   `interview/safe-counters`.
 //! - [`streaming_parsers`] — strict push parsers for JSON (RFC 8259), CSV
 //!   (RFC 4180) and XML 1.0 with constant memory; `mastery parse` runs them
 //!   over files. Peers: `serde_json`, `csv`, `quick-xml`. Topic
