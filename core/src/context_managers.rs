@@ -56,6 +56,20 @@
 //! # Ok::<(), mastery_core::context_managers::LedgerError>(())
 //! ```
 //!
+//! Amounts are `u64`, so a negative one — a withdrawal that would add
+//! money without the funds check — does not compile:
+//!
+//! ```compile_fail,E0600
+//! use mastery_core::context_managers::Ledger;
+//!
+//! let mut ledger = Ledger::new();
+//! ledger.open_account("alice", 100);
+//! let mut tx = ledger.begin();
+//! tx.withdraw("alice", -30)?; // error[E0600]: cannot apply unary operator `-` to type `u64`
+//! tx.commit();
+//! # Ok::<(), mastery_core::context_managers::LedgerError>(())
+//! ```
+//!
 //! ```
 //! use mastery_core::context_managers::{Ledger, LedgerError};
 //!
@@ -124,6 +138,10 @@
 //! unwind, our `TempDir` against `tempfile`'s, guard overhead against
 //! manual cleanup, and an async scope function on success, error and
 //! cancellation), and `cargo test -p mastery-core context_managers`.
+
+// A `Result` that is always `Ok` hides where the real failures are (the
+// ledger's `write` once returned one): clippy's pedantic lint, kept on here.
+#![warn(clippy::unnecessary_wraps)]
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -540,7 +558,21 @@ pub enum LedgerError {
         /// Its balance.
         balance: i64,
         /// The amount asked for.
-        requested: i64,
+        requested: u64,
+    },
+    /// A deposit that would take the balance past `i64::MAX`.
+    #[error(
+        "account {account:?} holds {balance}; depositing {deposited} would take it past the \
+         largest balance a ledger can hold ({max}); split the deposit across accounts",
+        max = i64::MAX
+    )]
+    BalanceOverflow {
+        /// The account.
+        account: String,
+        /// Its balance.
+        balance: i64,
+        /// The amount that did not fit.
+        deposited: u64,
     },
 }
 
@@ -584,10 +616,10 @@ impl Ledger {
     /// Moves `amount` from one account to another, all or nothing.
     ///
     /// # Errors
-    /// When either account is unknown or `from` holds too little; the
-    /// ledger is then unchanged (the `?` drops the transaction, which rolls
-    /// back the withdrawal already made).
-    pub fn transfer(&mut self, from: &str, to: &str, amount: i64) -> Result<(), LedgerError> {
+    /// When either account is unknown, `from` holds too little or `to`
+    /// would overflow; the ledger is then unchanged (the `?` drops the
+    /// transaction, which rolls back the withdrawal already made).
+    pub fn transfer(&mut self, from: &str, to: &str, amount: u64) -> Result<(), LedgerError> {
         let mut tx = self.begin();
         tx.withdraw(from, amount)?;
         tx.deposit(to, amount)?;
@@ -619,27 +651,47 @@ impl Transaction<'_> {
 
     /// Adds `amount` to `account`; returns the new balance.
     ///
+    /// Amounts are `u64`: a negative deposit would be a withdrawal that
+    /// skips the funds check, so the type refuses it at compile time (a
+    /// number read from outside goes through `u64::try_from`, which is
+    /// where a negative one is turned away).
+    ///
     /// # Errors
-    /// [`LedgerError::UnknownAccount`].
-    pub fn deposit(&mut self, account: &str, amount: i64) -> Result<i64, LedgerError> {
+    /// [`LedgerError::UnknownAccount`], [`LedgerError::BalanceOverflow`];
+    /// nothing is written then.
+    pub fn deposit(&mut self, account: &str, amount: u64) -> Result<i64, LedgerError> {
         let before = self.current(account)?;
-        self.write(account, before, before + amount)
+        // Checked: `before + amount` past `i64::MAX` would panic in a debug
+        // build and wrap to a negative balance in a release build.
+        let after =
+            before
+                .checked_add_unsigned(amount)
+                .ok_or_else(|| LedgerError::BalanceOverflow {
+                    account: account.to_owned(),
+                    balance: before,
+                    deposited: amount,
+                })?;
+        Ok(self.write(account, before, after))
     }
 
     /// Takes `amount` from `account`; returns the new balance.
     ///
     /// # Errors
-    /// [`LedgerError::UnknownAccount`], [`LedgerError::InsufficientFunds`].
-    pub fn withdraw(&mut self, account: &str, amount: i64) -> Result<i64, LedgerError> {
+    /// [`LedgerError::UnknownAccount`], [`LedgerError::InsufficientFunds`];
+    /// nothing is written then.
+    pub fn withdraw(&mut self, account: &str, amount: u64) -> Result<i64, LedgerError> {
         let before = self.current(account)?;
-        if before < amount {
-            return Err(LedgerError::InsufficientFunds {
+        // The funds check and the subtraction in one step: a balance below
+        // zero is an overdraft, and `None` (below `i64::MIN`, for an amount
+        // larger than any balance) is one too.
+        match before.checked_sub_unsigned(amount) {
+            Some(after) if after >= 0 => Ok(self.write(account, before, after)),
+            _ => Err(LedgerError::InsufficientFunds {
                 account: account.to_owned(),
                 balance: before,
                 requested: amount,
-            });
+            }),
         }
-        self.write(account, before, before - amount)
     }
 
     /// How many writes the transaction holds.
@@ -666,10 +718,15 @@ impl Transaction<'_> {
             })
     }
 
-    fn write(&mut self, account: &str, before: i64, after: i64) -> Result<i64, LedgerError> {
+    /// Records the undo entry, then stores `after`. Cannot fail, so it
+    /// returns the balance, not a `Result`: every check (the account
+    /// exists, the funds, the overflow) is made by the caller before it
+    /// gets here, and a `Result` that is always `Ok` would send a reader
+    /// looking for an error path that does not exist.
+    fn write(&mut self, account: &str, before: i64, after: i64) -> i64 {
         self.undo.push((account.to_owned(), before));
         set_balance(&mut self.ledger.balances, account, after);
-        Ok(after)
+        after
     }
 }
 
@@ -894,7 +951,7 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     drop_order(n);
     transactions(n)?;
     temp_dirs(n)?;
-    guard_overhead(n)?;
+    guard_overhead(n);
     async_cleanup(n)
 }
 
@@ -1030,7 +1087,7 @@ fn temp_dirs(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn guard_overhead(n: &mut Narrator) -> anyhow::Result<()> {
+fn guard_overhead(n: &mut Narrator) {
     n.section("What a guard costs: against writing the cleanup by hand");
     let ops: u32 = n.mode().pick(10_000, 1_000_000);
     // Cells: both closures count into the same place, and both are alive
@@ -1106,7 +1163,6 @@ fn guard_overhead(n: &mut Narrator) -> anyhow::Result<()> {
          transfer) — \
          that is the price of atomicity, not of the guard.",
     );
-    Ok(())
 }
 
 fn async_cleanup(n: &mut Narrator) -> anyhow::Result<()> {
@@ -1628,7 +1684,7 @@ mod tests {
         type Case = (
             &'static str,
             &'static str,
-            i64,
+            u64,
             Result<(), &'static str>,
             (i64, i64),
         );
@@ -1663,6 +1719,92 @@ mod tests {
                 (Some(alice), Some(bob)),
                 "{from}→{to} {amount}"
             );
+        }
+    }
+
+    #[test]
+    fn a_deposit_that_would_overflow_is_refused_and_changes_nothing() {
+        let mut ledger = ledger();
+        ledger.open_account("bob", i64::MAX);
+        let mut tx = ledger.begin();
+        let err = tx.deposit("bob", 1).expect_err("past i64::MAX");
+        assert_eq!(
+            err,
+            LedgerError::BalanceOverflow {
+                account: "bob".into(),
+                balance: i64::MAX,
+                deposited: 1
+            }
+        );
+        assert!(err.to_string().contains("split the deposit"), "{err}");
+        assert_eq!(tx.changes(), 0, "a refused deposit writes nothing");
+        assert_eq!(tx.balance("bob"), Some(i64::MAX));
+    }
+
+    #[test]
+    fn a_transfer_into_a_full_account_rolls_back_the_withdrawal() {
+        let mut ledger = ledger();
+        ledger.open_account("bob", i64::MAX);
+        assert!(ledger.transfer("alice", "bob", 30).is_err());
+        assert_eq!(
+            ledger.balance("alice"),
+            Some(100),
+            "the withdrawal was undone"
+        );
+        assert_eq!(ledger.balance("bob"), Some(i64::MAX));
+        assert_eq!(ledger.rollbacks(), 1);
+    }
+
+    #[test]
+    fn a_withdrawal_larger_than_any_balance_is_insufficient_funds() {
+        let mut ledger = ledger();
+        ledger.open_account("overdrawn", -5);
+        for (account, amount) in [("alice", u64::MAX), ("alice", 101), ("overdrawn", 0)] {
+            let mut tx = ledger.begin();
+            let err = tx.withdraw(account, amount).expect_err("too much");
+            assert!(
+                matches!(err, LedgerError::InsufficientFunds { requested, .. } if requested == amount),
+                "{err}"
+            );
+            assert_eq!(tx.changes(), 0);
+        }
+        assert_eq!(ledger.balance("alice"), Some(100));
+    }
+
+    proptest::proptest! {
+        /// Any deposit or withdrawal, on any balance, either does exactly
+        /// what arithmetic on unbounded integers says, or is refused and
+        /// leaves the balance as it was; it never panics.
+        #[test]
+        fn deposits_and_withdrawals_agree_with_unbounded_arithmetic(
+            balance in proptest::prelude::any::<i64>(),
+            ops in proptest::collection::vec(
+                (proptest::prelude::any::<bool>(), proptest::prelude::any::<u64>()),
+                1..20,
+            ),
+        ) {
+            let mut ledger = Ledger::new();
+            ledger.open_account("a", balance);
+            let mut tx = ledger.begin();
+            let mut model = i128::from(balance);
+            for (is_deposit, amount) in ops {
+                let wanted = if is_deposit {
+                    model + i128::from(amount)
+                } else {
+                    model - i128::from(amount)
+                };
+                let fits = if is_deposit { wanted <= i128::from(i64::MAX) } else { wanted >= 0 };
+                let got = if is_deposit { tx.deposit("a", amount) } else { tx.withdraw("a", amount) };
+                match got {
+                    Ok(after) => {
+                        proptest::prop_assert!(fits);
+                        proptest::prop_assert_eq!(i128::from(after), wanted);
+                        model = wanted;
+                    }
+                    Err(_) => proptest::prop_assert!(!fits),
+                }
+                proptest::prop_assert_eq!(tx.balance("a").map(i128::from), Some(model));
+            }
         }
     }
 
