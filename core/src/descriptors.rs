@@ -12,7 +12,9 @@
 //! class Bounded:                                   # a data descriptor
 //!     def __init__(self, lo, hi): self.lo, self.hi = lo, hi
 //!     def __set_name__(self, owner, name): self.name = name
-//!     def __get__(self, obj, objtype=None): return obj.__dict__[self.name]
+//!     def __get__(self, obj, objtype=None):
+//!         if obj is None: return self              # Sensor.threshold: the descriptor
+//!         return obj.__dict__[self.name]
 //!     def __set__(self, obj, value):
 //!         if not self.lo <= value <= self.hi:      # NaN fails too
 //!             raise ValueError(f"{self.name} must be in [{self.lo}, {self.hi}]")
@@ -30,10 +32,13 @@
 //!     __slots__ = ("sensor", "value", "ok", "timestamp")
 //! ```
 //!
-//! The catches: `cached_property` needs an instance `__dict__`, so it does
-//! not work on a class with `__slots__`; nothing invalidates it when the
-//! inputs change (you `del obj.summary` by hand); and every field value is
-//! a separate heap object, slots or not.
+//! The catches: `cached_property` needs an instance `__dict__`, so on a
+//! class with `__slots__` it raises `TypeError`; nothing invalidates it
+//! when the inputs change (you `del obj.summary` by hand); and `__slots__`
+//! saves only the dictionary. Each slot still points at an object: a float,
+//! or an int outside CPython's small-int cache (-5 to 256), is a heap
+//! object of its own per record, while the small ints, `True`, `False` and
+//! `None` are shared singletons.
 //!
 //! ## Rust answer
 //! - **Validation lives in a type.** [`Percent`] can only be built through
@@ -88,10 +93,13 @@
 //!   than one function relies on: it is checked once and carried in the
 //!   type. A setter method returning `Result` when the owner must also react
 //!   to the change (here: drop the cached summary).
-//! - **Public fields** for plain records with no invariant — Rust has no
-//!   "attribute access might run code" surprise, so a `pub` field is not a
-//!   commitment the way a Python attribute is (where a later `property`
-//!   keeps the syntax): changing a field to a method changes the call sites.
+//! - **Public fields** only for plain records that will never need an
+//!   invariant. A `pub` field is a *bigger* commitment than a Python
+//!   attribute: in Python a later `property` takes over `obj.x` and every
+//!   caller keeps working; in Rust there is no such hook, so turning a
+//!   `pub` field into a method (to validate or compute it) changes every
+//!   call site, in every crate that uses it. When in doubt, start with a
+//!   private field and an accessor.
 //! - **`OnceCell`** for a per-object lazy value, **`LazyLock`** for a global
 //!   one (both std, no crate needed); `Cell` for counters and flags behind
 //!   `&self`; `RefCell` only when the ownership really is shared or
@@ -993,8 +1001,9 @@ fn python_records(n: &mut Narrator, python: PythonRun, rust: &RustRecords) -> an
     n.say(&format!(
         "Measured by running `python3` ({peer}) in this run: `sys.getsizeof` of one record, \
          then `tracemalloc` around building a list of records, which counts the objects, \
-         their field values (each int and float is an object of its own) and the list's \
-         pointers — the same things the counting allocator counts for a `Vec`."
+         the field values that are objects of their own (each float, and each int outside \
+         the small-int cache; small ints and bools are shared) and the list's pointers — \
+         the same things the counting allocator counts for a `Vec`."
     ));
     for (kind, bytes) in &report.getsizeof {
         n.record(
@@ -1052,8 +1061,9 @@ fn python_records(n: &mut Narrator, python: PythonRun, rust: &RustRecords) -> an
     }
     n.say(
         "Each CPython record is an object with a header, reached through a list of pointers \
-         and pointing at boxed int and float objects; the Rust struct stores its four fields \
-         inline. `__slots__` removes the per-instance dictionary, not the boxing.",
+         and pointing at its field objects (a new float and a new timestamp int per record; \
+         small ints and the bools are shared); the Rust struct stores its four fields inline. \
+         `__slots__` removes the per-instance dictionary, not the boxing.",
     );
     Ok(())
 }
