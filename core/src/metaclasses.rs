@@ -26,10 +26,13 @@
 //! ```
 //!
 //! The hook runs when the `class` statement executes, that is at import
-//! time, and it can read the class it is handed (`dataclasses.fields(cls)`,
-//! `cls.__annotations__`). Its two classic bugs: a module nobody imports
-//! never registers its classes, and a duplicate name is found only when
-//! both modules have been imported.
+//! time, and it can read what the class body defined (`cls.__annotations__`,
+//! `vars(cls)`) — but not what a class decorator adds afterwards: `@dataclass`
+//! runs only once the class exists, so `dataclasses.fields(cls)` inside the
+//! hook raises `TypeError: must be called with a dataclass type or instance`.
+//! Its two classic bugs: a module nobody imports never registers its
+//! classes, and a duplicate name is found only when both modules have been
+//! imported.
 //!
 //! ## Rust answer
 //! Rust has no class statement to hook, and it splits the metaclass's two
