@@ -11,16 +11,20 @@
 //! class Upstream(TypedDict):                  # PEP 589: the shape of a dict
 //!     host: str
 //!     port: Annotated[int, Gt(0), Lt(65536)]  # PEP 593: metadata on a type
-//!     weight: NotRequired[int]
+//!     weight: NotRequired[int]                # readers write up.get("weight", 1)
+//!     tls_name: NotRequired[str]              # absent: plain TCP
 //!
 //! LogLevel = Literal["error", "warn", "info", "debug", "trace"]  # PEP 586
 //! ```
 //!
-//! All of it is erased at run time. A `TypedDict` is a plain `dict`:
-//! `json.loads` hands back whatever the document held, an extra key or a
-//! string where an `int` belongs included, and `Annotated` metadata does
-//! nothing unless a library (Pydantic, beartype) reads it. A builder whose
-//! `build()` needs `url()` first can only say so by raising at run time.
+//! None of it is enforced at run time, though all of it is kept: the
+//! annotations sit in `__annotations__` (`typing.get_type_hints(Upstream,
+//! include_extras=True)` returns them, `Annotated` metadata included), and
+//! nothing reads them unless a library does (Pydantic, beartype). A
+//! `TypedDict` instance is a plain `dict`: `json.loads` hands back whatever
+//! the document held, an extra key or a string where an `int` belongs
+//! included. A builder whose `build()` needs `url()` first can only say so
+//! by raising at run time.
 //!
 //! ## Rust answer
 //! The same annotations, kept by the compiler and enforced at the boundary:
@@ -28,14 +32,26 @@
 //! - **Protocol → trait.** [`Shape`] is the protocol. A generic function
 //!   ([`total_area`], `S: Shape`) is *static dispatch*: one copy per type,
 //!   calls inlined. A trait object ([`total_area_dyn`], `&dyn Shape`) is
-//!   *dynamic dispatch*: one copy, each call through a vtable — what Python
-//!   does for every call. A closed set of implementers is an enum
+//!   *dynamic dispatch*: one copy, each call an indirect call through the
+//!   vtable, a table of function pointers whose layout the compiler fixed.
+//!   Python's `s.area()` is dynamic too, but by name: it looks `area` up at
+//!   run time — along the type's MRO and in the instance `__dict__` (CPython
+//!   caches the lookup) — then calls what it found. A closed set of
+//!   implementers is an enum
 //!   ([`AnyShape`]): a heterogeneous list with static dispatch. Unlike a
 //!   Protocol, a trait is nominal: a type conforms by an `impl`, not by
 //!   happening to have the method.
 //! - **TypedDict → serde struct with `deny_unknown_fields`.** [`ProxyConfig`]
-//!   and [`Upstream`] are the dict's shape; `NotRequired` is
-//!   `#[serde(default)]`. Parsing *is* checking: [`parse_typed`] returns the
+//!   and [`Upstream`] are the dict's shape. `NotRequired[T]` is
+//!   `Option<T>` ([`Upstream::tls_name`]): an absent key reads as `None`
+//!   (serde does that for an `Option` field by itself; `#[serde(default)]`
+//!   says so out loud, and keeps it true under a `deserialize_with`), and
+//!   `skip_serializing_if = "Option::is_none"` leaves the key out again on
+//!   the way back. When absence stands for a known value — `weight`, which
+//!   Python readers write as `up.get("weight", 1)` — the field is a plain
+//!   `T` with `#[serde(default = ...)]`: the default is applied once, at
+//!   parse time, and the struct no longer tells "absent" from "1". Parsing
+//!   *is* checking: [`parse_typed`] returns the
 //!   struct or a [`SchemaError`] naming the JSON path, the problem and the
 //!   line and column — an unknown key, a missing key, a wrong type.
 //! - **Literal → enum.** [`LogLevel`] accepts exactly its five names, in
@@ -121,7 +137,7 @@ mastery_kit::inventory::submit! {
         area: Area::Core,
         rank: 4,
         title: "Advanced typing: Protocol, TypedDict, Literal, Annotated",
-        python: "Protocol, TypedDict, Literal[...], Annotated[int, Gt(0)]: checked by mypy, erased at run time",
+        python: "Protocol, TypedDict, Literal[...], Annotated[int, Gt(0)]: checked by mypy, kept in __annotations__ but not enforced at run time",
         rust: "traits (generic or dyn), serde structs with deny_unknown_fields, enums, validated newtypes and const generics, typestate builders",
         path: "core/src/typing_examples.rs",
         source: include_str!("typing_examples.rs"),
@@ -574,8 +590,8 @@ impl fmt::Display for LogLevel {
 
 // ---- TypedDict → serde structs ---------------------------------------------
 
-/// One backend of a proxy:
-/// `class Upstream(TypedDict): host: str; port: int; weight: NotRequired[int]`.
+/// One backend of a proxy: `class Upstream(TypedDict): host: str; port:
+/// int; weight: NotRequired[int]; tls_name: NotRequired[str]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Upstream {
@@ -583,9 +599,15 @@ pub struct Upstream {
     pub host: NonEmpty,
     /// Port to connect to.
     pub port: Port,
-    /// Relative share of traffic; 1 when absent (`NotRequired`).
+    /// Relative share of traffic. `NotRequired`, and absent means 1: the
+    /// default is applied while parsing, so code never sees "absent".
     #[serde(default = "Weight::lowest")]
     pub weight: Weight,
+    /// The server name to check when connecting over TLS; `None` (the key
+    /// absent) connects in plain TCP. `NotRequired[str]` as `Option`: absent
+    /// reads as `None`, and `None` is written back as no key at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_name: Option<NonEmpty>,
 }
 
 /// A proxy's configuration document: every key known, every value typed.
@@ -1038,12 +1060,16 @@ fn typed_parsing(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("TypedDict → serde struct: parse once, typed from then on");
     let config: ProxyConfig = parse_typed(GOOD_CONFIG)?;
     n.say(
-        "A well-formed document parses into `ProxyConfig`; the missing `weight` took its default:",
+        "A well-formed document parses into `ProxyConfig`; the missing `weight` took its default, \
+         and the missing `tls_name` (an `Option`) is `None`:",
     );
     for upstream in &config.upstreams {
         n.show(format!(
-            "upstream {}:{} weight {}",
-            upstream.host, upstream.port, upstream.weight
+            "upstream {}:{} weight {} tls_name {:?}",
+            upstream.host,
+            upstream.port,
+            upstream.weight,
+            upstream.tls_name.as_ref().map(NonEmpty::as_str)
         ));
     }
     let docs = n.mode().pick(200, 5_000);
@@ -1225,6 +1251,31 @@ mod tests {
             Weight::LOWEST,
             "NotRequired → default"
         );
+        assert!(
+            config.upstreams.iter().all(|u| u.tls_name.is_none()),
+            "NotRequired → Option: absent is None"
+        );
+    }
+
+    #[test]
+    fn not_required_is_an_option_absent_both_ways() {
+        let with_tls = r#"{"host": "a", "port": 443, "tls_name": "api.internal"}"#;
+        let upstream: Upstream = parse_typed(with_tls).expect("valid");
+        assert_eq!(
+            upstream.tls_name.as_ref().map(NonEmpty::as_str),
+            Some("api.internal")
+        );
+        let plain: Upstream = parse_typed(r#"{"host": "a", "port": 80}"#).expect("valid");
+        assert_eq!(plain.tls_name, None);
+        let written = serde_json::to_string(&plain).expect("serializes");
+        assert!(!written.contains("tls_name"), "None is no key: {written}");
+        assert_eq!(parse_typed::<Upstream>(&written), Ok(plain));
+        let empty = r#"{"host": "a", "port": 443, "tls_name": ""}"#;
+        assert_eq!(rejects_upstream(empty).path, "$.tls_name");
+    }
+
+    fn rejects_upstream(doc: &str) -> SchemaError {
+        parse_typed::<Upstream>(doc).expect_err("the upstream is invalid")
     }
 
     /// (document, path, message prefix, line, column)
@@ -1460,11 +1511,18 @@ mod tests {
     }
 
     fn upstream() -> impl Strategy<Value = Upstream> {
-        ("[a-z0-9.-]{1,20}", 1i64..=65_535, 1i64..=100).prop_map(|(host, port, weight)| Upstream {
-            host: NonEmpty::new(host).expect("generated non-empty"),
-            port: Port::new(port).expect("generated in range"),
-            weight: Weight::new(weight).expect("generated in range"),
-        })
+        (
+            "[a-z0-9.-]{1,20}",
+            1i64..=65_535,
+            1i64..=100,
+            proptest::option::of("[a-z.]{1,12}"),
+        )
+            .prop_map(|(host, port, weight, tls_name)| Upstream {
+                host: NonEmpty::new(host).expect("generated non-empty"),
+                port: Port::new(port).expect("generated in range"),
+                weight: Weight::new(weight).expect("generated in range"),
+                tls_name: tls_name.map(|name| NonEmpty::new(name).expect("generated non-empty")),
+            })
     }
 
     proptest! {
