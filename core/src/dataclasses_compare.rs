@@ -32,11 +32,26 @@
 //! ## Rust answer
 //! - **`@dataclass` → a struct with derives.** [`User`] derives what the
 //!   decorator generates: `Debug` (`__repr__`), `Clone`, `PartialEq`/`Eq`
-//!   (`__eq__`), `Hash` (what `frozen=True` makes possible), `Default`
-//!   (field defaults), and serde's `Serialize`/`Deserialize` (`asdict` plus
-//!   `json`). `frozen` is free — a binding is immutable unless declared
-//!   `mut` — and so is `slots`: a struct is its fields and nothing else.
-//!   [`User::check`] is the hand-written `__post_init__`.
+//!   (`__eq__`), and serde's `Serialize`/`Deserialize` (`asdict` plus
+//!   `json`). [`User::check`] is the hand-written `__post_init__`, and
+//!   `slots` is free: a struct is its fields and nothing else.
+//! - **`Hash` is checked when it is derived.** Every field must be `Hash`,
+//!   and `Vec<String>` is, so a `User` can be a set member or a map key.
+//!   Python's `frozen=True` generates a `__hash__` that hashes the fields
+//!   only when called: `hash(user)` raises `TypeError: unhashable type:
+//!   'list'` for this class, at run time (a `tuple[str, ...]` field would
+//!   hash).
+//! - **`Default` is not field defaults.** The derive gives every field its
+//!   type's default — `0`, `""`, an empty `Vec` — which matches
+//!   `default_factory=list` for `tags` but makes `id` and `age` zero, values
+//!   the rules reject. Per-field defaults are a hand-written `impl Default`,
+//!   or, for keys absent from JSON, `#[serde(default = "path")]` on the
+//!   field (`tags` here takes `#[serde(default)]`, its type's).
+//! - **`frozen` has no exact twin: mutability belongs to the binding, not
+//!   the type.** `let user` cannot be changed through that name, but its
+//!   owner may move it into `let mut user` and assign any `pub` field. A
+//!   type is frozen only when its fields are private and no method takes
+//!   `&mut self` — as `garde::Valid<T>` lends out `&T` and never `&mut T`.
 //! - **`NamedTuple` → a tuple struct.** [`UserRow`] has fields `.0` to
 //!   `.4`, destructures like tuple unpacking, and serde writes it as a JSON
 //!   *array* — smaller, and just as position-dependent as the Python one.
@@ -56,7 +71,10 @@
 //!     panic!("three fields are invalid");
 //! };
 //! let paths: Vec<String> = report.iter().map(|(path, _)| path.to_string()).collect();
-//! assert_eq!(paths, ["age", "email", "tags[1]"]); // field-name order
+//! // garde reports fields in alphabetical order of their names (its derive
+//! // walks them in a sorted map); Pydantic reports in declaration order,
+//! // which would be email, age, tags.1.
+//! assert_eq!(paths, ["age", "email", "tags[1]"]);
 //! ```
 //!
 //! ## When to use which
@@ -804,6 +822,52 @@ mod tests {
                 Err(e) => assert!(want.contains(&e.field.as_str()), "{e} is one of {want:?}"),
             }
         }
+    }
+
+    #[test]
+    fn garde_reports_fields_alphabetically_not_in_declaration_order() {
+        // Declared id, name, email, age, tags: every one broken.
+        let user = User {
+            id: 0,
+            name: String::new(),
+            email: "x".into(),
+            age: 1,
+            tags: vec![String::new()],
+        };
+        let report = ValidatedUser::from(user)
+            .validate()
+            .expect_err("every field is bad");
+        let fields: Vec<String> = paths(&report)
+            .into_iter()
+            .map(|path| path.split('[').next().unwrap_or_default().to_owned())
+            .collect();
+        let mut sorted = fields.clone();
+        sorted.sort();
+        assert_eq!(fields, sorted, "alphabetical by field name");
+        assert_eq!(fields.first().map(String::as_str), Some("age"));
+        assert_eq!(fields.last().map(String::as_str), Some("tags"));
+    }
+
+    #[test]
+    fn derived_hash_and_default_are_what_the_types_give() {
+        // Hash: checked at compile time, and a Vec<String> field hashes.
+        let users: std::collections::HashSet<User> = [ann(), ann()].into_iter().collect();
+        assert_eq!(users.len(), 1);
+        // Default: each field's type default, not the record's rules.
+        let default = User::default();
+        assert_eq!((default.id, default.age), (0, 0));
+        assert!(
+            default.check().is_err(),
+            "a derived Default is not a valid user"
+        );
+    }
+
+    #[test]
+    fn mutability_belongs_to_the_binding_not_the_type() {
+        let frozen = ann();
+        let mut thawed = frozen; // the owner moves it into a `mut` binding
+        thawed.age = 31;
+        assert_eq!(thawed.age, 31);
     }
 
     #[test]
