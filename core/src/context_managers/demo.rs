@@ -3,6 +3,7 @@
 //! unwind, guards timed against hand-written cleanup, and an async scope
 //! function on success, error and cancellation.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::io;
@@ -140,27 +141,13 @@ fn temp_dirs(n: &mut Narrator) -> anyhow::Result<()> {
     n.record_count("temp dirs left behind after drop and unwind", left);
 
     let per_sample: u32 = n.mode().pick(20, 200);
-    let failures = std::cell::Cell::new(0u32);
+    let failures = Cell::new(0u32);
     n.compare_timed(
         "create + drop a temp dir",
         u64::from(per_sample),
-        || {
-            for _ in 0..per_sample {
-                match TempDir::new() {
-                    Ok(dir) => drop(black_box(dir)),
-                    Err(_) => failures.set(failures.get() + 1),
-                }
-            }
-        },
+        || create_and_drop(per_sample, TempDir::new, &failures),
         "tempfile::TempDir",
-        || {
-            for _ in 0..per_sample {
-                match tempfile::TempDir::new() {
-                    Ok(dir) => drop(black_box(dir)),
-                    Err(_) => failures.set(failures.get() + 1),
-                }
-            }
-        },
+        || create_and_drop(per_sample, tempfile::TempDir::new, &failures),
     );
     let failures = failures.get();
     anyhow::ensure!(failures == 0, "{failures} temp dirs could not be created");
@@ -170,12 +157,24 @@ fn temp_dirs(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates and drops `count` directories with `create`, counting the
+/// failures (a failure must not end the timing loop early, or the two sides
+/// would time different work; the caller checks the count afterwards).
+fn create_and_drop<D>(count: u32, create: impl Fn() -> io::Result<D>, failures: &Cell<u32>) {
+    for _ in 0..count {
+        match create() {
+            Ok(dir) => drop(black_box(dir)),
+            Err(_) => failures.set(failures.get() + 1),
+        }
+    }
+}
+
 fn guard_overhead(n: &mut Narrator) {
     n.section("What a guard costs: against writing the cleanup by hand");
     let ops: u32 = n.mode().pick(10_000, 1_000_000);
     // Cells: both closures count into the same place, and both are alive
     // at once inside `compare_timed`.
-    let cleaned = std::cell::Cell::new(0u64);
+    let cleaned = Cell::new(0u64);
     n.compare_timed(
         "cleanup at scope end: Defer guard vs a manual call",
         u64::from(ops),
@@ -193,7 +192,7 @@ fn guard_overhead(n: &mut Narrator) {
             }
         },
     );
-    let spent = std::cell::Cell::new(Duration::ZERO);
+    let spent = Cell::new(Duration::ZERO);
     n.compare_timed(
         "time a scope: TimerGuard vs Instant::now + elapsed",
         u64::from(ops),

@@ -20,6 +20,15 @@ fn events(log: &EventLog) -> Vec<String> {
     log.events()
 }
 
+/// The log of a connection that was opened and then dropped without
+/// `close()`, with `unflushed` messages still in its buffer.
+fn opened_then_dropped(unflushed: usize) -> [String; 2] {
+    [
+        "open db".to_owned(),
+        format!("drop db without close: {unflushed} unflushed messages lost"),
+    ]
+}
+
 // ---- drop order ------------------------------------------------------------
 
 #[test]
@@ -552,25 +561,26 @@ async fn the_scope_function_closes_on_error() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn cancelled_by_timeout_close_does_not_run_but_drop_does() {
-    let log = EventLog::new();
-    let work = with_connection(options(OnDrop::Warn), &log, async |c| {
+/// `with_connection` around a body that buffers two messages and then
+/// waits an hour: the future a test cancels.
+async fn send_two_then_hang(on_drop: OnDrop, log: &EventLog) -> Result<(), String> {
+    with_connection(options(on_drop), log, async |c| {
         c.send("a");
         c.send("b");
         sleep(Duration::from_secs(3600)).await;
-        Ok::<_, String>(())
-    });
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelled_by_timeout_close_does_not_run_but_drop_does() {
+    let log = EventLog::new();
+    let work = send_two_then_hang(OnDrop::Warn, &log);
     let outcome = timeout(Duration::from_secs(1), work).await;
     assert!(outcome.is_err(), "timed out");
     sleep(Duration::from_secs(10)).await; // nothing more is coming
-    assert_eq!(
-        events(&log),
-        [
-            "open db",
-            "drop db without close: 2 unflushed messages lost"
-        ]
-    );
+    assert_eq!(events(&log), opened_then_dropped(2));
 }
 
 #[tokio::test(start_paused = true)]
@@ -585,24 +595,13 @@ async fn losing_a_select_cancels_even_in_the_middle_of_close() {
         _ = work => panic!("the close takes longer than the deadline"),
         () = sleep(Duration::from_millis(15)) => {}
     }
-    assert_eq!(
-        events(&log),
-        [
-            "open db",
-            "drop db without close: 1 unflushed messages lost"
-        ]
-    );
+    assert_eq!(events(&log), opened_then_dropped(1));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_spawn_close_fallback_finishes_the_close_in_the_background() {
     let log = EventLog::new();
-    let work = with_connection(options(OnDrop::SpawnClose), &log, async |c| {
-        c.send("a");
-        c.send("b");
-        sleep(Duration::from_secs(3600)).await;
-        Ok::<_, String>(())
-    });
+    let work = send_two_then_hang(OnDrop::SpawnClose, &log);
     assert!(timeout(Duration::from_secs(1), work).await.is_err());
     assert_eq!(
         events(&log),
@@ -627,13 +626,7 @@ fn without_a_runtime_spawn_close_falls_back_to_warning() {
     connection.send("a");
     drop(runtime);
     drop(connection); // no runtime to spawn on
-    assert_eq!(
-        events(&log),
-        [
-            "open db",
-            "drop db without close: 1 unflushed messages lost"
-        ]
-    );
+    assert_eq!(events(&log), opened_then_dropped(1));
 }
 
 #[tokio::test(start_paused = true)]
@@ -643,10 +636,7 @@ async fn closing_by_hand_skips_close_on_error() {
     assert!(broken.is_err());
     assert_eq!(
         events(&log),
-        [
-            "open db",
-            "drop db without close: 1 unflushed messages lost"
-        ],
+        opened_then_dropped(1),
         "the `?` skipped close().await"
     );
     log.clear();

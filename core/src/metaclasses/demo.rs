@@ -65,20 +65,25 @@ fn show_registry(n: &mut Narrator, registry: &Registry) {
     ));
 }
 
+/// `Circle`'s entry as a static, to stand beside [`IMPOSTOR`].
+pub(super) static CIRCLE: Registration = Circle::REGISTRATION;
+
+/// An impostor: what a second crate deriving `#[register(name = "circle")]`
+/// would submit. Built by hand and never submitted, so this binary's
+/// registry stays valid; the demo and the tests hand it to
+/// `Registry::from_entries` instead.
+pub(super) static IMPOSTOR: Registration = Registration {
+    type_name: "Disc",
+    origin: Origin {
+        module: "other_crate::shapes",
+        file: "other_crate/src/shapes.rs",
+        line: 12,
+    },
+    ..Circle::REGISTRATION
+};
+
 fn show_duplicate(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("A name claimed twice is reported when the registry is built");
-    // An impostor: what a second crate deriving `#[register(name = "circle")]`
-    // would submit. Built by hand so this binary's registry stays valid.
-    static CIRCLE: Registration = Circle::REGISTRATION;
-    static IMPOSTOR: Registration = Registration {
-        type_name: "Disc",
-        origin: Origin {
-            module: "other_crate::shapes",
-            file: "other_crate/src/shapes.rs",
-            line: 12,
-        },
-        ..Circle::REGISTRATION
-    };
     let entries = [&CIRCLE, &IMPOSTOR, &Rectangle::REGISTRATION];
     let Err(error) = Registry::from_entries(entries) else {
         anyhow::bail!("a registry with `circle` twice was accepted");
@@ -167,26 +172,28 @@ fn lookup_costs(n: &mut Narrator, registry: &Registry) -> anyhow::Result<()> {
 
 /// Looks every name up `rounds` times; how many were found.
 fn count_found(names: &[&str], rounds: usize, find: impl Fn(&str) -> Option<Constructor>) -> usize {
-    let mut found = 0;
-    for _ in 0..rounds {
-        for name in names {
-            found += usize::from(find(black_box(name)).is_some());
-        }
-    }
-    found
+    sum_over_lookups(names, rounds, find, |_| 1)
 }
 
 /// Builds every shape by name `rounds` times; the total area.
 fn build_all(names: &[&str], rounds: usize, find: impl Fn(&str) -> Option<Constructor>) -> f64 {
-    let mut total = 0.0;
-    for _ in 0..rounds {
-        for name in names {
-            if let Some(constructor) = find(black_box(name)) {
-                total += constructor().area();
-            }
-        }
-    }
-    total
+    sum_over_lookups(names, rounds, find, |constructor| constructor().area())
+}
+
+/// The loop both timings share: every name, `rounds` times, looked up with
+/// `find` (through `black_box`, so no lookup is hoisted out of the loop),
+/// and `value` of each constructor found, summed.
+fn sum_over_lookups<T: std::iter::Sum<T>>(
+    names: &[&str],
+    rounds: usize,
+    find: impl Fn(&str) -> Option<Constructor>,
+    value: impl Fn(Constructor) -> T,
+) -> T {
+    (0..rounds)
+        .flat_map(|_| names.iter())
+        .filter_map(|name| find(black_box(name)))
+        .map(value)
+        .sum()
 }
 
 fn walk_costs(n: &mut Narrator, registry: &Registry) {

@@ -4,7 +4,7 @@
 
 use mastery_kit::Narrator;
 
-use super::demo::demo;
+use super::demo::{CIRCLE, IMPOSTOR as DISC, demo};
 use super::hand_written::{HAND_WRITTEN, hand_written_match};
 use super::*;
 
@@ -210,16 +210,6 @@ fn the_origin_line_is_the_line_of_the_type_name() {
 
 #[test]
 fn duplicate_names_are_reported_with_every_claimant_and_origin() {
-    static CIRCLE: Registration = Circle::REGISTRATION;
-    static DISC: Registration = Registration {
-        type_name: "Disc",
-        origin: Origin {
-            module: "other::shapes",
-            file: "other/src/shapes.rs",
-            line: 7,
-        },
-        ..Circle::REGISTRATION
-    };
     static SQUARE: Registration = Square::REGISTRATION;
     static BLOCK: Registration = Registration {
         type_name: "Block",
@@ -260,7 +250,7 @@ fn duplicate_names_are_reported_with_every_claimant_and_origin() {
             text.contains("`circle`, claimed by\n    `Circle` at core/src/metaclasses/shapes.rs:"),
             "{text}"
         );
-        assert!(text.contains("other/src/shapes.rs:7"), "{text}");
+        assert!(text.contains("other_crate/src/shapes.rs:12"), "{text}");
         assert!(text.contains("core/src/metaclasses/shapes.rs:"), "{text}");
     }
     assert!(Registry::from_entries([&CIRCLE, &SQUARE]).is_ok());
