@@ -22,7 +22,7 @@ fn field_error(field: impl Into<String>, problem: &'static str) -> Result<(), Fi
 
 impl User {
     /// The hand-written `__post_init__`: the same rules as
-    /// [`ValidatedUser`]'s attributes, stopping at the first failure.
+    /// [`ValidatedUser`](super::ValidatedUser)'s attributes, stopping at the first failure.
     ///
     /// # Errors
     /// [`FieldError`] naming the first field that breaks a rule.

@@ -55,12 +55,13 @@
 //!   that. Setters take `&mut self`, so they can *reset* the cell — and the
 //!   borrow checker proves nobody still holds a reference to the stale
 //!   summary. A lazy global (Python's module-level `_TABLE = build()`) is a
-//!   [`LazyLock`] static, initialised once even when threads race for it.
+//!   [`LazyLock`](std::sync::LazyLock) static, initialised once even when
+//!   threads race for it.
 //! - **Interior mutability**: [`Cell`] changes a `Copy` value behind `&self`
 //!   (the read counter behind [`Sensor::threshold`], a `__get__` hook);
-//!   [`RefCell`] lends `&mut` behind `&self` with the borrow rule checked at
-//!   run time — `Rc<RefCell<T>>` is Python's "two names, one mutable
-//!   object". Both make a type `!Sync`; across threads the same roles are
+//!   [`RefCell`](std::cell::RefCell) lends `&mut` behind `&self` with the
+//!   borrow rule checked at run time — `Rc<RefCell<T>>` is Python's "two
+//!   names, one mutable object". Both make a type `!Sync`; across threads the same roles are
 //!   played by atomics, `OnceLock` and `Mutex`.
 //! - **Every struct is already `__slots__`**: a fixed set of fields, stored
 //!   inline, no per-instance dictionary, no boxed numbers. The compiler also
