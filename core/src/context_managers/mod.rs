@@ -58,7 +58,10 @@
 //! ```
 //!
 //! Amounts are `u64`, so a negative one — a withdrawal that would add
-//! money without the funds check — does not compile:
+//! money without the funds check — does not compile (below), and the
+//! arithmetic is checked: a deposit past `i64::MAX` is
+//! [`LedgerError::BalanceOverflow`], never a panic or a balance wrapped to
+//! a negative one.
 //!
 //! ```compile_fail,E0600
 //! use mastery_core::context_managers::Ledger;
