@@ -141,6 +141,7 @@ pub use assembly::{
 };
 pub(crate) use compiler::run_with_timeout;
 pub use compiler::{CompileError, CompileOptions, Emitted, Rustc};
+pub(crate) use demo::clip;
 pub use llvm_ir::{ir_block, ir_function};
 pub use snippet::{SNIPPET, SNIPPET_FUNCTIONS};
 pub use symbols::{demangle, demangle_operands};
