@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use super::{TradeoffError, tally_into};
 
 /// Word count as `tasks` tokio tasks on `runtime`, each pulling chunks
-/// like [`count_threads`]. On a multi-thread runtime the tasks run in
+/// like [`count_threads`](super::count_threads). On a multi-thread runtime the tasks run in
 /// parallel; on a current-thread runtime they run one after another.
 ///
 /// The tasks never `.await` while counting — CPU work has nothing to

@@ -17,11 +17,11 @@ pub struct PingPong {
     /// Wall time divided by the hand-offs.
     pub per_pass: Duration,
     /// The GIL's own timing: mean from a release to the waiting thread
-    /// holding the GIL ([`GilStats::mean_handoff`]).
+    /// holding the GIL ([`GilStats::mean_handoff`](super::GilStats::mean_handoff)).
     pub release_to_run: Option<Duration>,
 }
 
-/// Two threads pass the GIL back and forth with [`GilGuard::yield_now`]
+/// Two threads pass the GIL back and forth with [`GilGuard::yield_now`](super::GilGuard::yield_now)
 /// until it has changed hands `handoffs` times.
 pub fn gil_pingpong(handoffs: u64) -> PingPong {
     let gil = Gil::new((), DEFAULT_SWITCH_INTERVAL);
@@ -86,7 +86,7 @@ pub fn condvar_pingpong(handoffs: u64) -> Duration {
 }
 
 /// `threads` threads each make `calls` blocking calls of `call` (a sleep,
-/// standing for a read); with `release`, around [`GilGuard::allow_threads`],
+/// standing for a read); with `release`, around [`GilGuard::allow_threads`](super::GilGuard::allow_threads),
 /// otherwise holding the GIL (a C extension that forgot to release it).
 /// Returns the wall time for all of them.
 pub fn blocking_calls(threads: usize, calls: u32, call: Duration, release: bool) -> Duration {
