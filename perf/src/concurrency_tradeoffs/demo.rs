@@ -321,6 +321,17 @@ fn io_bound(
     Ok(())
 }
 
+/// The table's label for the memory row of `source`: short enough for the
+/// table, and naming its own quantity (the records carry the full
+/// [`MemorySource::quantity`]).
+pub(super) fn memory_row_label(source: MemorySource) -> &'static str {
+    match source {
+        MemorySource::ResidentGrowth => "memory: RSS growth per thread",
+        MemorySource::ChildResident => "memory: child's RSS, shared pages too",
+        MemorySource::HeapRetained => "memory: heap per task",
+    }
+}
+
 /// The memory rows of the table: one per [`MemorySource`] that measured
 /// anything, its label naming the quantity, with a figure only in the
 /// columns measured that way. `memory` holds, per IO column (threads,
@@ -331,7 +342,7 @@ fn io_bound(
 /// row compares like with like.
 pub(super) fn memory_rows(memory: &[Option<(usize, WaitMemory)>; 4]) -> Vec<Vec<String>> {
     if memory.iter().all(Option::is_none) {
-        let mut row = vec!["IO memory per wait".to_owned(), "—".to_owned()];
+        let mut row = vec!["memory per wait".to_owned(), "—".to_owned()];
         row.extend(memory.iter().map(|_| "not measured".to_owned()));
         return vec![row];
     }
@@ -344,7 +355,7 @@ pub(super) fn memory_rows(memory: &[Option<(usize, WaitMemory)>; 4]) -> Vec<Vec<
                 .any(|(_, held)| held.source == source)
         })
         .map(|source| {
-            let mut row = vec![format!("IO memory: {}", source.quantity()), "—".to_owned()];
+            let mut row = vec![memory_row_label(source).to_owned(), "—".to_owned()];
             row.extend(memory.iter().map(|cell| match cell {
                 Some((m, held)) if held.source == source => {
                     format!("{} (M = {m})", short_bytes(held.bytes_per_wait))

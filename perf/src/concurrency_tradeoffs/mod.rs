@@ -43,10 +43,6 @@
 //!   process start-up, the point of that column). Each run counts its
 //!   completed waits and the memory the waits hold.
 //!
-//! [`CorpusSpec`]: mastery_concurrency::mapreduce_demo::CorpusSpec
-//! [`count_single`]: mastery_concurrency::mapreduce_demo::count_single
-//! [`WorkerPool`]: mastery_concurrency::mapreduce_demo::WorkerPool
-//!
 //! ```
 //! use std::time::Duration;
 //! use mastery_perf::concurrency_tradeoffs::{waits_tasks, waits_threads};
@@ -107,6 +103,10 @@
 //! run; the process columns need the `mastery` binary, which the command
 //! is), and `cargo test -p mastery-perf tradeoffs` (identical counts from
 //! every variant, every wait completed, clear errors for a missing program).
+//!
+//! [`CorpusSpec`]: mastery_concurrency::mapreduce_demo::CorpusSpec
+//! [`count_single`]: mastery_concurrency::mapreduce_demo::count_single
+//! [`WorkerPool`]: mastery_concurrency::mapreduce_demo::WorkerPool
 
 mod counting;
 mod demo;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use mastery_concurrency::mapreduce_demo::{CorpusSpec, count_single};
 use mastery_kit::Narrator;
 
-use super::demo::{demo, memory_rows};
+use super::demo::{demo, memory_row_label, memory_rows};
 use super::waits::proc_status_bytes;
 use super::*;
 
@@ -158,7 +158,7 @@ fn memory_figures_of_different_sources_never_share_a_row() {
     let rows = memory_rows(&memory);
     assert_eq!(rows.len(), 3, "one row per source: {rows:?}");
     for (row, source) in rows.iter().zip(MemorySource::ALL) {
-        assert!(row[0].contains(source.quantity()), "{row:?}");
+        assert_eq!(row[0], memory_row_label(source), "{row:?}");
         let sources_in_row: Vec<MemorySource> = memory
             .iter()
             .zip(&row[2..])
@@ -190,4 +190,11 @@ fn every_memory_source_names_its_own_quantity() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), quantities.len(), "{quantities:?}");
+    let mut labels: Vec<&str> = MemorySource::ALL
+        .into_iter()
+        .map(memory_row_label)
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    assert_eq!(labels.len(), MemorySource::ALL.len(), "{labels:?}");
 }
