@@ -3,9 +3,13 @@
 //! What Python hides behind the interpreter, looked at directly in Rust.
 //!
 //! # Layout
-//! - [`bytecode_demo`] — `dis` → the assembly and LLVM IR `rustc` emits, run
-//!   at demo time: iterator chains vs hand loops, bounds checks appearing
-//!   and vanishing. Topic `perf/bytecode-demo`.
+//! Each topic is a folder named after its roadmap file: `mod.rs` holds the
+//! lesson and the core idea in code, then one file per part, `demo.rs` and
+//! `tests.rs`.
+//! - [`bytecode_demo`] — `dis` (specialized in place since 3.11) → the
+//!   assembly and LLVM IR `rustc` emits, run at demo time: iterator chains
+//!   vs hand loops, bounds checks appearing and vanishing. Topic
+//!   `perf/bytecode-demo`.
 //! - [`memory_profiling`] — `sys.getsizeof` / `tracemalloc` → `size_of`, the
 //!   kit's counting allocator (calls, bytes, peak and retained per scope),
 //!   `dhat` heap profiles; `Vec` growth, `String` vs `&str`, `Box<[T]>`, an
@@ -16,7 +20,8 @@
 //!   NumPy. Topic `perf/vectorization`.
 //! - [`concurrency_tradeoffs`] — threading vs multiprocessing vs asyncio →
 //!   threads vs processes vs tokio tasks, CPU-bound and IO-bound, in one
-//!   table. Topic `perf/concurrency-tradeoffs`.
+//!   table; reuses `mastery-concurrency`'s map-reduce corpus and worker
+//!   pool. Topic `perf/concurrency-tradeoffs`.
 //! - [`gil_experiments`] — a toy GIL: one global lock with a switch
 //!   interval vs fine-grained locks vs none; hand-off cost. Topic
 //!   `perf/gil-experiments`.
