@@ -4,9 +4,10 @@
 //! and benchmarked against the crates a senior engineer would reach for.
 //!
 //! # Layout
-//! - [`lru_cache`] — `LruCache` (safe, O(1)), `memoize` (the
-//!   `functools.lru_cache` analogue) and `ShardedLruCache`; peers: `lru`,
-//!   `quick_cache`. Topic `interview/lru-cache`.
+//! - [`lru_cache`] — `SimpleLru` (the idea on a page), `LruCache` (safe,
+//!   O(1): slab, index-linked recency list, `HashTable` of indices),
+//!   `memoize` (the `functools.lru_cache` analogue) and `ShardedLruCache`;
+//!   peers: `lru`, `quick_cache`. Topic `interview/lru-cache`.
 //! - [`batching_service`] — `Batcher`: callers submit one request and await
 //!   their own answer; size-or-deadline batches, backpressure, a flushing
 //!   shutdown. Peer: one handler call per request. Topic
