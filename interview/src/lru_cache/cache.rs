@@ -2,6 +2,19 @@
 //! [`SimpleLru`](super::SimpleLru), with each entry's key stored once, the
 //! links in an array of their own ([`RecencyList`]), and a hash table that
 //! holds only `u32` slot indices.
+//!
+//! # When user code runs
+//! A key's `Hash` and `Eq` (and the `BuildHasher`) are user code, and user
+//! code may panic. The cache calls it only while nothing has changed yet:
+//! `Hash` once, on the key passed in, at the start of an operation, and `Eq`
+//! while probing the table for it. Everything after that — relinking,
+//! evicting, moving an entry, growing the table — works from stored hashes
+//! and indices and calls no user code, so it cannot be interrupted halfway.
+//! A panic in `Hash` or `Eq` therefore leaves the cache exactly as it was,
+//! which is what lets [`ShardedLruCache`](super::ShardedLruCache) keep using
+//! a shard whose lock such a panic poisoned. (Values and keys handed back
+//! are dropped by the caller; `clear` drops the entries last, after the
+//! cache is already empty.)
 
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -62,8 +75,15 @@ pub struct LruCache<K, V, S = DefaultHashBuilder> {
     /// Indices into `nodes`, found by the hash of the node's key.
     table: HashTable<u32>,
     /// The slab. Dense: `nodes.len()` is the number of entries, and slot `i`
-    /// is `nodes[i]` here and `list.links[i]` in the recency list.
+    /// is `nodes[i]` here, `hashes[i]` below and `list.links[i]` in the
+    /// recency list.
     nodes: Vec<Node<K, V>>,
+    /// The hash of each slot's key, computed once when it was inserted.
+    /// Evicting, moving an entry and growing the table need a key's hash;
+    /// reading it here instead of hashing the key again means none of them
+    /// calls user code (see "When user code runs" above), and a long key is
+    /// hashed once. Kept apart from `nodes` so that hits never touch it.
+    hashes: Vec<u64>,
     /// The slots from most to least recently used.
     list: RecencyList,
     capacity: usize,
@@ -107,7 +127,11 @@ impl<K, V, S> LruCache<K, V, S> {
     /// Removes every entry; the capacity stays.
     pub fn clear(&mut self) {
         self.table.clear();
+        self.hashes.clear();
         self.list.clear();
+        // Last: dropping the entries runs their `Drop`, and should that
+        // panic, the cache is already empty and consistent. (`Vec::clear`
+        // sets the length to 0 before it drops anything.)
         self.nodes.clear();
     }
 }
@@ -122,6 +146,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
         Ok(LruCache {
             table: HashTable::new(),
             nodes: Vec::new(),
+            hashes: Vec::new(),
             list: RecencyList::new(),
             capacity: check_capacity(capacity)?,
             hasher,
@@ -205,7 +230,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
             return None;
         }
         let index = self.list.tail;
-        self.table_remove_index(index);
+        self.table_remove(index);
         let node = self.remove_node(index);
         Some((node.key, node.value))
     }
@@ -218,6 +243,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
     {
         let hash = self.hasher.hash_one(key);
         let nodes = &self.nodes;
+        // `Eq` runs while probing; the entry is removed only once found.
         let entry = self
             .table
             .find_entry(hash, |&i| nodes[i as usize].key.borrow() == key)
@@ -232,10 +258,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
     /// # Errors
     /// As [`LruCache::new`]; the cache is unchanged then.
     pub fn resize(&mut self, capacity: usize) -> Result<Vec<(K, V)>, CapacityError> {
-        self.capacity = check_capacity(capacity)?;
+        let capacity = check_capacity(capacity)?;
         let excess = self.len().saturating_sub(capacity);
         let evicted = (0..excess).filter_map(|_| self.pop_lru()).collect();
+        self.capacity = capacity;
         self.nodes.shrink_to(capacity);
+        self.hashes.shrink_to(capacity);
         self.list.links.shrink_to(capacity);
         Ok(evicted)
     }
@@ -259,6 +287,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
     /// `put` with the hash already computed.
     #[inline]
     pub(super) fn put_hashed(&mut self, hash: u64, key: K, value: V) -> Option<(K, V)> {
+        // The last call into user code (`Eq`): from here on the cache
+        // changes, and only its own code runs.
         if let Some(index) = self.find(hash, &key) {
             self.list.touch(index);
             let old = std::mem::replace(&mut self.nodes[index as usize].value, value);
@@ -268,6 +298,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
             let index =
                 u32::try_from(self.nodes.len()).expect("len < capacity <= MAX_CAPACITY fits u32");
             self.nodes.push(Node { key, value });
+            self.hashes.push(hash);
             self.table_insert(hash, index);
             self.list.push_new_front(index);
             return None;
@@ -275,10 +306,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
         // Full: recycle the least recently used node for the new entry, so
         // the steady state of a busy cache allocates nothing.
         let index = self.list.tail;
-        self.table_remove_index(index);
+        self.table_remove(index);
         let node = &mut self.nodes[index as usize];
         let old_key = std::mem::replace(&mut node.key, key);
         let old_value = std::mem::replace(&mut node.value, value);
+        self.hashes[index as usize] = hash;
         self.table_insert(hash, index);
         self.list.touch(index);
         Some((old_key, old_value))
@@ -297,37 +329,89 @@ impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
             .copied()
     }
 
+    /// Adds the table entry for slot `index`. When the table grows, it
+    /// re-places every entry by its stored hash: no key is hashed again.
     fn table_insert(&mut self, hash: u64, index: u32) {
-        let (nodes, hasher) = (&self.nodes, &self.hasher);
+        let hashes = &self.hashes;
         self.table
-            .insert_unique(hash, index, |&i| hasher.hash_one(&nodes[i as usize].key));
+            .insert_unique(hash, index, |&i| hashes[i as usize]);
     }
 
-    /// Removes the table entry pointing at `index`, matching by index so no
-    /// key comparison is needed.
-    fn table_remove_index(&mut self, index: u32) {
-        let hash = self.hasher.hash_one(&self.nodes[index as usize].key);
-        if let Ok(entry) = self.table.find_entry(hash, |&i| i == index) {
-            entry.remove();
-        } else {
-            unreachable!("every live node has exactly one table entry");
+    /// Removes the table entry pointing at slot `index`, found by its stored
+    /// hash and matched by index, so no key is hashed or compared.
+    fn table_remove(&mut self, index: u32) {
+        let hash = self.hashes[index as usize];
+        match self.table.find_entry(hash, |&i| i == index) {
+            Ok(entry) => {
+                entry.remove();
+            }
+            Err(_) => unreachable!("every live slot has exactly one table entry"),
         }
     }
 
-    /// Unlinks node `index` (whose table entry is already gone) and removes
-    /// it from the slab by `swap_remove`, re-pointing the moved last node's
-    /// neighbours and table entry at its new index.
+    /// Unlinks slot `index` (whose table entry is already gone) and removes
+    /// it from the slab by `swap_remove`: the last slot moves into `index`,
+    /// and its neighbours and table entry are re-pointed at its new place.
     fn remove_node(&mut self, index: u32) -> Node<K, V> {
         self.list.unlink(index);
         let last = u32::try_from(self.nodes.len() - 1).expect("slab indices fit u32");
         if last != index {
-            let hash = self.hasher.hash_one(&self.nodes[last as usize].key);
+            let hash = self.hashes[last as usize];
             match self.table.find_entry(hash, |&i| i == last) {
                 Ok(mut entry) => *entry.get_mut() = index,
-                Err(_) => unreachable!("every live node has exactly one table entry"),
+                Err(_) => unreachable!("every live slot has exactly one table entry"),
             }
         }
         self.list.swap_remove(index);
+        self.hashes.swap_remove(index as usize);
         self.nodes.swap_remove(index as usize)
+    }
+}
+
+#[cfg(test)]
+impl<K: Hash + Eq, V, S: BuildHasher> LruCache<K, V, S> {
+    /// Checks every invariant the cache relies on, naming the first broken
+    /// one: the slab, the list and the table agree on the entries; the list
+    /// visits each slot once, forwards and backwards; every key is found in
+    /// the table, under its hash, at its own slot.
+    pub(super) fn check_invariants(&self) -> Result<(), String> {
+        use super::list::NIL;
+        let len = self.nodes.len();
+        if self.list.links.len() != len || self.hashes.len() != len || self.table.len() != len {
+            return Err(format!(
+                "{len} nodes, {} links, {} hashes, {} table entries",
+                self.list.links.len(),
+                self.hashes.len(),
+                self.table.len()
+            ));
+        }
+        if len > self.capacity {
+            return Err(format!("{len} entries over capacity {}", self.capacity));
+        }
+        let mut seen = vec![false; len];
+        let (mut prev, mut slot) = (NIL, self.list.head);
+        while slot != NIL {
+            let i = slot as usize;
+            if i >= len || std::mem::replace(&mut seen[i], true) {
+                return Err(format!("the list revisits or leaves the slab at {slot}"));
+            }
+            if self.list.links[i].prev != prev {
+                return Err(format!("slot {slot}'s prev is not {prev}"));
+            }
+            (prev, slot) = (slot, self.list.links[i].next);
+        }
+        if prev != self.list.tail || seen.contains(&false) {
+            return Err("the list does not end at the tail or misses a slot".to_owned());
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            let hash = self.hasher.hash_one(&node.key);
+            if self.hashes[i] != hash {
+                return Err(format!("slot {i}'s stored hash is not its key's hash"));
+            }
+            if self.table.find(hash, |&j| j as usize == i).is_none() {
+                return Err(format!("slot {i}'s key is not in the table under its hash"));
+            }
+        }
+        Ok(())
     }
 }

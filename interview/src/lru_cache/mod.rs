@@ -28,6 +28,13 @@
 //! 3. A full cache recycles the evicted slot in place, so a busy cache's
 //!    steady state allocates nothing; `remove` keeps the slab dense with
 //!    `swap_remove` and re-points the one entry it moved.
+//! 4. Each key's hash is stored (in another array hits never read), so
+//!    evicting, moving an entry or growing the table never hashes a key
+//!    again. That makes the cache safe against a panicking `Hash` or `Eq`:
+//!    user code runs only before anything changes, so such a panic leaves
+//!    the cache as it was, and a shard of the sharded cache stays usable
+//!    after a panic poisoned its lock. A test panics at every point where
+//!    user code runs and checks the cache after each.
 //!
 //! Around it: [`memoize`] and [`memoize_recursive`] are the
 //! `functools.lru_cache` analogue with `cache_info()`-style [`CacheInfo`],
@@ -76,9 +83,9 @@
 //!   on both paths, and time with the cache emptied before every call.
 //!
 //! What you give up:
-//! - Memory per entry: the key and value, 8 bytes of links, and one `u32`
-//!   table slot plus its control byte, at hashbrown's load factor of at
-//!   most 7/8.
+//! - Memory per entry: the key and value, 8 bytes of links, the 8-byte
+//!   stored hash, and one `u32` table slot plus its control byte, at
+//!   hashbrown's load factor of at most 7/8.
 //! - Capacity is capped at `u32::MAX - 1` entries ([`MAX_CAPACITY`]) by the
 //!   index width — the price of 8-byte links instead of 16.
 //! - Removing an entry moves the last one into its slot: O(1), but slots

@@ -7,6 +7,7 @@ use super::demo::demo;
 use super::*;
 
 mod model;
+mod panic_safety;
 
 /// The keys from most to least recently used.
 fn keys<K: Clone, V, S>(cache: &LruCache<K, V, S>) -> Vec<K> {

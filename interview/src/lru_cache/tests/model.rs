@@ -3,32 +3,61 @@
 //! [`LruCache`] (the differential test that keeps the lesson's version and
 //! the production one equal).
 
+use std::hash::Hash;
+
 use proptest::prelude::*;
 
 use super::super::{CapacityError, LruCache, SimpleLru};
 
 /// The reference: a Vec ordered most → least recently used.
 #[derive(Debug)]
-struct Model {
-    entries: Vec<(u8, u32)>,
+pub(super) struct Model {
+    pub(super) entries: Vec<(u8, u32)>,
     capacity: usize,
 }
 
 impl Model {
+    pub(super) fn new(capacity: usize) -> Self {
+        Model {
+            entries: Vec::new(),
+            capacity,
+        }
+    }
+
     fn position(&self, k: u8) -> Option<usize> {
         self.entries.iter().position(|(key, _)| *key == k)
     }
-    fn touch(&mut self, k: u8) -> Option<u32> {
+
+    /// Moves `k` to the front; its value.
+    fn touch(&mut self, k: u8) -> Option<&mut u32> {
         let i = self.position(k)?;
         let entry = self.entries.remove(i);
         self.entries.insert(0, entry);
-        Some(entry.1)
+        Some(&mut self.entries[0].1)
+    }
+}
+
+/// A key the model test can run on: the `u8` it stands for, and back.
+/// `u8` itself, and in `panic_safety.rs` a key whose `Hash` and `Eq` panic
+/// on demand.
+pub(super) trait TestKey: Hash + Eq + Clone {
+    fn from_id(id: u8) -> Self;
+    fn id(&self) -> u8;
+}
+
+impl TestKey for u8 {
+    fn from_id(id: u8) -> Self {
+        id
+    }
+    fn id(&self) -> u8 {
+        *self
     }
 }
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(super) enum Op {
     Get(u8),
+    /// `get_mut`, then add 1 to the value.
     GetMut(u8),
     Peek(u8),
     Contains(u8),
@@ -39,7 +68,79 @@ enum Op {
     Clear,
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// What an operation returned, keys as their `u8`, so that the cache and
+/// the model can be compared.
+#[derive(Debug, PartialEq)]
+pub(super) enum Outcome {
+    Value(Option<u32>),
+    Contains(bool),
+    Entry(Option<(u8, u32)>),
+    Resized(Result<Vec<(u8, u32)>, CapacityError>),
+    Cleared,
+}
+
+impl Op {
+    pub(super) fn on_cache<K: TestKey>(&self, cache: &mut LruCache<K, u32>) -> Outcome {
+        let entry = |(k, v): (K, u32)| (k.id(), v);
+        match *self {
+            Op::Get(k) => Outcome::Value(cache.get(&K::from_id(k)).copied()),
+            Op::GetMut(k) => Outcome::Value(cache.get_mut(&K::from_id(k)).map(|v| {
+                *v = v.wrapping_add(1);
+                *v
+            })),
+            Op::Peek(k) => Outcome::Value(cache.peek(&K::from_id(k)).copied()),
+            Op::Contains(k) => Outcome::Contains(cache.contains(&K::from_id(k))),
+            Op::Put(k, v) => Outcome::Entry(cache.put(K::from_id(k), v).map(entry)),
+            Op::PopLru => Outcome::Entry(cache.pop_lru().map(entry)),
+            Op::Remove(k) => Outcome::Value(cache.remove(&K::from_id(k))),
+            Op::Resize(c) => Outcome::Resized(
+                cache
+                    .resize(c)
+                    .map(|evicted| evicted.into_iter().map(entry).collect()),
+            ),
+            Op::Clear => {
+                cache.clear();
+                Outcome::Cleared
+            }
+        }
+    }
+
+    pub(super) fn on_model(&self, model: &mut Model) -> Outcome {
+        match *self {
+            Op::Get(k) => Outcome::Value(model.touch(k).copied()),
+            Op::GetMut(k) => Outcome::Value(model.touch(k).map(|v| {
+                *v = v.wrapping_add(1);
+                *v
+            })),
+            Op::Peek(k) => Outcome::Value(model.position(k).map(|i| model.entries[i].1)),
+            Op::Contains(k) => Outcome::Contains(model.position(k).is_some()),
+            Op::Put(k, v) => {
+                let displaced = match model.position(k) {
+                    Some(i) => Some((k, model.entries.remove(i).1)),
+                    None if model.entries.len() == model.capacity => model.entries.pop(),
+                    None => None,
+                };
+                model.entries.insert(0, (k, v));
+                Outcome::Entry(displaced)
+            }
+            Op::PopLru => Outcome::Entry(model.entries.pop()),
+            Op::Remove(k) => Outcome::Value(model.position(k).map(|i| model.entries.remove(i).1)),
+            Op::Resize(0) => Outcome::Resized(Err(CapacityError::Zero)),
+            Op::Resize(c) => {
+                let keep = model.entries.len().min(c);
+                let evicted = model.entries.split_off(keep).into_iter().rev().collect();
+                model.capacity = c;
+                Outcome::Resized(Ok(evicted))
+            }
+            Op::Clear => {
+                model.entries.clear();
+                Outcome::Cleared
+            }
+        }
+    }
+}
+
+pub(super) fn op() -> impl Strategy<Value = Op> {
     let key = 0u8..12;
     prop_oneof![
         4 => key.clone().prop_map(Op::Get),
@@ -54,56 +155,23 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The cache's entries from most to least recently used, keys as `u8`.
+pub(super) fn order<K: TestKey>(cache: &LruCache<K, u32>) -> Vec<(u8, u32)> {
+    cache.iter().map(|(k, v)| (k.id(), *v)).collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn behaves_like_the_vec_model(capacity in 1usize..8, ops in proptest::collection::vec(op(), 0..200)) {
-        let mut cache = LruCache::new(capacity).expect("capacity >= 1");
-        let mut model = Model { entries: Vec::new(), capacity };
+        let mut cache = LruCache::<u8, u32>::new(capacity).expect("capacity >= 1");
+        let mut model = Model::new(capacity);
         for op in ops {
-            match op {
-                Op::Get(k) => prop_assert_eq!(cache.get(&k).copied(), model.touch(k)),
-                Op::GetMut(k) => {
-                    let ours = cache.get_mut(&k).map(|v| { *v = v.wrapping_add(1); *v });
-                    let theirs = model.touch(k).map(|_| { let v = &mut model.entries[0].1; *v = v.wrapping_add(1); *v });
-                    prop_assert_eq!(ours, theirs);
-                }
-                Op::Peek(k) => prop_assert_eq!(cache.peek(&k).copied(), model.position(k).map(|i| model.entries[i].1)),
-                Op::Contains(k) => prop_assert_eq!(cache.contains(&k), model.position(k).is_some()),
-                Op::Put(k, v) => {
-                    let expected = if let Some(i) = model.position(k) {
-                        let old = model.entries.remove(i).1;
-                        model.entries.insert(0, (k, v));
-                        Some((k, old))
-                    } else {
-                        let evicted = (model.entries.len() == model.capacity).then(|| model.entries.pop()).flatten();
-                        model.entries.insert(0, (k, v));
-                        evicted
-                    };
-                    prop_assert_eq!(cache.put(k, v), expected);
-                }
-                Op::PopLru => prop_assert_eq!(cache.pop_lru(), model.entries.pop()),
-                Op::Remove(k) => prop_assert_eq!(cache.remove(&k), model.position(k).map(|i| model.entries.remove(i).1)),
-                Op::Resize(c) => {
-                    let result = cache.resize(c);
-                    if c == 0 {
-                        prop_assert_eq!(result, Err(CapacityError::Zero));
-                    } else {
-                        let mut evicted = Vec::new();
-                        while model.entries.len() > c {
-                            evicted.extend(model.entries.pop());
-                        }
-                        model.capacity = c;
-                        prop_assert_eq!(result, Ok(evicted));
-                    }
-                }
-                Op::Clear => { cache.clear(); model.entries.clear(); }
-            }
-            let order: Vec<(u8, u32)> = cache.iter().map(|(k, v)| (*k, *v)).collect();
-            prop_assert_eq!(&order, &model.entries);
-            prop_assert_eq!(cache.len(), model.entries.len());
+            prop_assert_eq!(op.on_cache(&mut cache), op.on_model(&mut model), "{:?}", op);
+            prop_assert_eq!(order(&cache), model.entries.clone());
             prop_assert!(cache.len() <= cache.capacity());
+            prop_assert_eq!(cache.check_invariants(), Ok(()));
         }
     }
 }
