@@ -237,9 +237,9 @@ impl<Req, Resp> Batcher<Req, Resp> {
         self.inner.shutdown.send_replace(true);
         let mut worker = self.inner.worker.lock().await;
         if let Some(handle) = worker.as_mut() {
-            // The worker cannot panic (the handler runs in a task of its
-            // own), so an error here means its runtime is going away; it has
-            // stopped either way. Awaiting `&mut` keeps the handle if this
+            // The worker does not panic (the handler runs in a task of its
+            // own, and no `max_wait` overflows its deadline), so an error
+            // here means its runtime is going away; it has stopped either way. Awaiting `&mut` keeps the handle if this
             // future is dropped midway, so a later call still waits.
             let _ = handle.await;
             *worker = None;

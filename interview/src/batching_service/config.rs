@@ -12,6 +12,8 @@ pub struct BatchConfig {
     pub max_batch: usize,
     /// How long the oldest request of a batch may wait for the batch to fill
     /// before it is dispatched anyway. Zero: take what is queued, never wait.
+    /// A wait too long to add to the clock, such as `Duration::MAX`: no
+    /// deadline — a batch goes when it is full, or at shutdown.
     pub max_wait: Duration,
     /// Requests that may wait in the queue; `submit` waits for room beyond
     /// it and `try_submit` fails (at least 1).
@@ -30,7 +32,7 @@ impl Default for BatchConfig {
 }
 
 impl BatchConfig {
-    /// Checks the configuration.
+    /// Checks the configuration. Every `max_wait` is valid (see the field).
     ///
     /// # Errors
     /// [`ConfigError::ZeroMaxBatch`], [`ConfigError::ZeroQueueCapacity`] and

@@ -66,6 +66,9 @@
 //!   request has been answered. A request is either answered or refused —
 //!   never lost, never left hanging; the tests check it with 64 concurrent
 //!   submitters and a shutdown midway.
+//! - No configuration makes the worker panic: a `max_wait` too long to add
+//!   to the clock (`Duration::MAX`) means "no deadline" — a batch goes when
+//!   it is full, or at shutdown — as it does for `tokio::time::timeout`.
 //!
 //! ## When to use which
 //! - Batch when a call has a large fixed cost next to a small per-item cost

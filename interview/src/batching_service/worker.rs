@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mastery_kit::panics::panic_message;
 use tokio::sync::mpsc::error::TryRecvError;
@@ -103,10 +104,10 @@ where
         // The deadline counts from the oldest request's arrival, not from
         // when the worker got to it: a request that already waited through
         // the previous handler call is not made to wait again.
-        let deadline = first.enqueued + self.config.max_wait;
+        let deadline = batch_deadline(first.enqueued, self.config.max_wait);
         let mut batch = Vec::with_capacity(self.config.max_batch.min(PREALLOCATE_MAX));
         batch.push(first);
-        let timer = tokio::time::sleep_until(deadline);
+        let timer = sleep_until_deadline(deadline);
         tokio::pin!(timer);
         while batch.len() < self.config.max_batch {
             // Take what is already queued without touching the timer.
@@ -118,7 +119,7 @@ where
                 Err(TryRecvError::Disconnected) => break,
                 Err(TryRecvError::Empty) => {}
             }
-            if self.draining || Instant::now() >= deadline {
+            if self.draining || deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 break;
             }
             let woken = tokio::select! {
@@ -192,6 +193,28 @@ where
         // Refuses new sends (and wakes senders waiting for room with an
         // error) but keeps what is buffered for us to drain.
         self.queue.close();
+    }
+}
+
+/// When a batch whose oldest request was queued at `oldest` must go:
+/// `max_wait` later — or never (`None`) when that instant is beyond what
+/// the clock can hold, as for `Duration::MAX`. That is what
+/// `tokio::time::timeout` does with such a duration, and it keeps every
+/// `max_wait` valid: `oldest + max_wait` would panic on overflow here,
+/// inside the worker, and leave every caller without an answer.
+pub(super) fn batch_deadline(oldest: Instant, max_wait: Duration) -> Option<Instant> {
+    let deadline = oldest.checked_add(max_wait)?;
+    // tokio's timer rounds a deadline up to its next millisecond tick by
+    // adding just under a millisecond to it: that must not overflow either.
+    deadline.checked_add(Duration::from_millis(1))?;
+    Some(deadline)
+}
+
+/// Sleeps until `deadline`, or for ever when there is none.
+async fn sleep_until_deadline(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 

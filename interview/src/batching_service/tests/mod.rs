@@ -13,6 +13,7 @@ use tokio::time::{Instant, timeout};
 
 use super::closed_loop::percentile;
 use super::demo::{UNBATCHED, demo};
+use super::worker::batch_deadline;
 use super::*;
 
 mod simple_vs_batcher;
@@ -125,6 +126,53 @@ async fn a_full_batch_goes_without_waiting_for_the_deadline() {
     }
     assert_eq!(*sizes.lock().expect("sizes"), [4, 4]);
     assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn a_batch_deadline_is_max_wait_after_the_oldest_or_none_beyond_the_clock() {
+    let oldest = Instant::now();
+    let cases = [
+        (Duration::ZERO, Some(oldest)),
+        (
+            Duration::from_millis(5),
+            Some(oldest + Duration::from_millis(5)),
+        ),
+        (LONG, Some(oldest + LONG)),
+        (Duration::MAX, None),
+    ];
+    for (max_wait, expected) in cases {
+        assert_eq!(batch_deadline(oldest, max_wait), expected, "{max_wait:?}");
+    }
+}
+
+/// `Duration::MAX` (or any wait too long to add to the clock) is a valid
+/// `max_wait` meaning "no deadline": a partial batch waits until it fills
+/// or until shutdown — it must not overflow `Instant + Duration` in the
+/// worker, which used to panic there and leave every caller with
+/// `WorkerStopped`.
+#[tokio::test(start_paused = true)]
+async fn a_max_wait_too_long_for_the_clock_means_no_deadline() {
+    let (batcher, sizes) = recording_batcher(config(4, Duration::MAX, 16));
+    assert_eq!(batcher.config().validate(), Ok(()));
+    let partial: Vec<_> = (0..2)
+        .map(|x| batcher.try_submit(x).expect("room"))
+        .collect();
+    // The paused clock jumps ahead whenever the runtime is idle: a year
+    // passes, and the partial batch is still waiting to fill.
+    tokio::time::sleep(Duration::from_secs(365 * 24 * 3600)).await;
+    assert!(sizes.lock().expect("sizes").is_empty(), "no deadline fired");
+    // Two more fill the batch, which then goes at once.
+    let filling: Vec<_> = (2..4)
+        .map(|x| batcher.try_submit(x).expect("room"))
+        .collect();
+    for (x, ticket) in (0..4).zip(partial.into_iter().chain(filling)) {
+        assert_eq!(timeout(GUARD, ticket).await.expect("no hang"), Ok(x * 2));
+    }
+    // A partial batch goes at shutdown.
+    let last = batcher.try_submit(9).expect("room");
+    batcher.shutdown().await;
+    assert_eq!(timeout(GUARD, last).await.expect("no hang"), Ok(18));
+    assert_eq!(*sizes.lock().expect("sizes"), [4, 1]);
 }
 
 #[tokio::test(start_paused = true)]
