@@ -1,6 +1,7 @@
 //! The batcher against the unbatched baseline, on the demo's workload: 64
-//! closed-loop clients and a simulated handler costing 1 ms per call (a
-//! tokio sleep, which really lasts 1–2 ms) plus 10 µs per item (a CPU spin).
+//! closed-loop clients and the simulated handler `SimulatedCost::DEMO` — a
+//! fixed cost per call (a tokio sleep, rounded up to the timer's next
+//! millisecond tick) plus a cost per item (a CPU spin).
 //!
 //! - `batching-64-clients/peer/unbatched` — `max_batch` 1: one handler call
 //!   per request.
@@ -15,39 +16,30 @@
 //!
 //! Run: `cargo bench -p mastery-interview --bench batching_service`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mastery_interview::batching_service::{
-    BatchConfig, CLIENTS, SimulatedCost, closed_loop, simulated_batcher,
+    BatchConfig, CLIENTS, SimulatedCost, closed_loop, compared_configs, simulated_batcher,
 };
+use mastery_kit::narrator::millis;
 use tokio::runtime::Runtime;
 
 /// Requests per client per timed iteration.
 const ROUNDS: usize = 4;
 
+/// The demo's configurations, named for Criterion.
 fn configs() -> Vec<(String, BatchConfig)> {
-    let mut configs = vec![(
-        "peer/unbatched".to_owned(),
-        BatchConfig {
-            max_batch: 1,
-            max_wait: Duration::ZERO,
-            queue_capacity: 1024,
-        },
-    )];
-    for max_batch in [8, 64, 256] {
-        for wait_ms in [1, 5] {
-            configs.push((
-                format!("ours/batch-{max_batch}-wait-{wait_ms}ms"),
-                BatchConfig {
-                    max_batch,
-                    max_wait: Duration::from_millis(wait_ms),
-                    queue_capacity: 1024,
-                },
-            ));
-        }
-    }
-    configs
+    compared_configs()
+        .into_iter()
+        .map(|config| match config.max_batch {
+            1 => ("peer/unbatched".to_owned(), config),
+            max_batch => {
+                let wait_ms = config.max_wait.as_millis();
+                (format!("ours/batch-{max_batch}-wait-{wait_ms}ms"), config)
+            }
+        })
+        .collect()
 }
 
 fn runtime() -> Runtime {
@@ -56,10 +48,6 @@ fn runtime() -> Runtime {
         .enable_time()
         .build()
         .expect("a Tokio runtime for the bench")
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// One latency pass per configuration, printed as a table.
@@ -87,16 +75,16 @@ fn latency_table(rt: &Runtime) {
             report.failures, 0,
             "{name}: every request answered correctly"
         );
-        let budget = config.max_wait + report.p99_handler_call;
+        let budget = config.max_wait.saturating_add(report.p99_handler_call);
         println!(
             "{:<30} {:>8.0} {:>7.2} {:>7.2} {:>9.2} {:>11.2} {:>9.2} {:>6.1}",
             name,
             report.throughput(),
-            ms(report.p50),
-            ms(report.p99),
-            ms(report.p99_handler_call),
-            ms(report.p99_before_call),
-            ms(budget),
+            millis(report.p50),
+            millis(report.p99),
+            millis(report.p99_handler_call),
+            millis(report.p99_before_call),
+            millis(budget),
             report.stats.mean_batch_size()
         );
     }

@@ -4,13 +4,14 @@
 //! and benchmarked against the crates a senior engineer would reach for.
 //!
 //! # Layout
-//! - [`lru_cache`] — `LruCache` (safe, O(1)), `memoize` (the
-//!   `functools.lru_cache` analogue) and `ShardedLruCache`; peers: `lru`,
-//!   `quick_cache`. Topic `interview/lru-cache`.
-//! - [`batching_service`] — `Batcher`: callers submit one request and await
-//!   their own answer; size-or-deadline batches, backpressure, a flushing
-//!   shutdown. Peer: one handler call per request. Topic
-//!   `interview/batching-service`.
+//! - [`lru_cache`] — `SimpleLru` (the idea on a page), `LruCache` (safe,
+//!   O(1): slab, index-linked recency list, `HashTable` of indices),
+//!   `memoize` (the `functools.lru_cache` analogue) and `ShardedLruCache`;
+//!   peers: `lru`, `quick_cache`. Topic `interview/lru-cache`.
+//! - [`batching_service`] — `serve_batches_simple` (the idea in one loop)
+//!   and `Batcher`: callers submit one request and await their own answer;
+//!   size-or-deadline batches, backpressure, a flushing shutdown. Peer: one
+//!   handler call per request. Topic `interview/batching-service`.
 //! - [`retry_backoff`] — the retry loop in a few lines (`retry_simple`), then
 //!   `Backoff` policies with four jitter modes, `retry` and `retry_async`
 //!   with an injectable clock. Peer: `backon`. Topic

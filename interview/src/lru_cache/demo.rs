@@ -1,0 +1,191 @@
+//! The `interview/lru-cache` topic: its registration and demo.
+//!
+//! The lesson is the module doc of [`super`]; this file tells the story:
+//! eviction order on a tiny cache, ours against the `lru` crate, the
+//! sharded cache against `quick_cache` on two threads, and `memoize` on a
+//! recursive function.
+
+use std::cell::Cell;
+
+use mastery_kit::{Area, Narrator, Topic, Unit, workload};
+
+use super::{
+    CapacityError, LruCache, ShardedLruCache, ZIPF_EXPONENT, memoize_recursive, on_threads,
+    run_workload, run_workload_lru_crate, run_workload_quick_cache, run_workload_sharded,
+};
+
+mastery_kit::inventory::submit! {
+    Topic {
+        id: "interview/lru-cache",
+        area: Area::Interview,
+        rank: 1,
+        title: "A custom LRU cache (vs functools.lru_cache)",
+        python: "@functools.lru_cache(maxsize=N); an OrderedDict with move_to_end",
+        rust: "LruCache<K, V>: slab of index-linked nodes + hashbrown HashTable, safe and O(1); memoize; sharded for threads",
+        path: "interview/src/lru_cache/mod.rs",
+        source: include_str!("mod.rs"),
+        run: demo,
+    }
+}
+
+pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
+    eviction_order(n)?;
+    versus_lru_crate(n)?;
+    sharded_versus_quick_cache(n)?;
+    memoized_recursion(n)
+}
+
+fn eviction_order(n: &mut Narrator) -> anyhow::Result<()> {
+    n.section("Eviction order on a cache of capacity 3");
+    let mut cache = LruCache::new(3)?;
+    let order = |cache: &LruCache<&str, i32>| {
+        cache
+            .iter()
+            .map(|(k, _)| *k)
+            .collect::<Vec<_>>()
+            .join(" > ")
+    };
+    for (k, v) in [("a", 1), ("b", 2), ("c", 3)] {
+        cache.put(k, v);
+    }
+    n.show(format!("put a, b, c          recency: {}", order(&cache)));
+    cache.get(&"a");
+    n.show(format!("get a                recency: {}", order(&cache)));
+    let evicted = cache.put("d", 4);
+    n.show(format!(
+        "put d → evicts {:?}  recency: {}",
+        evicted,
+        order(&cache)
+    ));
+    n.say("Reading `a` made it most recent, so `b` — the least recently used — went first.");
+    Ok(())
+}
+
+fn versus_lru_crate(n: &mut Narrator) -> anyhow::Result<()> {
+    n.section("Ours vs the `lru` crate: get, and put on a miss, Zipf keys");
+    let ops = n.mode().pick(20_000, 1_000_000);
+    for capacity in n.mode().pick([100, 1_000], [1_000, 100_000]) {
+        let universe = capacity as u64 * 10;
+        let keys = workload::zipf_keys(ops, universe, ZIPF_EXPONENT, 42)?;
+        n.say(&format!(
+            "capacity {capacity}, {ops} operations over {universe} distinct keys (Zipf s = {ZIPF_EXPONENT}); both caches warmed by one pass first."
+        ));
+        let mut ours = LruCache::new(capacity)?;
+        let mut peer =
+            lru::LruCache::new(std::num::NonZeroUsize::new(capacity).ok_or(CapacityError::Zero)?);
+        // The warm-up pass doubles as a check: two exact LRUs fed the same
+        // keys hit and miss alike.
+        let ours_hits = run_workload(&mut ours, &keys);
+        let peer_hits = run_workload_lru_crate(&mut peer, &keys);
+        anyhow::ensure!(
+            ours_hits == peer_hits,
+            "both caches are exact LRUs and must hit alike: ours {ours_hits}, lru crate {peer_hits}"
+        );
+        let hit_ratio = 100.0 * ours_hits as f64 / ops as f64;
+        n.record(
+            &format!("hit ratio at capacity {capacity} (identical for both)"),
+            hit_ratio,
+            Unit::Percent,
+        );
+        n.compare_timed(
+            &format!("get/put, capacity {capacity}"),
+            ops as u64,
+            || run_workload(&mut ours, &keys),
+            "lru crate",
+            || run_workload_lru_crate(&mut peer, &keys),
+        );
+    }
+    Ok(())
+}
+
+fn sharded_versus_quick_cache(n: &mut Narrator) -> anyhow::Result<()> {
+    const THREADS: usize = 2;
+    n.section("Sharded cache vs `quick_cache`, 2 threads");
+    let capacity = n.mode().pick(1_000, 100_000);
+    let ops_per_thread = n.mode().pick(10_000, 500_000);
+    let universe = capacity as u64 * 10;
+    let streams: Vec<Vec<u64>> = (0..THREADS)
+        .map(|t| workload::zipf_keys(ops_per_thread, universe, ZIPF_EXPONENT, 7 + t as u64))
+        .collect::<anyhow::Result<_>>()?;
+    n.say(&format!(
+        "capacity {capacity}; each of {THREADS} threads runs get-or-put on its own Zipf stream of {ops_per_thread} keys. \
+         quick_cache uses S3-FIFO-style admission rather than LRU, so its hit ratio differs — both are measured."
+    ));
+    let ours = ShardedLruCache::new(capacity)?;
+    let peer: quick_cache::sync::Cache<u64, u64> = quick_cache::sync::Cache::new(capacity);
+    let ours_hits = || on_threads(&streams, |keys| run_workload_sharded(&ours, keys));
+    let peer_hits = || on_threads(&streams, |keys| run_workload_quick_cache(&peer, keys));
+    let total = (THREADS * ops_per_thread) as f64;
+    // First pass warms both caches; the second measures their hit ratio warm.
+    ours_hits();
+    peer_hits();
+    n.compare(
+        "hit ratio, warm",
+        100.0 * ours_hits() as f64 / total,
+        100.0 * peer_hits() as f64 / total,
+        "quick_cache",
+        Unit::Percent,
+    );
+    n.compare_timed(
+        "get/put, 2 threads",
+        (THREADS * ops_per_thread) as u64,
+        ours_hits,
+        "quick_cache",
+        peer_hits,
+    );
+    n.record_count("shards in our cache", ours.shard_count());
+    Ok(())
+}
+
+fn memoized_recursion(n: &mut Narrator) -> anyhow::Result<()> {
+    n.section("memoize: @lru_cache on a recursive function");
+    let arg: u64 = n.mode().pick(20, 27);
+    let calls = Cell::new(0u64);
+    let plain = |arg| fib_counting_calls(arg, &calls);
+    let plain_result = plain(arg);
+    let plain_calls = calls.get();
+    let mut memo = memoize_recursive(
+        128,
+        |fib, n: u64| if n < 2 { n } else { fib(n - 1) + fib(n - 2) },
+    )?;
+    let memo_result = memo.call(arg);
+    anyhow::ensure!(
+        plain_result == memo_result,
+        "memoized fib({arg}) = {memo_result}, plain = {plain_result}"
+    );
+    let info = memo.info();
+    n.say(&format!(
+        "fib({arg}) = {memo_result}, counted on both paths:"
+    ));
+    n.record_count(
+        &format!("function calls, plain recursion fib({arg})"),
+        plain_calls,
+    );
+    n.record_count(
+        &format!("function calls (misses), memoized fib({arg})"),
+        info.misses,
+    );
+    n.record_count(&format!("cache hits, memoized fib({arg})"), info.hits);
+    n.compare_timed(
+        &format!("fib({arg}), cold cache each call"),
+        1,
+        || {
+            memo.clear();
+            memo.call(arg)
+        },
+        "plain recursion",
+        || plain(arg),
+    );
+    Ok(())
+}
+
+/// Plain recursive Fibonacci — exponential, the thing `@lru_cache` fixes —
+/// counting its calls in `calls`.
+fn fib_counting_calls(n: u64, calls: &Cell<u64>) -> u64 {
+    calls.set(calls.get() + 1);
+    if n < 2 {
+        n
+    } else {
+        fib_counting_calls(n - 1, calls) + fib_counting_calls(n - 2, calls)
+    }
+}
