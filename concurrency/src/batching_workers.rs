@@ -6,23 +6,26 @@
 //! `multiprocessing.Queue`/`JoinableQueue` between worker processes.
 //!
 //! ```python
-//! async def parse(inq, outq):
+//! async def parse(inq, outq, stats):               # stats: a Counter
 //!     while (line := await inq.get()) is not None:
 //!         try:
 //!             await outq.put(parse_line(line))     # waits while outq is full
 //!         except ValueError:
-//!             rejected += 1
+//!             stats["rejected"] += 1               # see below
 //!     await outq.put(None)                          # the "poison pill"
 //!
 //! async def enrich(inq, outq):                      # one call per batch
 //!     while batch := await take_batch(inq, max_size=64, max_wait=0.005):
 //!         for row in await service.lookup(batch):
 //!             await outq.put(row)
+//!     await outq.put(None)                          # pass the pill on
 //! ```
 //!
-//! `take_batch` is the hand-written part: `get()` for the first item, then
-//! `asyncio.wait_for(inq.get(), remaining)` until the batch is full or the
-//! deadline passes. Shutdown is a sentinel passed down the line — forget it
+//! The rejects go into a shared `Counter`: a bare `rejected += 1` would
+//! make `rejected` local to the coroutine and raise `UnboundLocalError`
+//! (it needs `nonlocal` or `global`). `take_batch` is the hand-written
+//! part: `get()` for the first item, then `asyncio.wait_for(inq.get(),
+//! remaining)` until the batch is full or the deadline passes. Shutdown is a sentinel passed down the line — forget it
 //! in one stage and everything after it hangs; raise in one stage and the
 //! stages before it block on a full queue forever. How full each queue was,
 //! and which stage was the bottleneck, is guesswork from `qsize()`.
@@ -122,9 +125,13 @@
 //!   stage belongs on `spawn_blocking` or rayon, not on the runtime's
 //!   worker threads; `multiprocessing` queues are for Python's GIL, which
 //!   Rust does not have.
-//! - Costs: per item and stage, one uncontended `Mutex` on the shared inbox
-//!   and a handful of relaxed atomics; one timer per batch that is not
-//!   filled at once; one sampler task. A `Source` clone kept alive keeps
+//! - Costs: per item and stage, a lock of the stage's shared inbox (a
+//!   Tokio `Mutex`) and a handful of relaxed atomics; one timer per batch
+//!   that is not filled at once; one sampler task. The inbox lock is held
+//!   by the worker that is taking items — while it waits for the next one
+//!   and, in a batching stage, while its batch fills (up to `max_wait`) —
+//!   so with one worker it is uncontended, and with several they take
+//!   turns collecting while their handlers run side by side. A `Source` clone kept alive keeps
 //!   [`Pipeline::finish`] waiting (it is still a source); dropping a
 //!   `Pipeline` without `finish` aborts its tasks uncounted.
 //!
@@ -378,7 +385,8 @@ pub struct BatchPolicy {
     /// The most items in one batch (at least 1; 1 means per-item calls).
     pub max_size: usize,
     /// The longest the first item of a batch waits for company. Zero means
-    /// "whatever is queued right now".
+    /// "whatever is queued right now"; a wait too long for a deadline
+    /// (`Duration::MAX`) means no deadline: full batches, or the close.
     pub max_wait: Duration,
 }
 
@@ -438,10 +446,15 @@ async fn fill_batch<T>(inbox: &mut MeteredReceiver<T>, first: T, policy: BatchPo
     let max_size = policy.max_size.max(1);
     let mut items = Vec::with_capacity(max_size.min(1024));
     items.push(first);
+    // A `max_wait` so long that now + max_wait is past what `Instant` can
+    // hold (`Duration::MAX`, say) means "no deadline": the batch goes when
+    // it is full or the inbox closes. `Instant + Duration` would panic there.
+    let deadline = Instant::now().checked_add(policy.max_wait);
     // One timer per batch, pinned outside the loop: re-creating it on every
-    // iteration would re-register a timer per item.
-    let deadline = tokio::time::sleep_until(Instant::now() + policy.max_wait);
-    tokio::pin!(deadline);
+    // iteration would re-register a timer per item. Without a deadline the
+    // timer is never polled, so it never fires (its instant is a stand-in).
+    let timer = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now));
+    tokio::pin!(timer);
     while items.len() < max_size {
         tokio::select! {
             // `biased`: take what is already queued before looking at the
@@ -451,7 +464,9 @@ async fn fill_batch<T>(inbox: &mut MeteredReceiver<T>, first: T, policy: BatchPo
                 Some(item) => items.push(item),
                 None => return Batch { items, flush: Flush::Closed },
             },
-            () = &mut deadline => return Batch { items, flush: Flush::Deadline },
+            () = &mut timer, if deadline.is_some() => {
+                return Batch { items, flush: Flush::Deadline };
+            }
         }
     }
     Batch {
@@ -1892,20 +1907,45 @@ fn record_all(n: &mut Narrator, rows: &[(&str, f64, Unit)]) {
     }
 }
 
-/// Says which stage was busiest (the bottleneck) and how busy.
+/// Says which stage was busiest (the bottleneck) and how busy, and records
+/// its busy share under `label`.
 fn name_the_bottleneck(n: &mut Narrator, report: &Report, label: &str) {
-    let Some(stage) = report.bottleneck() else {
+    let Some((story, share)) = bottleneck_story(report) else {
         return;
     };
+    n.say(&story);
+    n.record(label, 100.0 * share, Unit::Percent);
+}
+
+/// The bottleneck in words, and its busy share (0–1). Every claim is read
+/// off the report: whether the stages before the bottleneck waited in send
+/// is what their measured blocked time says, not what theory expects.
+fn bottleneck_story(report: &Report) -> Option<(String, f64)> {
+    let stage = report.bottleneck()?;
     let share = report.utilization(stage).unwrap_or(0.0);
-    n.say(&format!(
-        "The busiest stage sets the pace of all of them: here `{}`, busy {:.0}% of the run. \
-         The items wait in the queues in front of it (the `mean` and `full` columns); the \
-         stages before it spend their time blocked in send.",
+    let mut story = format!(
+        "The busiest stage sets the pace of all of them: here `{}`, busy {:.0}% of the run.",
         stage.name,
         100.0 * share
-    ));
-    n.record(label, 100.0 * share, Unit::Percent);
+    );
+    let upstream = report.stages.iter().take_while(|s| s.name != stage.name);
+    let (blocked, sends) = upstream.fold((Duration::ZERO, 0), |(time, sends), s| {
+        (time + s.blocked, sends + s.blocked_sends)
+    });
+    if sends == 0 {
+        story.push_str(
+            " No stage before it ever found its output queue full: at this pace the queues \
+             had room, so nothing upstream waited for it.",
+        );
+    } else {
+        story.push_str(&format!(
+            " The stages before it waited {:.1} ms in send, {sends} times finding a full queue \
+             (the `blocked` column): the items wait in the queues in front of it (the `mean` \
+             and `full` columns).",
+            millis(blocked)
+        ));
+    }
+    Some((story, share))
 }
 
 async fn three_stages(n: &mut Narrator) -> anyhow::Result<Report> {
@@ -2007,11 +2047,7 @@ async fn slowed_sink(n: &mut Narrator, fast: &Report) -> anyhow::Result<()> {
         ],
     );
     name_the_bottleneck(n, &report, "busiest stage's busy share, slowed sink");
-    n.say(
-        "A full inbox makes the stage before it wait in send and stop taking from its own \
-         inbox, which fills in turn: the backpressure reaches the source, whose send waits, \
-         and the memory held stays at the queues' capacity.",
-    );
+    n.say(&backpressure_story(source));
     let lost = report.produced() - report.sunk() - report.rejected();
     record_all(
         n,
@@ -2035,6 +2071,22 @@ async fn slowed_sink(n: &mut Narrator, fast: &Report) -> anyhow::Result<()> {
          was dropped: produced = sunk + rejected.",
     );
     Ok(())
+}
+
+/// What the source's measured blocked time says about backpressure.
+fn backpressure_story(source: &StageReport) -> String {
+    if source.blocked_sends == 0 {
+        return "The source never found its queue full in this run: the backpressure did \
+                not reach it, and the memory held stayed below the queues' capacity."
+            .to_owned();
+    }
+    format!(
+        "A full inbox makes the stage before it wait in send and stop taking from its own \
+         inbox, which fills in turn: the backpressure reached the source, whose send waited \
+         {} times ({:.1} ms in all), and the memory held stayed at the queues' capacity.",
+        source.blocked_sends,
+        millis(source.blocked)
+    )
 }
 
 async fn failing_stage(n: &mut Narrator) -> anyhow::Result<()> {
@@ -2286,6 +2338,56 @@ mod tests {
             (b.items, b.flush, start.elapsed()),
             (vec![10, 11], Flush::Deadline, 5 * MS)
         );
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unrepresentable_deadline_means_no_deadline() -> TestResult {
+        // `Duration::MAX` after now is past what `Instant` can hold: the
+        // batch waits for `max_size` items or the close, and never panics.
+        let forever = BatchPolicy::new(3, Duration::MAX);
+        let (tx, mut rx) = metered_channel(8)?;
+        for i in 0..4 {
+            tx.send(i).await?;
+        }
+        let full = next_batch(&mut rx, forever).await.expect("items queued");
+        assert_eq!((full.items, full.flush), (vec![0, 1, 2], Flush::Size));
+        let late = tx.clone();
+        tokio::spawn(async move {
+            sleep(Duration::from_secs(3_600)).await;
+            drop(late);
+        });
+        drop(tx);
+        let start = Instant::now();
+        let rest = next_batch(&mut rx, forever).await.expect("one item left");
+        assert_eq!((rest.items, rest.flush), (vec![3], Flush::Closed));
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(3_600),
+            "no deadline fired"
+        );
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pipeline_batching_with_no_deadline_does_not_panic() -> TestResult {
+        let pipeline = PipelineBuilder::new(8)?
+            .batch(
+                Stage::new("enrich", 8),
+                BatchPolicy::new(4, Duration::MAX),
+                pass::<u64>,
+            )?
+            .sink("sink", discard)?;
+        for i in 0..10 {
+            pipeline.send(i).await?;
+        }
+        let report = finish(pipeline).await?;
+        let b = report
+            .stage("enrich")
+            .and_then(|s| s.batches)
+            .expect("batch stats");
+        assert_eq!((b.by_size, b.by_deadline, b.by_close), (2, 0, 1));
+        assert!(report.lost_nothing(), "{}", report.balance());
         Ok(())
     }
 
@@ -2660,6 +2762,61 @@ mod tests {
             (0..5_000).filter(|n| n % 10 != 9).collect::<Vec<u64>>()
         );
         Ok(())
+    }
+
+    /// A report of `source → parse → sink` in which parse was busy for the
+    /// whole run and the source was blocked `source_blocked_sends` times.
+    fn report_with(source_blocked_sends: u64) -> Report {
+        let stage = |name: &str, kind, busy_ms| StageReport {
+            name: name.to_owned(),
+            kind,
+            workers: 1,
+            received: 10,
+            emitted: 10,
+            rejected: 0,
+            busy: Duration::from_millis(busy_ms),
+            blocked: Duration::ZERO,
+            blocked_sends: 0,
+            active: Duration::from_millis(100),
+            batches: None,
+            outbox: None,
+            rejections: Vec::new(),
+        };
+        let mut source = stage("source", StageKind::Source, 0);
+        source.blocked_sends = source_blocked_sends;
+        source.blocked =
+            Duration::from_millis(40) * u32::try_from(source_blocked_sends).unwrap_or(0);
+        Report {
+            stages: vec![
+                source,
+                stage("parse", StageKind::Map, 100),
+                stage("sink", StageKind::Sink, 10),
+            ],
+            elapsed: Duration::from_millis(100),
+        }
+    }
+
+    #[test]
+    fn the_bottleneck_story_says_only_what_was_measured() {
+        let (idle, share) = bottleneck_story(&report_with(0)).expect("a bottleneck");
+        assert!(idle.contains("`parse`, busy 100%"), "{idle}");
+        for claim in ["blocked in send", "ms in send"] {
+            assert!(!idle.contains(claim), "no blocked time, no claim: {idle}");
+        }
+        assert!(idle.contains("nothing upstream waited"), "{idle}");
+        assert!((share - 1.0).abs() < 1e-9);
+        let (blocked, _) = bottleneck_story(&report_with(2)).expect("a bottleneck");
+        assert!(
+            blocked.contains("waited 80.0 ms in send, 2 times"),
+            "{blocked}"
+        );
+        let calm = backpressure_story(&report_with(0).stages[0]);
+        assert!(calm.contains("never found its queue full"), "{calm}");
+        let pushed = backpressure_story(&report_with(3).stages[0]);
+        assert!(
+            pushed.contains("waited 3 times (120.0 ms in all)"),
+            "{pushed}"
+        );
     }
 
     #[test]
