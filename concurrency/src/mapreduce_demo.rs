@@ -20,9 +20,13 @@
 //!
 //! When one machine is not enough the same program moves to Ray, Dask or
 //! Spark: a scheduler, workers on many hosts, data shuffled between them by
-//! key. And when a worker dies (the OOM killer, a segfault in a C
-//! extension) the pool raises `BrokenProcessPool` — or, in older Pythons,
-//! simply hangs.
+//! key. And when a worker dies mid-task (the OOM killer, a segfault in a
+//! C extension), `multiprocessing.Pool` starts a replacement, but the task
+//! the dead worker held is lost and `imap_unordered` waits for its result
+//! forever (a long-standing CPython issue, gh-66587).
+//! `concurrent.futures.ProcessPoolExecutor` notices instead: every pending
+//! future fails with `BrokenProcessPool` ("a process in the process pool
+//! was terminated abruptly"), and the executor refuses further work.
 //!
 //! ## Rust answer
 //! Rust has no GIL: threads run in parallel, so the first answer needs no
@@ -72,9 +76,11 @@
 //!    a [`FrameError`], never a panic or a giant allocation. A worker that
 //!    exits or closes its pipe mid-job becomes
 //!    [`ProcessError::Died`], naming its index, its pid and its exit status
-//!    — the `BrokenProcessPool` that says *which* worker and *why*. Nothing
-//!    hangs: the handshake has a deadline, and dropping the pool closes
-//!    every worker's stdin, waits a moment, and kills the stragglers.
+//!    — `ProcessPoolExecutor`'s `BrokenProcessPool`, with the worker and
+//!    the cause named, where `multiprocessing.Pool` would wait forever.
+//!    Nothing hangs: the handshake has a deadline, and dropping the pool
+//!    closes every worker's stdin, waits a moment, and kills the
+//!    stragglers.
 //!
 //!    Re-running `current_exe()` is only safe when the current executable
 //!    *is* `mastery`: under `cargo test` it is the test harness, and
