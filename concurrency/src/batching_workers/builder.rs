@@ -13,7 +13,7 @@ use tokio::task::{Id, JoinSet};
 use tokio::time::Instant;
 
 use super::BatchPolicy;
-use super::channel::{MeteredReceiver, MeteredSender, metered_channel};
+use super::channel::{MeteredReceiver, MeteredSender, QueueGauge, metered_channel};
 use super::error::{BoxError, BuildError};
 use super::metrics::{Shared, StageMetrics};
 use super::pipeline::{Pipeline, Source};
@@ -179,16 +179,12 @@ impl<In: Send + 'static, Cur: Send + 'static> PipelineBuilder<In, Cur> {
     {
         let stage = Stage::new(name, 1);
         self.check_name(&stage.name)?;
-        let metrics = Arc::new(StageMetrics::new(
+        let (metrics, worker) = stage_reading(
+            self.tail,
             &stage,
             StageKind::Sink,
             None,
-            self.shared.started,
-        ));
-        let worker = Worker::new(
-            self.tail,
-            Arc::clone(&metrics),
-            Arc::clone(&self.shared),
+            &self.shared,
             self.stages.len(),
         );
         self.stages.push(metrics);
@@ -243,16 +239,12 @@ impl<In: Send + 'static, Cur: Send + 'static> PipelineBuilder<In, Cur> {
             stage: stage.name.clone(),
             source,
         })?;
-        let metrics = Arc::new(StageMetrics::new(
+        let (metrics, worker) = stage_reading(
+            self.tail,
             stage,
             kind,
             Some(Arc::clone(tx.gauge())),
-            self.shared.started,
-        ));
-        let worker = Worker::new(
-            self.tail,
-            Arc::clone(&metrics),
-            Arc::clone(&self.shared),
+            &self.shared,
             self.stages.len(),
         );
         let mut stages = self.stages;
@@ -283,4 +275,19 @@ impl<In: Send + 'static, Cur: Send + 'static> PipelineBuilder<In, Cur> {
             self.task_stage.insert(handle.id(), template.stage);
         }
     }
+}
+
+/// The counters of stage number `index` and the template of its workers,
+/// which read `inbox` (the tail of the pipeline so far).
+fn stage_reading<T>(
+    inbox: MeteredReceiver<T>,
+    stage: &Stage,
+    kind: StageKind,
+    outbox: Option<Arc<QueueGauge>>,
+    shared: &Arc<Shared>,
+    index: usize,
+) -> (Arc<StageMetrics>, Worker<T>) {
+    let metrics = Arc::new(StageMetrics::new(stage, kind, outbox, shared.started));
+    let worker = Worker::new(inbox, Arc::clone(&metrics), Arc::clone(shared), index);
+    (metrics, worker)
 }

@@ -3,7 +3,6 @@
 //! wrong number of outputs, and a stage that failed — named, with every
 //! item still counted.
 
-use std::fmt;
 
 use super::channel::CapacityError;
 use super::report::Report;
@@ -51,20 +50,13 @@ pub enum BuildError {
     NoRuntime,
 }
 
-/// The [`Source`] could not queue an item: the pipeline's first stage has
-/// stopped because a stage failed. The item is handed back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The [`Source`](super::Source) could not queue an item: the pipeline's
+/// first stage has stopped because a stage failed. The item is handed back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the pipeline no longer accepts items (a stage failed; Pipeline::finish names it); the item was not queued and is handed back"
+)]
 pub struct Closed<T>(pub T);
-
-impl<T> fmt::Display for Closed<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "the pipeline no longer accepts items (a stage failed; Pipeline::finish names it); the item was not queued and is handed back",
-        )
-    }
-}
-
-impl<T: fmt::Debug> std::error::Error for Closed<T> {}
 
 /// A batch handler answered with the wrong number of outputs. Outputs are
 /// matched to inputs by position, so the stage stops instead of guessing.

@@ -51,9 +51,7 @@ async fn a_wrong_number_of_outputs_is_a_typed_error() -> TestResult {
             pass(Vec::<u64>::new())
         })?
         .sink("sink", discard)?;
-    for i in 0..3 {
-        pipeline.send(i).await?;
-    }
+    send_all(&pipeline, 0..3).await?;
     let error = finish(pipeline).await.expect_err("wrong output count");
     let PipelineError::StageFailed {
         stage,

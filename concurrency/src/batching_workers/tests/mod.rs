@@ -44,6 +44,17 @@ async fn finish<T>(pipeline: Pipeline<T>) -> Result<Report, PipelineError> {
     guarded.expect("finish does not hang")
 }
 
+/// Sends `items` through the pipeline's own source, in order.
+async fn send_all(
+    pipeline: &Pipeline<u64>,
+    items: std::ops::Range<u64>,
+) -> Result<(), Closed<u64>> {
+    for i in items {
+        pipeline.send(i).await?;
+    }
+    Ok(())
+}
+
 /// A producer task sending 0..items until a send is refused; it returns
 /// how many it could not send.
 fn produce(source: Source<u64>, items: u64) -> tokio::task::JoinHandle<u64> {
@@ -59,6 +70,14 @@ fn produce(source: Source<u64>, items: u64) -> tokio::task::JoinHandle<u64> {
 
 type Sunk = Arc<StdMutex<Vec<u64>>>;
 
+/// A sink's work in these tests: take `sink_ms`, then keep the item in
+/// `sunk`.
+async fn keep(sunk: Sunk, sink_ms: u64, n: u64) -> Result<(), Infallible> {
+    sleep(Duration::from_millis(sink_ms)).await;
+    sunk.lock().expect("sink lock").push(n);
+    Ok(())
+}
+
 /// u64 → parse (identity) → enrich (×10, in batches) → a sink that takes
 /// `sink_ms` per item and keeps what it got.
 fn numbers(
@@ -67,19 +86,14 @@ fn numbers(
     sink_ms: u64,
 ) -> Result<(Pipeline<u64>, Sunk), BoxError> {
     let sunk = Sunk::default();
-    let into = Arc::clone(&sunk);
     let pipeline = PipelineBuilder::new(queue)?
         .map(Stage::new("parse", queue), identity)?
         .batch(Stage::new("enrich", queue), batch, |b: Vec<u64>| {
             ready(Ok::<_, Infallible>(b.into_iter().map(|n| n * 10).collect()))
         })?
-        .sink("sink", move |n: u64| {
-            let into = Arc::clone(&into);
-            async move {
-                sleep(Duration::from_millis(sink_ms)).await;
-                into.lock().expect("sink lock").push(n);
-                Ok::<_, Infallible>(())
-            }
+        .sink("sink", {
+            let sunk = Arc::clone(&sunk);
+            move |n: u64| keep(Arc::clone(&sunk), sink_ms, n)
         })?;
     Ok((pipeline, sunk))
 }

@@ -19,13 +19,9 @@ async fn a_partial_batch_is_flushed_at_its_deadline_in_the_pipeline() -> TestRes
             },
         )?
         .sink("sink", discard)?;
-    for i in 0..3 {
-        pipeline.send(i).await?;
-    }
+    send_all(&pipeline, 0..3).await?;
     sleep(20 * MS).await;
-    for i in 0..10 {
-        pipeline.send(i).await?;
-    }
+    send_all(&pipeline, 0..10).await?;
     let report = finish(pipeline).await?;
     assert_eq!(*calls.lock().expect("lock"), [(5 * MS, 3), (20 * MS, 10)]);
     let b = report
@@ -49,9 +45,7 @@ async fn a_pipeline_batching_with_no_deadline_does_not_panic() -> TestResult {
             pass::<u64>,
         )?
         .sink("sink", discard)?;
-    for i in 0..10 {
-        pipeline.send(i).await?;
-    }
+    send_all(&pipeline, 0..10).await?;
     let report = finish(pipeline).await?;
     let b = report
         .stage("enrich")
@@ -98,9 +92,7 @@ async fn a_slow_sink_backs_up_every_queue_to_the_source() -> TestResult {
 #[tokio::test(start_paused = true)]
 async fn a_fast_sink_never_blocks_the_source() -> TestResult {
     let (pipeline, _) = numbers(64, policy(8, 1), 0)?;
-    for i in 0..40 {
-        pipeline.send(i).await?;
-    }
+    send_all(&pipeline, 0..40).await?;
     let report = finish(pipeline).await?;
     let source = &report.stages[0];
     assert_eq!((source.blocked, source.blocked_sends), (Duration::ZERO, 0));
@@ -111,9 +103,7 @@ async fn a_fast_sink_never_blocks_the_source() -> TestResult {
 #[tokio::test(start_paused = true)]
 async fn closing_the_source_drains_every_stage() -> TestResult {
     let (pipeline, sunk) = numbers(4, policy(4, 5), 10)?;
-    for i in 0..20 {
-        pipeline.send(i).await?;
-    }
+    send_all(&pipeline, 0..20).await?;
     // The last send just got in: the queues are (nearly) full at the close.
     let queued = pipeline.queued();
     assert!(queued >= 8, "{:?}", pipeline.queue_depths());

@@ -47,14 +47,7 @@ proptest::proptest! {
                         }
                     },
                 )?
-                .sink("sink", move |n: u64| {
-                    let into = Arc::clone(&into);
-                    async move {
-                        sleep(Duration::from_millis(sink_ms)).await;
-                        into.lock().expect("lock").push(n);
-                        Ok::<_, Infallible>(())
-                    }
-                })?;
+                .sink("sink", move |n: u64| keep(Arc::clone(&into), sink_ms, n))?;
             let refused = produce(pipeline.source(), items).await?;
             assert_eq!(refused, 0);
             Ok::<_, BoxError>(finish(pipeline).await?)
