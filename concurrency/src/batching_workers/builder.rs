@@ -138,8 +138,9 @@ impl<In: Send + 'static, Cur: Send + 'static> PipelineBuilder<In, Cur> {
 
     /// Adds a stage that collects batches by `policy` and calls `f` once per
     /// batch; `f` returns one output per item, in order. An `Err` — or the
-    /// wrong number of outputs ([`WrongOutputCount`]) — stops the stage and
-    /// fails the pipeline with the stage's name.
+    /// wrong number of outputs
+    /// ([`WrongOutputCount`](super::WrongOutputCount)) — stops the stage
+    /// and fails the pipeline with the stage's name.
     ///
     /// # Errors
     /// A bad [`Stage`] or a `max_size` of 0 ([`BuildError`]).

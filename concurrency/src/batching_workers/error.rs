@@ -3,7 +3,6 @@
 //! wrong number of outputs, and a stage that failed — named, with every
 //! item still counted.
 
-
 use super::channel::CapacityError;
 use super::report::Report;
 
@@ -71,7 +70,8 @@ pub struct WrongOutputCount {
     pub got: usize,
 }
 
-/// Why [`Pipeline::finish`] failed: the first stage to fail, and the counts.
+/// Why [`Pipeline::finish`](super::Pipeline::finish) failed: the first
+/// stage to fail, and the counts.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PipelineError {

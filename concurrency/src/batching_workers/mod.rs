@@ -25,10 +25,11 @@
 //! make `rejected` local to the coroutine and raise `UnboundLocalError`
 //! (it needs `nonlocal` or `global`). `take_batch` is the hand-written
 //! part: `get()` for the first item, then `asyncio.wait_for(inq.get(),
-//! remaining)` until the batch is full or the deadline passes. Shutdown is a sentinel passed down the line — forget it
-//! in one stage and everything after it hangs; raise in one stage and the
-//! stages before it block on a full queue forever. How full each queue was,
-//! and which stage was the bottleneck, is guesswork from `qsize()`.
+//! remaining)` until the batch is full or the deadline passes. Shutdown
+//! is a sentinel passed down the line — forget it in one stage and
+//! everything after it hangs; raise in one stage and the stages before it
+//! block on a full queue forever. How full each queue was, and which stage
+//! was the bottleneck, is guesswork from `qsize()`.
 //!
 //! ## Rust answer
 //! [`PipelineBuilder`] chains stages over **bounded** `tokio::sync::mpsc`

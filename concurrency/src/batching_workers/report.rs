@@ -11,13 +11,16 @@ use mastery_kit::narrator::{format_value, millis};
 /// What a stage does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StageKind {
-    /// Where items enter ([`Source::send`]).
+    /// Where items enter ([`Source::send`](super::Source::send)).
     Source,
-    /// One item in, one out or rejected ([`PipelineBuilder::map`]).
+    /// One item in, one out or rejected
+    /// ([`PipelineBuilder::map`](super::PipelineBuilder::map)).
     Map,
-    /// Batches in, one output per item ([`PipelineBuilder::batch`]).
+    /// Batches in, one output per item
+    /// ([`PipelineBuilder::batch`](super::PipelineBuilder::batch)).
     Batch,
-    /// Items in, nothing out ([`PipelineBuilder::sink`]).
+    /// Items in, nothing out
+    /// ([`PipelineBuilder::sink`](super::PipelineBuilder::sink)).
     Sink,
 }
 
