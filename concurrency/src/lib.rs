@@ -20,11 +20,18 @@
 //!   stages over metered bounded channels (batching by size or deadline,
 //!   per-stage throughput, blocked time and queue depth, nothing lost on
 //!   shutdown, a failing stage named). Topic `concurrency/batching-workers`.
+//!   A folder: `mod.rs` (the lesson and `next_batch`), `channel.rs`,
+//!   `builder.rs`, `workers.rs`, `pipeline.rs`, `metrics.rs`, `report.rs`,
+//!   `error.rs`, `demo.rs`, `tests/`.
 //!
 //! - [`mapreduce_demo`] — `multiprocessing.Pool` / Ray → word count three
 //!   ways with identical answers: rayon, worker processes over framed pipes
 //!   (`mastery worker`), and timely dataflow across processes or hosts
 //!   (`mastery mapreduce --engine timely`). Topic `concurrency/mapreduce`.
+//!   A folder: `mod.rs` (the lesson, one thread and rayon fold/reduce),
+//!   `corpus.rs`, `chunking.rs`, `counts.rs`, `rayon_engine.rs`,
+//!   `protocol.rs`, `worker.rs`, `pool.rs`, `cluster.rs`, `timely_engine.rs`,
+//!   `summary.rs`, `child_processes.rs`, `demo.rs`, `tests/`.
 
 #![forbid(unsafe_code)]
 
