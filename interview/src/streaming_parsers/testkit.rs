@@ -275,19 +275,16 @@ pub(crate) fn check_bench_input(
 }
 
 /// Checks a format's `count_events` shortcut (`summary`, over `input`)
-/// against the generic [`super::count_events`] with `parser`, and against
-/// the `events` a full parse delivered.
-pub(crate) fn check_count_events<P: PushParser>(
-    input: &[u8],
-    summary: Summary,
-    events: usize,
-    mut parser: P,
-) {
+/// against the events a full parse with `options` delivers, and against
+/// the generic [`super::count_events`].
+pub(crate) fn check_count_events<O: ParserOptions>(input: &[u8], summary: Summary, options: O) {
+    let (events, err) = parse(input, options);
+    assert_eq!(err, None);
     let expected = Summary {
-        events: events as u64,
+        events: events.len() as u64,
         bytes: input.len() as u64,
     };
     assert_eq!(summary, expected);
-    let generic = super::count_events(&mut parser, input).expect("valid");
+    let generic = super::count_events(&mut options.parser(), input).expect("valid");
     assert_eq!(generic, summary);
 }
