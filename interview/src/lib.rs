@@ -21,8 +21,9 @@
 //!   per-thread batched counters, and `INCR` on a real `redis-server`. Topic
 //!   `interview/safe-counters`.
 //! - [`streaming_parsers`] — strict push parsers for JSON (RFC 8259), CSV
-//!   (RFC 4180) and XML 1.0 with constant memory; `mastery parse` runs them
-//!   over files. Peers: `serde_json`, `csv`, `quick-xml`. Topic
+//!   (RFC 4180) and XML 1.0 with constant memory, one folder per format,
+//!   and `SimpleCsvParser`, the idea in a few dozen lines; `mastery parse`
+//!   runs them over files. Peers: `serde_json`, `csv`, `quick-xml`. Topic
 //!   `interview/streaming-parsers`.
 
 #![forbid(unsafe_code)]

@@ -8,7 +8,7 @@
 use std::io::{self, Read};
 
 use anyhow::Context as _;
-use mastery_kit::{Area, Narrator, Topic, Unit};
+use mastery_kit::{Area, Narrator, Topic};
 
 use super::csv::{self as csv_parser, CsvOptions, CsvParser};
 use super::json::{self, JsonEvent, JsonOptions, JsonParser};
@@ -51,11 +51,7 @@ fn any_chunking_same_events(n: &mut Narrator) -> anyhow::Result<()> {
         n.show(event);
     }
     anyhow::ensure!(whole == by_byte, "chunking changed the events");
-    n.record(
-        "events, whole = events, byte by byte",
-        whole.len() as f64,
-        Unit::Count,
-    );
+    n.record_count("events, whole = events, byte by byte", whole.len());
     Ok(())
 }
 
@@ -106,11 +102,7 @@ fn strict_errors(n: &mut Narrator) {
             }
         }
     }
-    n.record(
-        "malformed inputs rejected (of 9)",
-        f64::from(rejected),
-        Unit::Count,
-    );
+    n.record_count("malformed inputs rejected (of 9)", rejected);
 }
 
 /// A generated input of `count` copies of `body` between `prefix` and
@@ -295,18 +287,10 @@ fn report_stream(
     bytes: u64,
     peak: Option<usize>,
 ) {
-    n.record(
-        &format!("{format}: {what} in the stream"),
-        items as f64,
-        Unit::Count,
-    );
+    n.record_count(&format!("{format}: {what} in the stream"), items);
     match peak {
         Some(peak) => {
-            n.record(
-                &format!("{format}: peak heap while streaming"),
-                peak as f64,
-                Unit::Bytes,
-            );
+            n.record_bytes(&format!("{format}: peak heap while streaming"), peak);
             n.show(format!(
                 "{format}: {:.0} MB streamed, peak heap {:.2} MB ({:.4}% of the input)",
                 bytes as f64 / 1e6,

@@ -4,6 +4,9 @@
 
 use std::io;
 
+use super::csv::{CsvOptions, CsvParser};
+use super::json::{JsonOptions, JsonParser};
+use super::xml::{XmlOptions, XmlParser};
 use super::{ParseError, PushParser, Summary};
 
 /// What a parse produced: the events before the error, and the error.
@@ -40,7 +43,7 @@ impl Chunk for &str {
 }
 
 /// Feeds `chunks` one after another to `parser`, then finishes.
-pub(crate) fn parse_chunks<P: PushParser, C: Chunk>(
+pub(crate) fn feed_all<P: PushParser, C: Chunk>(
     mut parser: P,
     chunks: &[C],
 ) -> Outcome<P::OwnedEvent> {
@@ -52,6 +55,61 @@ pub(crate) fn parse_chunks<P: PushParser, C: Chunk>(
     }
     let end = parser.finish(|e| events.push(P::to_owned_event(&e)));
     (events, end.err())
+}
+
+/// A format's options, which make its parser: the helpers below take the
+/// options, as each format's tests do, and know the parser from them.
+pub(crate) trait ParserOptions: Copy {
+    type Parser: PushParser;
+    fn parser(self) -> Self::Parser;
+}
+
+impl ParserOptions for JsonOptions {
+    type Parser = JsonParser;
+    fn parser(self) -> JsonParser {
+        JsonParser::new(self)
+    }
+}
+
+impl ParserOptions for CsvOptions {
+    type Parser = CsvParser;
+    fn parser(self) -> CsvParser {
+        CsvParser::new(self)
+    }
+}
+
+impl ParserOptions for XmlOptions {
+    type Parser = XmlParser;
+    fn parser(self) -> XmlParser {
+        XmlParser::new(self)
+    }
+}
+
+/// What a parse with options `O` produced.
+pub(crate) type OutcomeOf<O> = Outcome<<<O as ParserOptions>::Parser as PushParser>::OwnedEvent>;
+
+/// Feeds `chunks` one after another to a new parser, then finishes.
+pub(crate) fn parse_chunks<O: ParserOptions>(chunks: &[&[u8]], options: O) -> OutcomeOf<O> {
+    feed_all(options.parser(), chunks)
+}
+
+/// Feeds `input` as one chunk, then finishes.
+pub(crate) fn parse<O: ParserOptions>(input: &[u8], options: O) -> OutcomeOf<O> {
+    parse_chunks(&[input], options)
+}
+
+/// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
+pub(crate) fn parse_split<O: ParserOptions>(
+    input: &[u8],
+    cuts: &[usize],
+    options: O,
+) -> OutcomeOf<O> {
+    parse_chunks(&split_at(input, cuts), options)
+}
+
+/// Feeds `input` one byte per chunk.
+pub(crate) fn parse_bytewise<O: ParserOptions>(input: &[u8], options: O) -> OutcomeOf<O> {
+    parse_chunks(&bytewise(input), options)
 }
 
 /// `text` cut at those of `cuts` that fall on character boundaries.
@@ -103,17 +161,18 @@ pub(crate) fn kind_name(kind: &super::ErrorKind) -> String {
 /// Runs a conformance table: the one-chunk result must match the case, and
 /// every two-way split and byte-by-byte feeding must give the identical
 /// outcome. Reports every failing case at once.
-pub(crate) fn check_table<P: PushParser>(
+pub(crate) fn check_table<O: ParserOptions>(
     table: &[Case],
-    new_parser: impl Fn() -> P,
-    render: impl Fn(&[P::OwnedEvent]) -> String,
+    options: O,
+    render: impl Fn(&[<O::Parser as PushParser>::OwnedEvent]) -> String,
 ) where
-    P::OwnedEvent: PartialEq,
+    <O::Parser as PushParser>::OwnedEvent: PartialEq,
 {
+    let new_parser = || options.parser();
     let mut failures = Vec::new();
     for (input, expected) in table {
         let shown = String::from_utf8_lossy(input);
-        let whole = parse_chunks(new_parser(), &[*input]);
+        let whole = feed_all(new_parser(), &[*input]);
         match (expected, &whole) {
             (Ok(events), (got, None)) if render(got) != *events => {
                 failures.push(format!("input {shown:?}: got {}", render(got)));
@@ -130,18 +189,18 @@ pub(crate) fn check_table<P: PushParser>(
             _ => {}
         }
         for cut in 0..=input.len() {
-            if parse_chunks(new_parser(), &split_at(input, &[cut])) != whole {
+            if feed_all(new_parser(), &split_at(input, &[cut])) != whole {
                 failures.push(format!("input {shown:?} differs when cut at {cut}"));
             }
         }
-        if parse_chunks(new_parser(), &bytewise(input)) != whole {
+        if feed_all(new_parser(), &bytewise(input)) != whole {
             failures.push(format!("input {shown:?} differs byte by byte"));
         }
         // Text fed as `&str` is not validated again: the same outcome.
         if let Ok(text) = std::str::from_utf8(input) {
             for cut in 0..=text.len() {
                 if text.is_char_boundary(cut)
-                    && parse_chunks(new_parser(), &split_str_at(text, &[cut])) != whole
+                    && feed_all(new_parser(), &split_str_at(text, &[cut])) != whole
                 {
                     failures.push(format!("input {shown:?} differs as text cut at {cut}"));
                 }
@@ -216,19 +275,16 @@ pub(crate) fn check_bench_input(
 }
 
 /// Checks a format's `count_events` shortcut (`summary`, over `input`)
-/// against the generic [`super::count_events`] with `parser`, and against
-/// the `events` a full parse delivered.
-pub(crate) fn check_count_events<P: PushParser>(
-    input: &[u8],
-    summary: Summary,
-    events: usize,
-    mut parser: P,
-) {
+/// against the events a full parse with `options` delivers, and against
+/// the generic [`super::count_events`].
+pub(crate) fn check_count_events<O: ParserOptions>(input: &[u8], summary: Summary, options: O) {
+    let (events, err) = parse(input, options);
+    assert_eq!(err, None);
     let expected = Summary {
-        events: events as u64,
+        events: events.len() as u64,
         bytes: input.len() as u64,
     };
     assert_eq!(summary, expected);
-    let generic = super::count_events(&mut parser, input).expect("valid");
+    let generic = super::count_events(&mut options.parser(), input).expect("valid");
     assert_eq!(generic, summary);
 }

@@ -7,32 +7,14 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::streaming_parsers::testkit::{Broken, Trickle};
+use crate::streaming_parsers::input::BOM;
+use crate::streaming_parsers::testkit::{
+    self, Broken, Case, Trickle, parse, parse_bytewise, parse_split,
+};
 use crate::streaming_parsers::{self as sp, ErrorKind, Summary};
 
 /// What a parse produced: the events before the error, and the error.
-type Outcome = crate::streaming_parsers::testkit::Outcome<OwnedCsvEvent>;
-
-/// Feeds `chunks` one after another, then finishes.
-fn parse_chunks(chunks: &[&[u8]], options: CsvOptions) -> Outcome {
-    crate::streaming_parsers::testkit::parse_chunks(CsvParser::new(options), chunks)
-}
-
-fn parse(input: &[u8], options: CsvOptions) -> Outcome {
-    parse_chunks(&[input], options)
-}
-
-/// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
-fn parse_split(input: &[u8], cuts: &[usize], options: CsvOptions) -> Outcome {
-    parse_chunks(
-        &crate::streaming_parsers::testkit::split_at(input, cuts),
-        options,
-    )
-}
-
-fn parse_bytewise(input: &[u8], options: CsvOptions) -> Outcome {
-    parse_chunks(&crate::streaming_parsers::testkit::bytewise(input), options)
-}
+type Outcome = testkit::Outcome<OwnedCsvEvent>;
 
 /// Events as compact text: `["a", "b"] ["c", ""]`, `H` before the header.
 fn render(events: &[OwnedCsvEvent]) -> String {
@@ -46,11 +28,9 @@ fn render(events: &[OwnedCsvEvent]) -> String {
     words.join(" ")
 }
 
-use crate::streaming_parsers::testkit::Case;
-
-/// Runs a conformance table (see [`crate::streaming_parsers::testkit::check_table`]).
+/// Runs a conformance table (see [`testkit::check_table`]).
 fn check_table(table: &[Case], options: CsvOptions) {
-    crate::streaming_parsers::testkit::check_table(table, || CsvParser::new(options), render);
+    testkit::check_table(table, options, render);
 }
 
 const ACCEPTED: &[Case] = &[
@@ -463,7 +443,7 @@ fn count_records_uses_the_fast_path_over_a_reader() {
 
 #[test]
 fn the_bench_input_is_deterministic_valid_and_varied() {
-    let input = sp::testkit::check_bench_input(
+    let input = testkit::check_bench_input(
         bench_input_csv,
         &["\"\"quoted\"\"", ", ", ",,", "東京", "Zoë", "-", ",true\n"],
     );

@@ -6,33 +6,16 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
+use super::number::{NumberScan, number_end, scan_number};
+use super::string::skip_plain;
 use super::*;
-use crate::streaming_parsers::testkit::{Broken, Trickle};
-use crate::streaming_parsers::{self as sp, ErrorKind};
+use crate::streaming_parsers::ErrorKind;
+use crate::streaming_parsers::testkit::{
+    self, Broken, Case, Trickle, parse, parse_bytewise, parse_split,
+};
 
 /// What a parse produced: the events before the error, and the error.
-type Outcome = crate::streaming_parsers::testkit::Outcome<OwnedJsonEvent>;
-
-/// Feeds `chunks` one after another, then finishes.
-fn parse_chunks(chunks: &[&[u8]], options: JsonOptions) -> Outcome {
-    crate::streaming_parsers::testkit::parse_chunks(JsonParser::new(options), chunks)
-}
-
-fn parse(input: &[u8], options: JsonOptions) -> Outcome {
-    parse_chunks(&[input], options)
-}
-
-/// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
-fn parse_split(input: &[u8], cuts: &[usize], options: JsonOptions) -> Outcome {
-    parse_chunks(
-        &crate::streaming_parsers::testkit::split_at(input, cuts),
-        options,
-    )
-}
-
-fn parse_bytewise(input: &[u8], options: JsonOptions) -> Outcome {
-    parse_chunks(&crate::streaming_parsers::testkit::bytewise(input), options)
-}
+type Outcome = testkit::Outcome<OwnedJsonEvent>;
 
 /// Events as compact text: `{ "key": [ #1 "s" true null ] }`, `;` for
 /// `EndOfValue`.
@@ -55,11 +38,9 @@ fn render(events: &[OwnedJsonEvent]) -> String {
     words.join(" ")
 }
 
-use crate::streaming_parsers::testkit::Case;
-
-/// Runs a conformance table (see [`crate::streaming_parsers::testkit::check_table`]).
+/// Runs a conformance table (see [`testkit::check_table`]).
 fn check_table(table: &[Case], options: JsonOptions) {
-    crate::streaming_parsers::testkit::check_table(table, || JsonParser::new(options), render);
+    testkit::check_table(table, options, render);
 }
 
 const ACCEPTED: &[Case] = &[
@@ -442,15 +423,12 @@ fn the_pull_adapter_reads_any_reader() {
 fn count_events_uses_the_fast_path_over_a_reader() {
     let input = bench_input_json(200_000, 7);
     let summary = count_events(&input[..], JsonOptions::default()).expect("valid");
-    let (events, err) = parse(&input, JsonOptions::default());
-    assert_eq!(err, None);
-    let parser = JsonParser::new(JsonOptions::default());
-    sp::testkit::check_count_events(&input, summary, events.len(), parser);
+    testkit::check_count_events(&input, summary, JsonOptions::default());
 }
 
 #[test]
 fn the_bench_input_is_deterministic_valid_and_varied() {
-    let input = sp::testkit::check_bench_input(
+    let input = testkit::check_bench_input(
         bench_input_json,
         &[
             "\\\"",
@@ -684,7 +662,7 @@ proptest! {
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let text = if crlf { text.replace('\n', "\r\n") } else { text };
         let input = text.as_bytes();
-        let chunks = sp::testkit::split_at(input, &cuts.iter().map(|c| c.index(input.len() + 1)).collect::<Vec<_>>());
+        let chunks = testkit::split_at(input, &cuts.iter().map(|c| c.index(input.len() + 1)).collect::<Vec<_>>());
         let mut parser = JsonParser::new(JsonOptions::json_lines());
         for chunk in &chunks {
             prop_assert!(parser.feed(chunk, |_| ()).is_ok());
@@ -774,9 +752,9 @@ proptest! {
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         for text in [escaped, pretty, String::from_utf8_lossy(&mutated).into_owned()] {
             let cuts: Vec<usize> = cuts.iter().map(|c| c.index(text.len() + 1)).collect();
-            let chunks = sp::testkit::split_str_at(&text, &cuts);
+            let chunks = testkit::split_str_at(&text, &cuts);
             prop_assert_eq!(
-                sp::testkit::parse_chunks(JsonParser::new(options), &chunks),
+                testkit::feed_all(JsonParser::new(options), &chunks),
                 parse(text.as_bytes(), options)
             );
         }

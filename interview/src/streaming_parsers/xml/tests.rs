@@ -6,33 +6,15 @@
 
 use proptest::prelude::*;
 
+use super::chars::is_xml_char;
+use super::references::predefined;
+use super::text::skip_text;
 use super::*;
-use crate::streaming_parsers::testkit::Trickle;
-use crate::streaming_parsers::{self as sp, ErrorKind};
+use crate::streaming_parsers::ErrorKind;
+use crate::streaming_parsers::testkit::{self, Case, Trickle, parse, parse_bytewise, parse_split};
 
 /// What a parse produced: the events before the error, and the error.
-type Outcome = crate::streaming_parsers::testkit::Outcome<OwnedXmlEvent>;
-
-/// Feeds `chunks` one after another, then finishes.
-fn parse_chunks(chunks: &[&[u8]], options: XmlOptions) -> Outcome {
-    crate::streaming_parsers::testkit::parse_chunks(XmlParser::new(options), chunks)
-}
-
-fn parse(input: &[u8], options: XmlOptions) -> Outcome {
-    parse_chunks(&[input], options)
-}
-
-/// Feeds `input` cut at `cuts` (any order, duplicates and empty chunks fine).
-fn parse_split(input: &[u8], cuts: &[usize], options: XmlOptions) -> Outcome {
-    parse_chunks(
-        &crate::streaming_parsers::testkit::split_at(input, cuts),
-        options,
-    )
-}
-
-fn parse_bytewise(input: &[u8], options: XmlOptions) -> Outcome {
-    parse_chunks(&crate::streaming_parsers::testkit::bytewise(input), options)
-}
+type Outcome = testkit::Outcome<OwnedXmlEvent>;
 
 fn show_ns(ns: &Option<String>) -> String {
     match ns.as_deref() {
@@ -94,11 +76,9 @@ fn render(events: &[OwnedXmlEvent]) -> String {
     words.join(" ")
 }
 
-use crate::streaming_parsers::testkit::Case;
-
-/// Runs a conformance table (see [`crate::streaming_parsers::testkit::check_table`]).
+/// Runs a conformance table (see [`testkit::check_table`]).
 fn check_table(table: &[Case], options: XmlOptions) {
-    crate::streaming_parsers::testkit::check_table(table, || XmlParser::new(options), render);
+    testkit::check_table(table, options, render);
 }
 
 const ACCEPTED: &[Case] = &[
@@ -837,15 +817,12 @@ fn the_pull_adapter_reads_any_reader() {
 fn count_events_uses_the_fast_path_over_a_reader() {
     let input = bench_input_xml(200_000, 7);
     let summary = count_events(&input[..], XmlOptions::default()).expect("valid");
-    let (events, err) = parse(&input, XmlOptions::default());
-    assert_eq!(err, None);
-    let parser = XmlParser::new(XmlOptions::default());
-    sp::testkit::check_count_events(&input, summary, events.len(), parser);
+    testkit::check_count_events(&input, summary, XmlOptions::default());
 }
 
 #[test]
 fn the_bench_input_is_deterministic_valid_and_varied() {
-    let input = sp::testkit::check_bench_input(
+    let input = testkit::check_bench_input(
         bench_input_xml,
         &[
             "&amp;",
