@@ -1,8 +1,10 @@
 //! The kit's honesty device: a topic that skips any part of the contract
 //! fails `cargo test`. Every registered topic must have its Python and Rust
-//! lines, a module doc with the lesson's sections, a row in ROADMAP.md, a
-//! `path` that is really its source, and a demo that runs in quick mode and
-//! measures something.
+//! lines, a module doc with the lesson's sections and no machine figures, a
+//! row in ROADMAP.md, a `path` that is really its source, the folder shape
+//! (`mod.rs`, `demo.rs`, tests of their own), and a demo that runs in quick
+//! mode and measures something. No source file outside the tests may grow
+//! past a reader's patience.
 
 use mastery_kit::runner::{Narration, RunOptions, run_topics};
 use mastery_kit::{Mode, lesson, registry};
@@ -54,6 +56,27 @@ fn every_topic_keeps_the_contract() {
         let missing = lesson::missing_sections(&doc);
         if !missing.is_empty() {
             problem(format!("lesson lacks the sections {missing:?}"));
+        }
+        for (line, figure) in lesson::machine_figures(&doc) {
+            problem(format!(
+                "lesson line {line} prints a machine figure `{figure}`: say which comparison \
+                 the demo measures instead (figures belong in measured output)"
+            ));
+        }
+        match t.path.strip_suffix("/mod.rs") {
+            None => problem(format!(
+                "`path` {} is not a topic folder's mod.rs (see ARCHITECTURE.md, Adding a topic)",
+                t.path
+            )),
+            Some(folder) => {
+                let folder = std::path::Path::new(ROOT).join(folder);
+                if !folder.join("demo.rs").is_file() {
+                    problem(format!("{} has no demo.rs", folder.display()));
+                }
+                if !(folder.join("tests.rs").is_file() || folder.join("tests").is_dir()) {
+                    problem(format!("{} has no tests.rs or tests/", folder.display()));
+                }
+            }
         }
         let row = roadmap
             .lines()
@@ -115,4 +138,51 @@ fn every_demo_runs_in_quick_mode_and_measures() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The most lines a source file may have, tests aside: past this a reader
+/// cannot hold the file in their head (most files stay under ~600).
+const MAX_LINES: usize = 1_000;
+
+#[test]
+fn no_source_file_outgrows_a_reader() {
+    let mut too_long = Vec::new();
+    for crate_dir in std::fs::read_dir(ROOT).expect("the repository root is readable") {
+        let src = crate_dir.expect("a directory entry").path().join("src");
+        if src.is_dir() {
+            collect_long_files(&src, &mut too_long);
+        }
+    }
+    // Crates one level further down (core/macros, perf/python).
+    for nested in ["core/macros/src", "perf/python/src"] {
+        collect_long_files(&std::path::Path::new(ROOT).join(nested), &mut too_long);
+    }
+    assert!(
+        too_long.is_empty(),
+        "split these by concern (tests and data tables go in files of their own):\n{}",
+        too_long.join("\n")
+    );
+}
+
+fn collect_long_files(dir: &std::path::Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path.is_dir() {
+            if name != "tests" {
+                collect_long_files(&path, out);
+            }
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") || name == "tests.rs" {
+            continue;
+        }
+        let lines = std::fs::read_to_string(&path).map_or(0, |text| text.lines().count());
+        if lines > MAX_LINES {
+            out.push(format!("{}: {lines} lines", path.display()));
+        }
+    }
 }

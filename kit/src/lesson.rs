@@ -3,7 +3,13 @@
 
 /// The sections every lesson has, in order: every topic reads the same way,
 /// so a reader knows where to look.
-pub const SECTIONS: [&str; 4] = ["Python idiom", "Rust answer", "When to use which", "Run it"];
+pub const SECTIONS: [&str; 5] = [
+    "Python idiom",
+    "Rust answer",
+    "When to use which",
+    "What it costs",
+    "Run it",
+];
 
 /// Extracts the leading `//!` block of a Rust source file, without the markers.
 pub fn module_doc(source: &str) -> String {
@@ -180,7 +186,10 @@ mod tests {
     #[test]
     fn reports_missing_sections() {
         let doc = module_doc(SOURCE);
-        assert_eq!(missing_sections(&doc), vec!["When to use which", "Run it"]);
+        assert_eq!(
+            missing_sections(&doc),
+            vec!["When to use which", "What it costs", "Run it"]
+        );
     }
 
     #[test]
