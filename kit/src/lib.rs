@@ -26,9 +26,11 @@
 //! - [`stats`] — the median and spread of timed runs.
 //! - [`panics`] — a caught panic's message; deliberate panics kept quiet.
 //! - [`net`] — a free loopback port for servers a demo or test starts.
+//! - [`demo_test`] — running a demo in quick mode from its topic's tests.
 
 #![forbid(unsafe_code)]
 
+pub mod demo_test;
 pub mod lesson;
 pub mod memory;
 pub mod narrator;

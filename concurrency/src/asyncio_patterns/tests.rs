@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mastery_kit::{Mode, Narrator};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::{sleep, timeout};
 use tokio_util::sync::CancellationToken;
@@ -367,8 +366,7 @@ async fn the_broken_pair_loop_is_caught_losing_items() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("concurrency/asyncio-patterns", Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("concurrency/asyncio-patterns", demo);
     assert!(n.comparisons().iter().any(|c| c.peer_name == STD_PEER));
     for label in [UNACCOUNTED, FIXED_LOST] {
         assert!(

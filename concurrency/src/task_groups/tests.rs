@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use mastery_kit::Narrator;
 use proptest::prelude::Strategy;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
@@ -608,13 +607,7 @@ fn a_thread_panic_in_collect_all_leaves_the_siblings_alone() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("concurrency/task-groups", mastery_kit::Mode::Quick);
-    let started = std::time::Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "quick means quick"
-    );
+    let n = mastery_kit::demo_test::run_quick("concurrency/task-groups", demo);
     assert!(n.comparisons().iter().any(|c| c.peer_name == SPAWN_PEER));
     assert!(
         n.measurements().iter().any(|m| m.label

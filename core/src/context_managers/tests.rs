@@ -7,9 +7,8 @@ use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use mastery_kit::Narrator;
 use tokio::time::{sleep, timeout};
 
 use super::connection::encode;
@@ -660,13 +659,7 @@ async fn closing_by_hand_skips_close_on_error() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("core/context-managers", mastery_kit::Mode::Quick);
-    let started = Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "quick means quick"
-    );
+    let n = mastery_kit::demo_test::run_quick("core/context-managers", demo);
     assert!(
         n.comparisons()
             .iter()

@@ -3,7 +3,6 @@
 //! shape — round trips as properties.
 
 use garde::Validate;
-use mastery_kit::Narrator;
 use proptest::prelude::*;
 
 use super::demo::{demo, sample_user};
@@ -198,13 +197,7 @@ fn the_shapes_convert_and_share_a_layout() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("core/dataclasses-compare", mastery_kit::Mode::Quick);
-    let started = std::time::Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
-        "quick means quick (debug build)"
-    );
+    let n = mastery_kit::demo_test::run_quick("core/dataclasses-compare", demo);
     let bytes = n
         .comparisons()
         .iter()

@@ -5,8 +5,6 @@ use std::cell::RefCell;
 use std::num::NonZeroU32;
 use std::rc::Rc;
 
-use mastery_kit::Narrator;
-
 use super::demo::demo;
 use super::demo::records::{FieldValue, reading, reading_c, reading_dict};
 use super::*;
@@ -264,13 +262,7 @@ fn the_rust_record_builders_agree() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("core/descriptors", mastery_kit::Mode::Quick);
-    let started = std::time::Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "quick means quick"
-    );
+    let n = mastery_kit::demo_test::run_quick("core/descriptors", demo);
     assert!(
         n.comparisons()
             .iter()

@@ -2,8 +2,6 @@
 //! duplicate names reported with every claimant, and the hand-written
 //! peers kept honest against the registry.
 
-use mastery_kit::Narrator;
-
 use super::demo::{CIRCLE, IMPOSTOR as DISC, demo};
 use super::hand_written::{HAND_WRITTEN, hand_written_match};
 use super::*;
@@ -287,13 +285,7 @@ fn the_lesson_quotes_the_compiler_verbatim() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("core/metaclasses", mastery_kit::Mode::Quick);
-    let started = std::time::Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(2),
-        "quick means quick"
-    );
+    let n = mastery_kit::demo_test::run_quick("core/metaclasses", demo);
     assert!(
         n.comparisons()
             .iter()

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use mastery_kit::Narrator;
 use proptest::prelude::*;
 
 use super::demo::{BAD_CONFIGS, GOOD_CONFIG, boxed, demo, mixed_shapes};
@@ -266,13 +265,7 @@ fn every_dispatch_computes_the_same_areas() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("core/typing-examples", mastery_kit::Mode::Quick);
-    let started = std::time::Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "quick means quick"
-    );
+    let n = mastery_kit::demo_test::run_quick("core/typing-examples", demo);
     assert!(n.comparisons().iter().any(|c| c.peer_name == "&dyn Shape"));
     assert!(
         n.comparisons()

@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use mastery_kit::{Mode, Narrator};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -680,8 +679,7 @@ fn flaky_async() -> impl FnMut() -> std::future::Ready<Result<u32, TestError>> +
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("interview/retry-backoff", Mode::Quick);
-    demo::demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("interview/retry-backoff", demo::demo);
     assert!(
         n.comparisons()
             .iter()

@@ -396,7 +396,6 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mastery_kit::Mode;
 
     #[test]
     fn repeated_input_is_the_concatenation() {
@@ -413,8 +412,7 @@ mod tests {
 
     #[test]
     fn demo_runs_in_quick_mode() {
-        let mut n = Narrator::silent("interview/streaming-parsers", Mode::Quick);
-        demo(&mut n).expect("demo succeeds");
+        let n = mastery_kit::demo_test::run_quick("interview/streaming-parsers", demo);
         for peer in ["serde_json", "csv crate", "quick-xml"] {
             assert!(
                 n.comparisons().iter().any(|c| c.peer_name == peer),

@@ -5,8 +5,6 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mastery_kit::Narrator;
-
 use super::demo::{demo, variants_agree};
 use super::*;
 
@@ -315,13 +313,7 @@ fn the_snippet_is_the_source_of_the_compiled_functions() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("perf/bytecode-demo", mastery_kit::Mode::Quick);
-    let started = Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "quick means quick"
-    );
+    let n = mastery_kit::demo_test::run_quick("perf/bytecode-demo", demo);
     assert_eq!(n.comparisons().len(), 3);
     let agree = n
         .measurements()

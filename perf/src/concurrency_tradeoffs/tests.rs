@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mastery_concurrency::mapreduce_demo::{CorpusSpec, count_single};
-use mastery_kit::Narrator;
 
 use super::demo::{demo, memory_row_label, memory_rows};
 use super::waits::proc_status_bytes;
@@ -117,8 +116,7 @@ fn proc_status_is_read_where_it_exists() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("perf/concurrency-tradeoffs", mastery_kit::Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("perf/concurrency-tradeoffs", demo);
     assert!(
         n.measurements()
             .iter()

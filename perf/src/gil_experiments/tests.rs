@@ -6,8 +6,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use mastery_kit::Narrator;
-
 use super::demo::demo;
 use super::*;
 
@@ -171,8 +169,7 @@ fn convoy_runs_both_threads() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("perf/gil-experiments", mastery_kit::Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("perf/gil-experiments", demo);
     assert!(n.measurements().len() >= 9);
     assert!(n.comparisons().len() >= 4);
 }

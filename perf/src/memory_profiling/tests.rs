@@ -2,10 +2,6 @@
 //! (the integration tests in `perf/tests/` install the counting allocator
 //! and dhat's for the heap figures).
 
-use std::time::Duration;
-
-use mastery_kit::Narrator;
-
 use super::demo::demo;
 use super::dhat_profile::short_backtrace;
 use super::*;
@@ -171,13 +167,7 @@ fn the_ad_hoc_profile_attributes_events_to_their_sites() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("perf/memory-profiling", mastery_kit::Mode::Quick);
-    let started = std::time::Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "quick means quick"
-    );
+    let n = mastery_kit::demo_test::run_quick("perf/memory-profiling", demo);
     let calls = n
         .comparisons()
         .iter()

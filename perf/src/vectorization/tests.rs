@@ -319,8 +319,7 @@ fn the_python_report_parses() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("perf/vectorization", Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("perf/vectorization", demo);
     let labels: Vec<&str> = n.comparisons().iter().map(|c| c.label.as_str()).collect();
     assert!(
         labels.iter().any(|l| l.starts_with("sum 16 KiB: chunked")),

@@ -1,7 +1,6 @@
 //! The CLI's definitions, flags-to-overrides, usage errors and sizes.
 
 use clap::{CommandFactory, Parser};
-use mastery_kit::{Mode, Narrator};
 
 use super::demo::demo;
 use super::*;
@@ -110,6 +109,5 @@ fn mapreduce_takes_timely_conventions_and_worker_is_hidden() -> Result<(), clap:
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("tooling/cli-tools", Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    mastery_kit::demo_test::run_quick("tooling/cli-tools", demo);
 }

@@ -1,7 +1,5 @@
 //! Precedence, provenance in errors, and the example file.
 
-use mastery_kit::{Mode, Narrator};
-
 use super::demo::{demo, env};
 use super::*;
 
@@ -130,6 +128,5 @@ fn the_example_file_loads_to_the_defaults() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("tooling/config-management", Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    mastery_kit::demo_test::run_quick("tooling/config-management", demo);
 }

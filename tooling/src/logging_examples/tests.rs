@@ -1,7 +1,5 @@
 //! Levels, JSON fields, `RUST_LOG`, and spans across `.await`.
 
-use mastery_kit::{Mode, Narrator};
-
 use super::demo::demo;
 use super::*;
 
@@ -54,8 +52,7 @@ fn rust_log_overrides_level_and_bad_values_are_errors() -> anyhow::Result<()> {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("tooling/logging-examples", Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("tooling/logging-examples", demo);
     assert_eq!(n.measurements().len(), 5);
 }
 

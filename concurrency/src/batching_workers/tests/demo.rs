@@ -6,7 +6,6 @@ use crate::batching_workers::demo::orders::{BAD_EVERY, Order, order_lines, parse
 use crate::batching_workers::demo::{
     LOST, PER_ITEM_PEER, UNACCOUNTED, backpressure_story, bottleneck_story, demo,
 };
-use mastery_kit::{Mode, Narrator};
 
 #[test]
 fn bad_order_lines_get_errors_that_say_what_and_where() {
@@ -91,13 +90,7 @@ fn the_bottleneck_story_says_only_what_was_measured() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("concurrency/batching-workers", Mode::Quick);
-    let started = std::time::Instant::now();
-    demo(&mut n).expect("demo succeeds");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "quick means quick"
-    );
+    let n = mastery_kit::demo_test::run_quick("concurrency/batching-workers", demo);
     let c = n
         .comparisons()
         .iter()

@@ -15,7 +15,6 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mastery_kit::Narrator;
 use mastery_kit::net::free_loopback_port;
 
 use super::demo::{TempFile, demo};

@@ -19,8 +19,7 @@ fn summaries_render_and_parse_back() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("concurrency/mapreduce", mastery_kit::Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("concurrency/mapreduce", demo);
     let labels: Vec<&str> = n.comparisons().iter().map(|c| c.label.as_str()).collect();
     assert!(labels.iter().any(|l| l.contains("rayon")), "{labels:?}");
     assert!(labels.iter().any(|l| l.contains("timely")), "{labels:?}");

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 
-use mastery_kit::{Mode, Narrator};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout};
@@ -600,8 +599,7 @@ fn percentiles_use_the_nearest_rank() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("interview/batching-service", Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("interview/batching-service", demo);
     assert!(n.comparisons().iter().any(|c| c.peer_name == UNBATCHED));
     assert!(
         n.measurements()

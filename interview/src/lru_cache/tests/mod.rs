@@ -1,8 +1,6 @@
 //! The LRU topic's tests: behaviour of each part here, the property tests
 //! (against a `Vec` model, and `SimpleLru` against `LruCache`) in `model.rs`.
 
-use mastery_kit::{Mode, Narrator};
-
 use super::demo::demo;
 use super::*;
 
@@ -234,8 +232,7 @@ fn sharded_cache_never_exceeds_capacity() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("interview/lru-cache", Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("interview/lru-cache", demo);
     assert!(n.comparisons().iter().any(|c| c.peer_name == "lru crate"));
     assert!(n.comparisons().iter().any(|c| c.peer_name == "quick_cache"));
 }

@@ -230,8 +230,7 @@ fn demo_reports_an_unreachable_redis_url_as_an_error() {
 
 #[test]
 fn demo_runs_in_quick_mode() {
-    let mut n = Narrator::silent("interview/safe-counters", Mode::Quick);
-    demo(&mut n).expect("demo succeeds");
+    let n = mastery_kit::demo_test::run_quick("interview/safe-counters", demo);
     assert!(
         n.comparisons()
             .iter()
