@@ -252,6 +252,20 @@ impl Narrator {
         &self.comparisons
     }
 
+    /// The value recorded under exactly `label`, if the demo recorded one:
+    /// how a topic's test checks a figure its demo must produce.
+    pub fn recorded(&self, label: &str) -> Option<f64> {
+        self.measurements
+            .iter()
+            .find(|m| m.label == label)
+            .map(|m| m.value)
+    }
+
+    /// The first comparison made against the peer named `peer_name`, if any.
+    pub fn comparison_with(&self, peer_name: &str) -> Option<&Comparison> {
+        self.comparisons.iter().find(|c| c.peer_name == peer_name)
+    }
+
     /// Gives up the records (used by the runner once the demo is done).
     pub fn into_records(self) -> (Vec<Measurement>, Vec<Comparison>) {
         (self.measurements, self.comparisons)
@@ -552,6 +566,8 @@ mod tests {
     fn typed_records_carry_their_units() {
         let mut n = Narrator::silent("t", Mode::Quick);
         assert_eq!(n.record_count("calls", 3usize), 3);
+        assert_eq!(n.recorded("calls"), Some(3.0));
+        assert_eq!(n.recorded("call"), None);
         n.record_bytes("heap", 4096u32);
         n.record_duration("startup", Duration::from_micros(1500));
         let got: Vec<(f64, Unit)> = n.measurements().iter().map(|m| (m.value, m.unit)).collect();
@@ -627,7 +643,8 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("2.00× better"), "{text}");
-        assert_eq!(n.comparisons()[0].peer_name, "peer crate");
+        assert_eq!(n.comparison_with("peer crate"), Some(&c));
+        assert_eq!(n.comparison_with("another crate"), None);
     }
 
     #[test]

@@ -367,14 +367,9 @@ async fn the_broken_pair_loop_is_caught_losing_items() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("concurrency/asyncio-patterns", demo);
-    assert!(n.comparisons().iter().any(|c| c.peer_name == STD_PEER));
+    assert!(n.comparison_with(STD_PEER).is_some());
     for label in [UNACCOUNTED, FIXED_LOST] {
-        assert!(
-            n.measurements()
-                .iter()
-                .any(|m| m.label == label && m.value == 0.0),
-            "{label} is 0"
-        );
+        assert_eq!(n.recorded(label), Some(0.0), "{label} is 0");
     }
 }
 

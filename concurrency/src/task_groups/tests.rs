@@ -608,11 +608,10 @@ fn a_thread_panic_in_collect_all_leaves_the_siblings_alone() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("concurrency/task-groups", demo);
-    assert!(n.comparisons().iter().any(|c| c.peer_name == SPAWN_PEER));
-    assert!(
-        n.measurements().iter().any(|m| m.label
-            == "workers that ran their cleanup after cancellation"
-            && m.value == 4.0)
+    assert!(n.comparison_with(SPAWN_PEER).is_some());
+    assert_eq!(
+        n.recorded("workers that ran their cleanup after cancellation"),
+        Some(4.0)
     );
     // Each comparison says what it measures: no two share a label (a
     // report keyed by label would otherwise show one and lose the other).

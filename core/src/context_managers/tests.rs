@@ -660,17 +660,8 @@ async fn closing_by_hand_skips_close_on_error() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("core/context-managers", demo);
-    assert!(
-        n.comparisons()
-            .iter()
-            .any(|c| c.peer_name == "tempfile::TempDir")
-    );
-    let value = |label: &str| {
-        n.measurements()
-            .iter()
-            .find(|m| m.label == label)
-            .map(|m| m.value)
-    };
+    assert!(n.comparison_with("tempfile::TempDir").is_some());
+    let value = |label: &str| n.recorded(label);
     assert_eq!(
         value("temp dirs left behind after drop and unwind"),
         Some(0.0)

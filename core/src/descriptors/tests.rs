@@ -263,15 +263,7 @@ fn the_rust_record_builders_agree() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("core/descriptors", demo);
-    assert!(
-        n.comparisons()
-            .iter()
-            .any(|c| c.peer_name == "#[repr(C)] ReadingC")
-    );
-    let builds = n
-        .measurements()
-        .iter()
-        .find(|m| m.label == "summary builds after 3 reads")
-        .map(|m| m.value);
+    assert!(n.comparison_with("#[repr(C)] ReadingC").is_some());
+    let builds = n.recorded("summary builds after 3 reads");
     assert_eq!(builds, Some(1.0));
 }

@@ -286,11 +286,7 @@ fn the_lesson_quotes_the_compiler_verbatim() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("core/metaclasses", demo);
-    assert!(
-        n.comparisons()
-            .iter()
-            .any(|c| c.peer_name == "hand-written match")
-    );
+    assert!(n.comparison_with("hand-written match").is_some());
     let shapes = n
         .measurements()
         .iter()

@@ -680,12 +680,8 @@ fn flaky_async() -> impl FnMut() -> std::future::Ready<Result<u32, TestError>> +
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("interview/retry-backoff", demo::demo);
-    assert!(
-        n.comparisons()
-            .iter()
-            .any(|c| c.peer_name == "hand-written loop")
-    );
-    assert!(n.comparisons().iter().any(|c| c.peer_name == "backon"));
+    assert!(n.comparison_with("hand-written loop").is_some());
+    assert!(n.comparison_with("backon").is_some());
     assert!(
         n.measurements()
             .iter()

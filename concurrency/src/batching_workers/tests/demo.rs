@@ -91,17 +91,11 @@ fn the_bottleneck_story_says_only_what_was_measured() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("concurrency/batching-workers", demo);
-    let c = n
-        .comparisons()
-        .iter()
-        .find(|c| c.peer_name == PER_ITEM_PEER);
+    let c = n.comparison_with(PER_ITEM_PEER);
     let c = c.expect("the batching comparison");
     assert!(c.speedup > 1.0, "batching beats per-item calls: {c:?}");
     for label in [LOST, UNACCOUNTED] {
-        let zero = n
-            .measurements()
-            .iter()
-            .any(|m| m.label == label && m.value == 0.0);
+        let zero = n.recorded(label) == Some(0.0);
         assert!(zero, "{label} is 0");
     }
 }

@@ -600,12 +600,8 @@ fn percentiles_use_the_nearest_rank() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("interview/batching-service", demo);
-    assert!(n.comparisons().iter().any(|c| c.peer_name == UNBATCHED));
-    assert!(
-        n.measurements()
-            .iter()
-            .any(|m| m.label == "submits lost or hung" && m.value == 0.0)
-    );
+    assert!(n.comparison_with(UNBATCHED).is_some());
+    assert_eq!(n.recorded("submits lost or hung"), Some(0.0));
 }
 
 proptest::proptest! {

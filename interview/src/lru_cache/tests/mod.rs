@@ -233,6 +233,6 @@ fn sharded_cache_never_exceeds_capacity() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("interview/lru-cache", demo);
-    assert!(n.comparisons().iter().any(|c| c.peer_name == "lru crate"));
-    assert!(n.comparisons().iter().any(|c| c.peer_name == "quick_cache"));
+    assert!(n.comparison_with("lru crate").is_some());
+    assert!(n.comparison_with("quick_cache").is_some());
 }

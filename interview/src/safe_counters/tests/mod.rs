@@ -231,11 +231,7 @@ fn demo_reports_an_unreachable_redis_url_as_an_error() {
 #[test]
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("interview/safe-counters", demo);
-    assert!(
-        n.comparisons()
-            .iter()
-            .any(|c| c.peer_name == "AtomicU64::fetch_add")
-    );
+    assert!(n.comparison_with("AtomicU64::fetch_add").is_some());
     assert!(n.measurements().iter().any(|m| m.unit == Unit::OpsPerSec));
     let lost = n
         .measurements()
