@@ -27,9 +27,11 @@
 //! - [`panics`] — a caught panic's message; deliberate panics kept quiet.
 //! - [`net`] — a free loopback port for servers a demo or test starts.
 //! - [`demo_test`] — running a demo in quick mode from its topic's tests.
+//! - [`capture`] — a shared in-memory `Write`, for stories and logs.
 
 #![forbid(unsafe_code)]
 
+pub mod capture;
 pub mod demo_test;
 pub mod lesson;
 pub mod memory;

@@ -531,22 +531,8 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
 
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .expect("test buffer lock")
-                .extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::capture::SharedBuffer as Shared;
 
     #[test]
     fn settings_reach_the_demo() {
@@ -586,7 +572,7 @@ mod tests {
         let buf = Shared::default();
         let mut n = Narrator::new("t", Mode::Quick, Box::new(buf.clone()));
         n.show_block(&"first\nsecond");
-        let text = String::from_utf8(buf.0.lock().expect("lock").clone()).expect("utf8");
+        let text = buf.text();
         assert_eq!(text, "    first\n    second\n");
     }
 
@@ -637,7 +623,7 @@ mod tests {
         let mut n = Narrator::new("t/x", Mode::Quick, Box::new(buf.clone()));
         let c = n.compare("lookups", 50.0, 100.0, "peer crate", Unit::NsPerOp);
         assert_eq!(c.speedup, 2.0);
-        let text = String::from_utf8(buf.0.lock().expect("lock").clone()).expect("utf8");
+        let text = buf.text();
         assert!(
             text.contains("ours") && text.contains("peer crate"),
             "{text}"

@@ -3,11 +3,11 @@
 
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::capture::SharedBuffer;
 use crate::narrator::{Mode, Narrator};
 use crate::panics::panic_message;
 use crate::report::TopicResult;
@@ -71,26 +71,10 @@ pub fn run_topics(topics: &[&'static Topic], options: RunOptions) -> Vec<TopicRe
     results
 }
 
-/// A `Write` that appends to a shared buffer, so the runner can print a
-/// topic's story after the topic has finished with its narrator.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn run_one(topic: &'static Topic, options: &RunOptions, bar: &ProgressBar) -> TopicResult {
-    let buffer = Buffer::default();
+    // Under the progress bar the story waits here until the topic ends, so
+    // the bar is never torn by a half-printed line.
+    let buffer = SharedBuffer::default();
     let out: Box<dyn Write + Send> = match options.narration {
         Narration::Stream => Box::new(std::io::stdout()),
         Narration::PerTopic => Box::new(buffer.clone()),
@@ -114,7 +98,7 @@ fn run_one(topic: &'static Topic, options: &RunOptions, bar: &ProgressBar) -> To
     tracing::info!(seconds, ok = error.is_none(), "topic finished");
 
     if options.narration == Narration::PerTopic {
-        let text = std::mem::take(&mut *buffer.0.lock().unwrap_or_else(PoisonError::into_inner));
+        let text = buffer.take();
         bar.suspend(|| {
             let mut stdout = std::io::stdout().lock();
             let _ = stdout.write_all(&text);

@@ -16,7 +16,7 @@
 
 use std::future::Future;
 
-use super::{Captured, LogFormat, LogLevel, filter, subscriber};
+use super::{LogLevel, json_events_of};
 
 /// BROKEN, kept to show the bug: the guard lives across the `.await`, so
 /// while this future is suspended the span stays entered on the thread.
@@ -41,26 +41,17 @@ async fn unrelated_task() {
 /// # Errors
 /// When the runtime cannot be built or a logged line is not JSON.
 pub fn events_logged_in_a_foreign_span(request: impl Future<Output = ()>) -> anyhow::Result<usize> {
-    let captured = Captured::default();
-    let sub = subscriber(
-        filter(LogLevel::Info, None)?,
-        LogFormat::Json,
-        captured.clone(),
-    );
     // One thread and one task: `join!` polls both futures in turn, which is
     // exactly the interleaving a busy runtime thread produces.
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    tracing::subscriber::with_default(sub, || {
+    let events = json_events_of(LogLevel::Info, || {
         runtime.block_on(async {
             tokio::join!(request, unrelated_task());
         });
-    });
-    let mut foreign = 0;
-    for line in captured.text().lines() {
-        let event: serde_json::Value = serde_json::from_str(line)?;
-        if event["fields"]["task"] == "unrelated" && event.get("span").is_some() {
-            foreign += 1;
-        }
-    }
+    })?;
+    let foreign = events
+        .iter()
+        .filter(|event| event["fields"]["task"] == "unrelated" && event.get("span").is_some())
+        .count();
     Ok(foreign)
 }

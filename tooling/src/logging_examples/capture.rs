@@ -1,37 +1,44 @@
 //! Capturing log lines in memory, for the demo and the tests.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
-
+use mastery_kit::capture::SharedBuffer;
 use tracing_subscriber::fmt::MakeWriter;
+
+use super::{LogFormat, LogLevel, filter, subscriber};
 
 /// A `MakeWriter` into a shared buffer: how the demo (and tests) capture logs.
 #[derive(Debug, Clone, Default)]
-pub struct Captured(Arc<Mutex<Vec<u8>>>);
+pub struct Captured(SharedBuffer);
 
 impl Captured {
     /// What was written so far, as text.
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        self.0.text()
     }
 }
 
 impl<'w> MakeWriter<'w> for Captured {
-    type Writer = Captured;
+    type Writer = SharedBuffer;
     fn make_writer(&'w self) -> Self::Writer {
-        self.clone()
+        self.0.clone()
     }
+}
+
+/// Runs `work` with a JSON subscriber at `level` as this thread's default
+/// and returns the events it logged, one JSON object each.
+///
+/// # Errors
+/// When a logged line is not JSON (a bug in the subscriber set-up).
+pub fn json_events_of(
+    level: LogLevel,
+    work: impl FnOnce(),
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let captured = Captured::default();
+    let sub = subscriber(filter(level, None)?, LogFormat::Json, captured.clone());
+    tracing::subscriber::with_default(sub, work);
+    let events = captured
+        .text()
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    Ok(events)
 }

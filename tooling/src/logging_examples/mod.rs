@@ -62,7 +62,7 @@ mod setup;
 #[cfg(test)]
 mod tests;
 
-pub use capture::Captured;
+pub use capture::{Captured, json_events_of};
 pub use setup::{BadFilter, LogFormat, LogLevel, filter, init, subscriber};
 
 // ANCHOR: core

@@ -13,19 +13,8 @@ fn verbosity_maps_to_levels() {
 
 #[test]
 fn json_lines_carry_span_fields() -> anyhow::Result<()> {
-    let captured = Captured::default();
-    let sub = subscriber(
-        filter(LogLevel::Info, None)?,
-        LogFormat::Json,
-        captured.clone(),
-    );
-    tracing::subscriber::with_default(sub, || handle_request(7, "ada"));
-    let text = captured.text();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()?;
-    assert_eq!(lines.len(), 1, "debug is filtered at info: {text}");
+    let lines = json_events_of(LogLevel::Info, || handle_request(7, "ada"))?;
+    assert_eq!(lines.len(), 1, "debug is filtered at info: {lines:?}");
     assert_eq!(lines[0]["fields"]["items"], 3);
     assert_eq!(lines[0]["span"]["id"], 7);
     assert_eq!(lines[0]["span"]["user"], "ada");
@@ -77,21 +66,10 @@ fn an_instrumented_future_keeps_its_span_to_itself() -> anyhow::Result<()> {
 
 #[test]
 fn events_after_the_await_still_carry_the_span() -> anyhow::Result<()> {
-    let captured = Captured::default();
-    let sub = subscriber(
-        filter(LogLevel::Info, None)?,
-        LogFormat::Json,
-        captured.clone(),
-    );
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    tracing::subscriber::with_default(sub, || {
+    let lines = json_events_of(LogLevel::Info, || {
         runtime.block_on(handle_request_async(9, "grace"));
-    });
-    let lines: Vec<serde_json::Value> = captured
-        .text()
-        .lines()
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()?;
+    })?;
     assert_eq!(lines.len(), 2);
     for line in &lines {
         assert_eq!(line["span"]["id"], 9, "{line}");
