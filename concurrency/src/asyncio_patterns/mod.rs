@@ -188,6 +188,7 @@ mod pairing;
 mod pipeline;
 mod producer;
 mod report;
+mod shared;
 #[cfg(test)]
 mod tests;
 

@@ -7,47 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::runtime::Handle;
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use super::config::{ConfigError, PipelineConfig};
 use super::producer::Producer;
 use super::report::{Counters, Finished, Outcome, Shutdown};
-
-/// What producers, consumers and the pipeline share.
-pub(super) struct Shared<T> {
-    /// Consumers take turns on the one receiver of the channel.
-    queue: Mutex<mpsc::Receiver<T>>,
-    /// Cancelled by every shutdown: producers stop, consumers drain.
-    pub(super) stop: CancellationToken,
-    /// Cancelled by a hard stop: consumers abandon their item and leave.
-    /// Its child `stop` is cancelled with it.
-    hard: CancellationToken,
-    pub(super) counters: Counters,
-    item_timeout: Option<Duration>,
-}
-
-impl<T> Shared<T> {
-    /// The next queued item, or `None` once the queue is closed and empty.
-    ///
-    /// Cancellation-safe: the lock and `recv` hold no item while they wait,
-    /// so a consumer that gives up here (hard stop) loses nothing.
-    async fn next_item(&self) -> Option<T> {
-        let mut queue = self.queue.lock().await;
-        tokio::select! {
-            biased;
-            () = self.stop.cancelled() => {
-                // Graceful: no more sends can succeed, but everything
-                // already queued is still handed out, then `None`.
-                queue.close();
-                queue.recv().await
-            }
-            item = queue.recv() => item,
-        }
-    }
-}
+use super::shared::Shared;
 
 /// A bounded producer/consumer pipeline with backpressure, per-item
 /// timeouts, and a shutdown that counts every item. See the
@@ -95,14 +62,7 @@ impl<T: Send + 'static> Pipeline<T> {
         config.validate()?;
         let runtime = Handle::try_current().map_err(|_| ConfigError::NoRuntime)?;
         let (sender, receiver) = mpsc::channel(config.capacity);
-        let hard = CancellationToken::new();
-        let shared = Arc::new(Shared {
-            queue: Mutex::new(receiver),
-            stop: hard.child_token(),
-            hard,
-            counters: Counters::default(),
-            item_timeout: config.item_timeout,
-        });
+        let shared = Arc::new(Shared::new(receiver, config.item_timeout));
         Ok(Pipeline {
             shared,
             sender,
@@ -182,7 +142,7 @@ impl<T: Send + 'static> Pipeline<T> {
                 drained.is_err()
             }
         };
-        let unprocessed = self.drain_queue().await;
+        let unprocessed = self.shared.drain_queue().await;
         let dropped = unprocessed.len() as u64;
         let report = self.shared.counters.report(
             dropped,
@@ -194,26 +154,6 @@ impl<T: Send + 'static> Pipeline<T> {
             report,
             unprocessed,
         }
-    }
-
-    /// Closes the queue and takes out what no consumer took, in queue order.
-    ///
-    /// Every pipeline task has ended, but a [`Producer`] the pipeline does
-    /// not run may be between reserving a slot and filling it. Closing
-    /// refuses new reservations; `recv` then returns `None` only once the
-    /// queue is empty *and* every reserved slot was filled or given up, so
-    /// an item sent through such a slot is drained and counted here, not
-    /// left in a queue nobody reads (`try_recv` would give up at once).
-    /// Filling a slot is synchronous in [`Producer::send`], so the wait is
-    /// short.
-    async fn drain_queue(&self) -> Vec<T> {
-        let mut queue = self.shared.queue.lock().await;
-        queue.close();
-        let mut left = Vec::new();
-        while let Some(item) = queue.recv().await {
-            left.push(item);
-        }
-        left
     }
 
     async fn join_all(&mut self) {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::pipeline::Shared;
 use super::report::Counters;
+use super::shared::Shared;
 
 /// A [`Producer::send`] refused because the pipeline is shutting down. The
 /// item was not queued and is handed back.

@@ -18,35 +18,8 @@ use super::error::{BoxError, BuildError};
 use super::metrics::{Shared, StageMetrics};
 use super::pipeline::{Pipeline, Source};
 use super::report::StageKind;
+use super::stage::Stage;
 use super::workers::{Worker, run_batch, run_map, run_sink, sample_depths};
-
-/// One stage's name, the capacity of the queue it feeds, and its workers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stage {
-    pub(super) name: String,
-    queue: usize,
-    pub(super) workers: usize,
-}
-
-impl Stage {
-    /// A stage called `name` (unique in its pipeline: it labels metrics and
-    /// errors) whose output queue holds `queue` items; one worker.
-    pub fn new(name: impl Into<String>, queue: usize) -> Self {
-        Stage {
-            name: name.into(),
-            queue,
-            workers: 1,
-        }
-    }
-
-    /// Runs `workers` tasks that share the stage's inbox. With more than one
-    /// the stage's output order is no longer its input order.
-    #[must_use]
-    pub fn workers(mut self, workers: usize) -> Self {
-        self.workers = workers;
-        self
-    }
-}
 
 /// Builds a [`Pipeline`] stage by stage: `In` is what the source takes,
 /// `Cur` what the last stage so far emits. See the [module docs](super).

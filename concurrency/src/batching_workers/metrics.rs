@@ -11,10 +11,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::Flush;
-use super::builder::Stage;
 use super::channel::QueueGauge;
 use super::error::BoxError;
 use super::report::{BatchStats, StageKind, StageReport};
+use super::stage::Stage;
 
 /// Kept rejection messages per stage.
 pub(super) const KEPT_REJECTIONS: usize = 3;

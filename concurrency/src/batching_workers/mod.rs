@@ -108,7 +108,7 @@
 //!
 //! Where each piece lives: [`next_batch`], batching by size or deadline,
 //! is the core, at the end of this file; `channel.rs` holds the
-//! [`metered_channel`]; `builder.rs` the [`Stage`] and the
+//! [`metered_channel`]; `stage.rs` the [`Stage`]; `builder.rs` the
 //! [`PipelineBuilder`] that spawns each stage's workers and wires the
 //! queues; `workers.rs` what a map, batch or sink worker does with its
 //! inbox; `pipeline.rs` the [`Source`] and [`Pipeline::finish`], the
@@ -192,18 +192,20 @@ mod error;
 mod metrics;
 mod pipeline;
 mod report;
+mod stage;
 mod workers;
 
 #[cfg(test)]
 mod tests;
 
-pub use builder::{PipelineBuilder, Stage};
+pub use builder::PipelineBuilder;
 pub use channel::{
     CapacityError, MAX_CAPACITY, MeteredReceiver, MeteredSender, QueueGauge, metered_channel,
 };
 pub use error::{BoxError, BuildError, Closed, PipelineError, WrongOutputCount};
 pub use pipeline::{Pipeline, QueueDepth, Source};
 pub use report::{BatchStats, QueueStats, Report, StageKind, StageReport};
+pub use stage::Stage;
 
 // ANCHOR: core
 /// When a batching stage calls its handler: at `max_size` items, or

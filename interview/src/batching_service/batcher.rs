@@ -1,13 +1,10 @@
-//! [`Batcher`]: the handle callers submit through, its [`Ticket`]s, and the
-//! counters the worker keeps for it.
+//! [`Batcher`]: the handle callers submit through, and its [`Ticket`]s.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{Mutex, mpsc, oneshot, watch};
@@ -16,48 +13,8 @@ use tokio::time::Instant;
 
 use super::config::BatchConfig;
 use super::error::{BatchError, ConfigError};
-use super::worker::Worker;
-
-/// Counters of what a [`Batcher`] has done so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BatchStats {
-    /// Handler calls made.
-    pub batches: u64,
-    /// Requests handed to the handler.
-    pub requests: u64,
-    /// Time spent in handler calls, summed.
-    pub handler_time: Duration,
-}
-
-impl BatchStats {
-    /// Requests per handler call (0 before the first call).
-    pub fn mean_batch_size(&self) -> f64 {
-        if self.batches == 0 {
-            return 0.0;
-        }
-        self.requests as f64 / self.batches as f64
-    }
-
-    /// Average duration of one handler call.
-    pub fn mean_handler_call(&self) -> Duration {
-        match u32::try_from(self.batches) {
-            Ok(0) => Duration::ZERO,
-            Ok(n) => self.handler_time / n,
-            Err(_) => {
-                Duration::from_secs_f64(self.handler_time.as_secs_f64() / self.batches as f64)
-            }
-        }
-    }
-
-    /// What happened between `earlier` and `self`.
-    pub fn since(&self, earlier: &BatchStats) -> BatchStats {
-        BatchStats {
-            batches: self.batches.saturating_sub(earlier.batches),
-            requests: self.requests.saturating_sub(earlier.requests),
-            handler_time: self.handler_time.saturating_sub(earlier.handler_time),
-        }
-    }
-}
+use super::stats::{BatchStats, Counters};
+use super::worker::{Job, Worker};
 
 /// Collects concurrent requests into batches for one async handler call
 /// and answers each caller. Cheap to clone: clones share one queue and one
@@ -74,22 +31,6 @@ struct Inner<Req, Resp> {
     worker: Mutex<Option<JoinHandle<()>>>,
     counters: Arc<Counters>,
     config: BatchConfig,
-}
-
-/// A queued request, the way back to its caller, and when it was queued
-/// (the batch deadline counts from the oldest request's arrival).
-pub(super) struct Job<Req, Resp> {
-    pub(super) request: Req,
-    pub(super) reply: oneshot::Sender<Result<Resp, BatchError>>,
-    pub(super) enqueued: Instant,
-}
-
-/// What the worker counts, shared with every handle for [`Batcher::stats`].
-#[derive(Default)]
-pub(super) struct Counters {
-    batches: AtomicU64,
-    requests: AtomicU64,
-    handler_nanos: AtomicU64,
 }
 
 impl<Req, Resp> Clone for Batcher<Req, Resp> {
@@ -264,12 +205,7 @@ impl<Req, Resp> Batcher<Req, Resp> {
 
     /// What the worker has done so far.
     pub fn stats(&self) -> BatchStats {
-        let c = &self.inner.counters;
-        BatchStats {
-            batches: c.batches.load(Ordering::Relaxed),
-            requests: c.requests.load(Ordering::Relaxed),
-            handler_time: Duration::from_nanos(c.handler_nanos.load(Ordering::Relaxed)),
-        }
+        self.inner.counters.snapshot()
     }
 }
 
@@ -296,15 +232,5 @@ impl<Resp> Future for Ticket<Resp> {
         Pin::new(&mut self.answer)
             .poll(cx)
             .map(|answer| answer.unwrap_or(Err(BatchError::WorkerStopped)))
-    }
-}
-
-impl Counters {
-    /// One handler call of `size` requests that took `took`.
-    pub(super) fn record(&self, size: usize, took: Duration) {
-        self.batches.fetch_add(1, Ordering::Relaxed);
-        self.requests.fetch_add(size as u64, Ordering::Relaxed);
-        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        self.handler_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 }

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::batcher::{BatchStats, Batcher};
+use super::batcher::Batcher;
 use super::config::BatchConfig;
 use super::simulated_backend::{Served, simulated_answer};
+use super::stats::BatchStats;
 
 /// What one closed-loop load run measured. Latencies run from `submit` to
 /// its answer.

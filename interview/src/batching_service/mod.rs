@@ -20,7 +20,8 @@
 //! caller its own answer.
 //!
 //! [`Batcher<Req, Resp>`](Batcher) is the production service around that
-//! loop (`batcher.rs` for the handle, `worker.rs` for the loop).
+//! loop (`batcher.rs` for the handle, `worker.rs` for the loop, `stats.rs`
+//! for what it counts).
 //! [`Batcher::submit`] enqueues a request on a **bounded** channel (waiting
 //! for room: backpressure) and awaits its answer; [`Batcher::try_submit`]
 //! fails fast with [`BatchError::QueueFull`]. The deadline counts from when
@@ -142,6 +143,7 @@ mod config;
 mod demo;
 mod error;
 mod simulated_backend;
+mod stats;
 mod worker;
 
 #[cfg(test)]
@@ -153,11 +155,12 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-pub use batcher::{BatchStats, Batcher, Ticket};
+pub use batcher::{Batcher, Ticket};
 pub use closed_loop::{CLIENTS, LoadReport, closed_loop, compared_configs};
 pub use config::{BatchConfig, MAX_QUEUE_CAPACITY};
 pub use error::{BatchError, ConfigError};
 pub use simulated_backend::{Served, SimulatedCost, simulated_answer, simulated_batcher};
+pub use stats::BatchStats;
 
 // ANCHOR: core
 /// The whole idea in one loop — the readable version of [`Batcher`]'s

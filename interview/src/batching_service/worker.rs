@@ -1,5 +1,6 @@
-//! The worker task behind a [`Batcher`](super::Batcher): collects a batch,
-//! calls the handler once in a task of its own, answers every caller.
+//! The worker task behind a [`Batcher`](super::Batcher): takes [`Job`]s off
+//! the queue, collects a batch, calls the handler once in a task of its own,
+//! answers every caller.
 
 use std::fmt;
 use std::future::Future;
@@ -12,9 +13,17 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinError;
 use tokio::time::Instant;
 
-use super::batcher::{Counters, Job};
 use super::config::BatchConfig;
 use super::error::BatchError;
+use super::stats::Counters;
+
+/// A queued request, the way back to its caller, and when it was queued
+/// (the batch deadline counts from the oldest request's arrival).
+pub(super) struct Job<Req, Resp> {
+    pub(super) request: Req,
+    pub(super) reply: oneshot::Sender<Result<Resp, BatchError>>,
+    pub(super) enqueued: Instant,
+}
 
 /// A batch vector is preallocated up to this many slots, whatever
 /// `max_batch` says, so a huge `max_batch` costs memory only when used.

@@ -21,7 +21,6 @@ use std::hash::{BuildHasher, Hash};
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use super::iter::Iter;
 use super::list::RecencyList;
 
 /// Why a capacity was refused.
@@ -118,10 +117,10 @@ impl<K, V, S> LruCache<K, V, S> {
         self.capacity
     }
 
-    /// The entries from most to least recently used (the eviction order
-    /// reversed); iterating does not change recency.
-    pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter::new(&self.nodes, &self.list)
+    /// The slab and the recency list, read-only: what [`LruCache::iter`]
+    /// walks (`iter.rs`) without being able to change either.
+    pub(super) fn slab_and_list(&self) -> (&[Node<K, V>], &RecencyList) {
+        (&self.nodes, &self.list)
     }
 
     /// Removes every entry; the capacity stays.

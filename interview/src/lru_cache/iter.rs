@@ -1,5 +1,6 @@
-//! Iterating an [`LruCache`](super::LruCache) in recency order, and its
-//! `Debug` output, which is that order.
+//! Iterating an [`LruCache`](super::LruCache) in recency order
+//! ([`LruCache::iter`] and its [`Iter`]), and its `Debug` output, which is
+//! that order.
 
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
@@ -19,8 +20,17 @@ pub struct Iter<'a, K, V> {
     remaining: usize,
 }
 
+impl<K, V, S> LruCache<K, V, S> {
+    /// The entries from most to least recently used (the eviction order
+    /// reversed); iterating does not change recency.
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        let (nodes, list) = self.slab_and_list();
+        Iter::new(nodes, list)
+    }
+}
+
 impl<'a, K, V> Iter<'a, K, V> {
-    pub(super) fn new(nodes: &'a [Node<K, V>], list: &'a RecencyList) -> Self {
+    fn new(nodes: &'a [Node<K, V>], list: &'a RecencyList) -> Self {
         Iter {
             nodes,
             links: &list.links,

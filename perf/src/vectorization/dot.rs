@@ -1,7 +1,7 @@
-//! The dot product, in the same four steps as the sum: the order written,
-//! the iterator, independent accumulators, explicit SIMD with FMA.
+//! The dot product, in the sum's first three steps: the order written, the
+//! iterator, independent accumulators. The fourth, explicit SIMD with FMA
+//! ([`dot_simd`](super::dot_simd)), sits with the kernels in `simd.rs`.
 
-use super::simd::Simd;
 use super::{CHUNK_LANES, combine_lanes};
 
 /// Two slices of different lengths given to a dot product (NumPy raises
@@ -65,7 +65,7 @@ pub fn dot_chunked(xs: &[f32], ys: &[f32]) -> Result<f32, LengthMismatch> {
     Ok(dot_chunked_unchecked(xs, ys))
 }
 
-fn dot_chunked_unchecked(xs: &[f32], ys: &[f32]) -> f32 {
+pub(super) fn dot_chunked_unchecked(xs: &[f32], ys: &[f32]) -> f32 {
     let xc = xs.chunks_exact(CHUNK_LANES);
     let yc = ys.chunks_exact(CHUNK_LANES);
     let (xt, yt) = (xc.remainder(), yc.remainder());
@@ -76,21 +76,4 @@ fn dot_chunked_unchecked(xs: &[f32], ys: &[f32]) -> f32 {
         }
     }
     combine_lanes(acc) + dot_loop_unchecked(xt, yt)
-}
-
-/// Dot product with the best explicit SIMD (FMA) this CPU has, or with
-/// [`dot_chunked`] when it has none.
-///
-/// # Errors
-/// [`LengthMismatch`] when the slices differ in length.
-pub fn dot_simd(xs: &[f32], ys: &[f32]) -> Result<f32, LengthMismatch> {
-    same_len(xs, ys)?;
-    Ok(dot_simd_unchecked(xs, ys))
-}
-
-pub(super) fn dot_simd_unchecked(xs: &[f32], ys: &[f32]) -> f32 {
-    match Simd::best() {
-        Some(simd) => simd.dot_unchecked(xs, ys),
-        None => dot_chunked_unchecked(xs, ys),
-    }
 }

@@ -177,12 +177,12 @@ mod simd;
 mod tests;
 
 pub use accuracy::{dot_error_bound, reference_dot, reference_sum, sum_error_bound};
-pub use dot::{LengthMismatch, dot_chunked, dot_iter, dot_loop, dot_simd};
+pub use dot::{LengthMismatch, dot_chunked, dot_iter, dot_loop};
 pub use kernel::Kernel;
 pub use machine::{copy_bytes, last_level_cache_bytes, read_pass, sample_data};
 pub use parallel::{PAR_CHUNK, dot_rayon, sum_rayon};
 pub use python_bench::{ENABLE_PYTHON, locate_python, python_dir};
-pub use simd::{Simd, sum_simd};
+pub use simd::{Simd, dot_simd, sum_simd};
 
 // ANCHOR: core
 /// Independent accumulators of the chunked kernels: 16 `f32` are four SSE2

@@ -4,8 +4,8 @@
 
 use rayon::prelude::*;
 
-use super::dot::{LengthMismatch, dot_simd_unchecked, same_len};
-use super::simd::sum_simd;
+use super::dot::{LengthMismatch, same_len};
+use super::simd::{dot_simd_unchecked, sum_simd};
 
 /// Elements per rayon task: 16 Ki `f32` = 64 KiB, large enough that a task
 /// outweighs its scheduling (a few microseconds), small enough to balance

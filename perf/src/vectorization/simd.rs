@@ -1,9 +1,11 @@
 //! Explicit SIMD with `std::arch`, chosen at run time: the crate's only
 //! `unsafe` code, behind a value that only CPU feature detection creates.
+//! [`sum_simd`] and [`dot_simd`], the last step of the sum and of the dot
+//! product, use the best of it this CPU has.
 
 use std::fmt;
 
-use super::dot::{LengthMismatch, same_len};
+use super::dot::{LengthMismatch, dot_chunked_unchecked, same_len};
 use super::sum_chunked;
 #[cfg(target_arch = "x86_64")]
 use super::{combine_lanes, dot::dot_loop_unchecked, sum_loop};
@@ -275,5 +277,22 @@ pub fn sum_simd(xs: &[f32]) -> f32 {
     match Simd::best() {
         Some(simd) => simd.sum(xs),
         None => sum_chunked(xs),
+    }
+}
+
+/// Dot product with the best explicit SIMD (FMA) this CPU has, or with
+/// [`dot_chunked`](super::dot_chunked) when it has none.
+///
+/// # Errors
+/// [`LengthMismatch`] when the slices differ in length.
+pub fn dot_simd(xs: &[f32], ys: &[f32]) -> Result<f32, LengthMismatch> {
+    same_len(xs, ys)?;
+    Ok(dot_simd_unchecked(xs, ys))
+}
+
+pub(super) fn dot_simd_unchecked(xs: &[f32], ys: &[f32]) -> f32 {
+    match Simd::best() {
+        Some(simd) => simd.dot_unchecked(xs, ys),
+        None => dot_chunked_unchecked(xs, ys),
     }
 }
