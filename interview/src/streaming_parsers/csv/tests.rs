@@ -146,28 +146,32 @@ fn rejects_malformed_csv_at_the_right_byte() {
     check_table(REJECTED, CsvOptions::default());
 }
 
+/// A header line: its own event, and it sets the field count.
+const HEADER: CsvOptions = CsvOptions {
+    has_header: true,
+    ..CsvOptions::new()
+};
+
+/// Ragged records allowed.
+const FLEXIBLE: CsvOptions = CsvOptions {
+    flexible: true,
+    ..CsvOptions::new()
+};
+
 #[test]
 fn flexible_mode_allows_ragged_records() {
-    let flexible = CsvOptions {
-        flexible: true,
-        ..CsvOptions::default()
-    };
     check_table(
         &[
             (b"a,b\nc\nd,e,f", Ok(r#"["a", "b"] ["c"] ["d", "e", "f"]"#)),
             (b"\"\"\n,\n", Ok(r#"[""] ["", ""]"#)),
             (b"a\nb\"", Err((3, "QuoteInUnquotedField"))),
         ],
-        flexible,
+        FLEXIBLE,
     );
 }
 
 #[test]
 fn the_header_is_its_own_event_and_sets_the_field_count() {
-    let header = CsvOptions {
-        has_header: true,
-        ..CsvOptions::default()
-    };
     check_table(
         &[
             (b"", Ok("")),
@@ -180,11 +184,11 @@ fn the_header_is_its_own_event_and_sets_the_field_count() {
             (b"h1,h2\n1\n", Err((6, "FieldCount"))),
             (b"h1\n1,2\n", Err((3, "FieldCount"))),
         ],
-        header,
+        HEADER,
     );
     let both = CsvOptions {
         flexible: true,
-        ..header
+        ..HEADER
     };
     check_table(&[(b"h\n1,2\n\n3", Ok(r#"H["h"] ["1", "2"] ["3"]"#))], both);
 }
@@ -194,35 +198,40 @@ fn custom_delimiters_and_quotes() {
     let semicolon = CsvOptions {
         delimiter: b';',
         quote: b'\'',
-        ..CsvOptions::default()
+        ..CsvOptions::new()
     };
-    check_table(
-        &[
-            (b"a;'b;c';'d''e'\n", Ok(r#"["a", "b;c", "d'e"]"#)),
-            (b"a,b;c", Ok(r#"["a,b", "c"]"#)),
-            (b"\"x\";y", Ok(r#"["\"x\"", "y"]"#)),
-            (b"'a\nb';''", Ok(r#"["a\nb", ""]"#)),
-            (b"a'b;c", Err((1, "QuoteInUnquotedField"))),
-            (b"'a',b", Err((3, "TextAfterClosingQuote"))),
-        ],
-        semicolon,
-    );
     let tsv = CsvOptions {
         delimiter: b'\t',
-        ..CsvOptions::default()
+        ..CsvOptions::new()
     };
-    check_table(
-        &[
-            (b"a\tb c\t\"d\te\"\r\n", Ok(r#"["a", "b c", "d\te"]"#)),
-            (b"a,b\tc", Ok(r#"["a,b", "c"]"#)),
-        ],
-        tsv,
-    );
     let no_bom = CsvOptions {
         skip_bom: false,
-        ..CsvOptions::default()
+        ..CsvOptions::new()
     };
-    check_table(&[(b"\xEF\xBB\xBFa,b", Ok(r#"["\u{feff}a", "b"]"#))], no_bom);
+    let dialects: [(CsvOptions, &[Case]); 3] = [
+        (
+            semicolon,
+            &[
+                (b"a;'b;c';'d''e'\n", Ok(r#"["a", "b;c", "d'e"]"#)),
+                (b"a,b;c", Ok(r#"["a,b", "c"]"#)),
+                (b"\"x\";y", Ok(r#"["\"x\"", "y"]"#)),
+                (b"'a\nb';''", Ok(r#"["a\nb", ""]"#)),
+                (b"a'b;c", Err((1, "QuoteInUnquotedField"))),
+                (b"'a',b", Err((3, "TextAfterClosingQuote"))),
+            ],
+        ),
+        (
+            tsv,
+            &[
+                (b"a\tb c\t\"d\te\"\r\n", Ok(r#"["a", "b c", "d\te"]"#)),
+                (b"a,b\tc", Ok(r#"["a,b", "c"]"#)),
+            ],
+        ),
+        (no_bom, &[(b"\xEF\xBB\xBFa,b", Ok(r#"["\u{feff}a", "b"]"#))]),
+    ];
+    for (options, table) in dialects {
+        check_table(table, options);
+    }
 }
 
 #[test]
@@ -294,11 +303,7 @@ fn errors_report_line_column_and_a_message_that_says_what_to_do() {
         CsvOptions::default(),
     );
     // Record numbers skip empty lines and count the header.
-    let header = CsvOptions {
-        has_header: true,
-        ..CsvOptions::default()
-    };
-    let (_, err) = parse(b"h\n\n\n1\n2,3\n", header);
+    let (_, err) = parse(b"h\n\n\n1\n2,3\n", HEADER);
     let kind = err.expect("a ragged record").kind().clone();
     assert_eq!(
         kind,
@@ -383,13 +388,9 @@ fn the_record_view_reads_like_a_slice_of_str() {
 
 #[test]
 fn the_pull_adapter_reads_any_reader() {
-    let header = CsvOptions {
-        has_header: true,
-        ..CsvOptions::default()
-    };
     testkit::check_pull_adapter(&[
         (
-            header,
+            HEADER,
             Reader::Trickle,
             b"k,v\r\n1,\"x\ny\"\r\n2,\"\"\"\"",
             r#"H["k", "v"] ["1", "x\ny"] ["2", "\""]"#,
@@ -409,10 +410,7 @@ fn the_pull_adapter_reads_any_reader() {
 #[test]
 fn count_records_uses_the_fast_path_over_a_reader() {
     let input = bench_input_csv(200_000, 7);
-    let options = CsvOptions {
-        has_header: true,
-        ..CsvOptions::default()
-    };
+    let options = HEADER;
     let summary = count_records(&input[..], options).expect("valid");
     let (events, err) = parse(&input, options);
     assert_eq!(err, None);
@@ -611,11 +609,7 @@ proptest! {
     fn what_we_accept_the_csv_crate_reads_the_same_way(bytes in token_soup()) {
         // Configured alike: `,` and `"`, no header, ragged records allowed,
         // a leading byte order mark skipped.
-        let options = CsvOptions {
-            flexible: true,
-            ..CsvOptions::default()
-        };
-        let (events, err) = parse(&bytes, options);
+        let (events, err) = parse(&bytes, FLEXIBLE);
         if err.is_none() {
             prop_assert_eq!(
                 csv_crate_records(&bytes, b',', b'"'),
