@@ -19,59 +19,46 @@
 //! criterion prints MB/s.
 //! Run: `cargo bench -p mastery-interview --bench streaming_csv`.
 
+mod streaming_common;
+
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mastery_interview::streaming_parsers::count_in_chunks;
+use criterion::{Criterion, criterion_group, criterion_main};
 use mastery_interview::streaming_parsers::csv::{CsvOptions, CsvParser, bench_input_csv};
+use streaming_common::{INPUT_BYTES, count_ours_both_ways, group_with_ours};
 
-const INPUT_BYTES: usize = 50_000_000;
-const CHUNK: usize = 64 * 1024;
-
-/// Events of `input` fed in `chunk`-byte pieces to a reused parser.
-fn count_ours(parser: &mut CsvParser, input: &[u8], chunk: usize) -> u64 {
-    count_in_chunks(parser, input, chunk).expect("the bench input is valid CSV")
-}
-
-fn csv_reader(input: &[u8]) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
+/// Records the `csv` crate reads, `read_next` reading each into the one
+/// reused record it holds (`true` while there was a record).
+fn count_csv_records(
+    input: &[u8],
+    mut read_next: impl FnMut(&mut csv::Reader<&[u8]>) -> csv::Result<bool>,
+) -> u64 {
+    let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_reader(input)
+        .from_reader(input);
+    let mut records = 0u64;
+    while read_next(&mut reader).expect("the csv crate reads the bench input") {
+        records += 1;
+    }
+    records
 }
 
 /// Records the `csv` crate reads into one reused `ByteRecord`.
 fn count_csv_bytes(input: &[u8]) -> u64 {
-    let mut reader = csv_reader(input);
     let mut record = csv::ByteRecord::new();
-    let mut records = 0u64;
-    while reader
-        .read_byte_record(&mut record)
-        .expect("the csv crate reads the bench input")
-    {
-        records += 1;
-    }
-    records
+    count_csv_records(input, |reader| reader.read_byte_record(&mut record))
 }
 
 /// Records the `csv` crate reads into one reused `StringRecord`.
 fn count_csv_strings(input: &[u8]) -> u64 {
-    let mut reader = csv_reader(input);
     let mut record = csv::StringRecord::new();
-    let mut records = 0u64;
-    while reader
-        .read_record(&mut record)
-        .expect("the csv crate reads the bench input")
-    {
-        records += 1;
-    }
-    records
+    count_csv_records(input, |reader| reader.read_record(&mut record))
 }
 
 fn csv(c: &mut Criterion) {
     let input = bench_input_csv(INPUT_BYTES, 2024);
     let mut parser = CsvParser::new(CsvOptions::default());
-    let records = count_ours(&mut parser, &input, input.len());
-    assert_eq!(count_ours(&mut parser, &input, CHUNK), records);
+    let records = count_ours_both_ways(&mut parser, &input);
     assert_eq!(
         count_csv_bytes(&input),
         records,
@@ -83,15 +70,7 @@ fn csv(c: &mut Criterion) {
         input.len() as f64 / 1e6
     );
 
-    let mut group = c.benchmark_group("csv");
-    group.throughput(Throughput::Bytes(input.len() as u64));
-    group.sample_size(10);
-    group.bench_function("ours", |b| {
-        b.iter(|| count_ours(&mut parser, black_box(&input), input.len()))
-    });
-    group.bench_function("ours-64KiB-chunks", |b| {
-        b.iter(|| count_ours(&mut parser, black_box(&input), CHUNK))
-    });
+    let mut group = group_with_ours(c, "csv", &mut parser, &input);
     group.bench_function("csv-crate", |b| {
         b.iter(|| count_csv_bytes(black_box(&input)))
     });

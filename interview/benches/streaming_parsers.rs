@@ -22,20 +22,14 @@
 //! Throughput is in bytes of input, so criterion prints MB/s.
 //! Run: `cargo bench -p mastery-interview --bench streaming_parsers`.
 
+mod streaming_common;
+
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mastery_interview::streaming_parsers::count_in_chunks;
+use criterion::{Criterion, criterion_group, criterion_main};
 use mastery_interview::streaming_parsers::json::{JsonOptions, JsonParser, bench_input_json};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
-const INPUT_BYTES: usize = 50_000_000;
-const CHUNK: usize = 64 * 1024;
-
-/// Events of `input` fed in `chunk`-byte pieces to a reused parser.
-fn count_ours(parser: &mut JsonParser, input: &[u8], chunk: usize) -> u64 {
-    count_in_chunks(parser, input, chunk).expect("the bench input is valid JSON")
-}
+use streaming_common::{INPUT_BYTES, count_ours_both_ways, group_with_ours};
 
 /// Events of `text` fed whole through `feed_str` to a reused parser.
 fn count_ours_str(parser: &mut JsonParser, text: &str) -> u64 {
@@ -118,8 +112,7 @@ impl<'de> Visitor<'de> for CountVisitor {
 fn json(c: &mut Criterion) {
     let input = bench_input_json(INPUT_BYTES, 2024);
     let mut parser = JsonParser::new(JsonOptions::default());
-    let events = count_ours(&mut parser, &input, input.len());
-    assert_eq!(count_ours(&mut parser, &input, CHUNK), events);
+    let events = count_ours_both_ways(&mut parser, &input);
     let text = std::str::from_utf8(&input).expect("the bench input is UTF-8");
     assert_eq!(count_ours_str(&mut parser, text), events);
     serde_json::from_slice::<IgnoredAny>(&input).expect("serde_json accepts the bench input");
@@ -131,15 +124,7 @@ fn json(c: &mut Criterion) {
         input.len() as f64 / 1e6
     );
 
-    let mut group = c.benchmark_group("json");
-    group.throughput(Throughput::Bytes(input.len() as u64));
-    group.sample_size(10);
-    group.bench_function("ours", |b| {
-        b.iter(|| count_ours(&mut parser, black_box(&input), input.len()))
-    });
-    group.bench_function("ours-64KiB-chunks", |b| {
-        b.iter(|| count_ours(&mut parser, black_box(&input), CHUNK))
-    });
+    let mut group = group_with_ours(c, "json", &mut parser, &input);
     group.bench_function("serde_json", |b| {
         b.iter(|| serde_json::from_slice::<IgnoredAny>(black_box(&input)))
     });

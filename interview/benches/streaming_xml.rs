@@ -29,23 +29,19 @@
 //! Throughput is in bytes of input, so criterion prints MB/s.
 //! Run: `cargo bench -p mastery-interview --bench streaming_xml`.
 
+mod streaming_common;
+
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mastery_interview::streaming_parsers::count_in_chunks;
+use criterion::{Criterion, criterion_group, criterion_main};
 use mastery_interview::streaming_parsers::xml::{XmlOptions, XmlParser, bench_input_xml};
 use quick_xml::events::Event;
+use streaming_common::{INPUT_BYTES, count_ours_both_ways, group_with_ours};
 
-const INPUT_BYTES: usize = 50_000_000;
-const CHUNK: usize = 64 * 1024;
-
-/// Events of `input` fed in `chunk`-byte pieces to a reused parser.
-fn count_ours(parser: &mut XmlParser, input: &[u8], chunk: usize) -> u64 {
-    count_in_chunks(parser, input, chunk).expect("the bench input is valid XML")
-}
-
-/// quick-xml's events, with one reused buffer.
-fn count_quick_xml(input: &[u8]) -> u64 {
+/// quick-xml's events, with one reused buffer, each handed to `inspect`.
+/// `inspect` is a type parameter, so each caller gets its own copy of the
+/// loop, compiled as if written out there.
+fn count_quick_xml_with(input: &[u8], mut inspect: impl FnMut(Event<'_>)) -> u64 {
     let mut reader = quick_xml::Reader::from_reader(input);
     let mut buf = Vec::new();
     let mut events = 0u64;
@@ -53,50 +49,45 @@ fn count_quick_xml(input: &[u8]) -> u64 {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Eof) => return events,
             Ok(event) => {
-                black_box(&event);
+                inspect(event);
                 events += 1;
             }
             Err(e) => panic!("quick-xml rejects the bench input: {e}"),
         }
         buf.clear();
     }
+}
+
+/// quick-xml's events, with one reused buffer.
+fn count_quick_xml(input: &[u8]) -> u64 {
+    count_quick_xml_with(input, |event| {
+        black_box(&event);
+    })
 }
 
 /// quick-xml's events, with every attribute unescaped and every text
 /// decoded, as a caller would to get what ours hands out.
 fn count_quick_xml_attributes(input: &[u8]) -> u64 {
-    let mut reader = quick_xml::Reader::from_reader(input);
-    let mut buf = Vec::new();
-    let mut events = 0u64;
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Eof) => return events,
-            Ok(Event::Start(e) | Event::Empty(e)) => {
-                for attribute in e.attributes() {
-                    let attribute = attribute.expect("well-formed attributes");
-                    black_box(attribute.unescape_value().expect("valid references"));
-                }
-                events += 1;
+    count_quick_xml_with(input, |event| match event {
+        Event::Start(e) | Event::Empty(e) => {
+            for attribute in e.attributes() {
+                let attribute = attribute.expect("well-formed attributes");
+                black_box(attribute.unescape_value().expect("valid references"));
             }
-            Ok(Event::Text(t)) => {
-                black_box(t.xml10_content().expect("UTF-8 text"));
-                events += 1;
-            }
-            Ok(event) => {
-                black_box(&event);
-                events += 1;
-            }
-            Err(e) => panic!("quick-xml rejects the bench input: {e}"),
         }
-        buf.clear();
-    }
+        Event::Text(t) => {
+            black_box(t.xml10_content().expect("UTF-8 text"));
+        }
+        event => {
+            black_box(&event);
+        }
+    })
 }
 
 fn xml(c: &mut Criterion) {
     let input = bench_input_xml(INPUT_BYTES, 2024);
     let mut parser = XmlParser::new(XmlOptions::default());
-    let events = count_ours(&mut parser, &input, input.len());
-    assert_eq!(count_ours(&mut parser, &input, CHUNK), events);
+    let events = count_ours_both_ways(&mut parser, &input);
     let theirs = count_quick_xml(&input);
     assert_eq!(count_quick_xml_attributes(&input), theirs);
     eprintln!(
@@ -104,15 +95,7 @@ fn xml(c: &mut Criterion) {
         input.len() as f64 / 1e6
     );
 
-    let mut group = c.benchmark_group("xml");
-    group.throughput(Throughput::Bytes(input.len() as u64));
-    group.sample_size(10);
-    group.bench_function("ours", |b| {
-        b.iter(|| count_ours(&mut parser, black_box(&input), input.len()))
-    });
-    group.bench_function("ours-64KiB-chunks", |b| {
-        b.iter(|| count_ours(&mut parser, black_box(&input), CHUNK))
-    });
+    let mut group = group_with_ours(c, "xml", &mut parser, &input);
     group.bench_function("quick-xml", |b| {
         b.iter(|| count_quick_xml(black_box(&input)))
     });

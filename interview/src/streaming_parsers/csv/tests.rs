@@ -9,28 +9,23 @@ use proptest::prelude::*;
 use super::*;
 use crate::streaming_parsers::input::BOM;
 use crate::streaming_parsers::testkit::{
-    self, Broken, Case, Trickle, parse, parse_bytewise, parse_split,
+    self, Case, Lifecycle, Reader, Says, TestEvent, check_chunking_never_matters, check_table,
+    cuts, parse, parse_cut,
 };
 use crate::streaming_parsers::{self as sp, ErrorKind, Summary};
 
-/// What a parse produced: the events before the error, and the error.
-type Outcome = testkit::Outcome<OwnedCsvEvent>;
-
 /// Events as compact text: `["a", "b"] ["c", ""]`, `H` before the header.
-fn render(events: &[OwnedCsvEvent]) -> String {
-    let words: Vec<String> = events
-        .iter()
-        .map(|e| match e {
-            OwnedCsvEvent::Header(fields) => format!("H{fields:?}"),
-            OwnedCsvEvent::Record(fields) => format!("{fields:?}"),
-        })
-        .collect();
-    words.join(" ")
-}
-
-/// Runs a conformance table (see [`testkit::check_table`]).
-fn check_table(table: &[Case], options: CsvOptions) {
-    testkit::check_table(table, options, render);
+impl TestEvent for OwnedCsvEvent {
+    fn render(events: &[Self]) -> String {
+        let words: Vec<String> = events
+            .iter()
+            .map(|e| match e {
+                OwnedCsvEvent::Header(fields) => format!("H{fields:?}"),
+                OwnedCsvEvent::Record(fields) => format!("{fields:?}"),
+            })
+            .collect();
+        words.join(" ")
+    }
 }
 
 const ACCEPTED: &[Case] = &[
@@ -151,28 +146,32 @@ fn rejects_malformed_csv_at_the_right_byte() {
     check_table(REJECTED, CsvOptions::default());
 }
 
+/// A header line: its own event, and it sets the field count.
+const HEADER: CsvOptions = CsvOptions {
+    has_header: true,
+    ..CsvOptions::new()
+};
+
+/// Ragged records allowed.
+const FLEXIBLE: CsvOptions = CsvOptions {
+    flexible: true,
+    ..CsvOptions::new()
+};
+
 #[test]
 fn flexible_mode_allows_ragged_records() {
-    let flexible = CsvOptions {
-        flexible: true,
-        ..CsvOptions::default()
-    };
     check_table(
         &[
             (b"a,b\nc\nd,e,f", Ok(r#"["a", "b"] ["c"] ["d", "e", "f"]"#)),
             (b"\"\"\n,\n", Ok(r#"[""] ["", ""]"#)),
             (b"a\nb\"", Err((3, "QuoteInUnquotedField"))),
         ],
-        flexible,
+        FLEXIBLE,
     );
 }
 
 #[test]
 fn the_header_is_its_own_event_and_sets_the_field_count() {
-    let header = CsvOptions {
-        has_header: true,
-        ..CsvOptions::default()
-    };
     check_table(
         &[
             (b"", Ok("")),
@@ -185,11 +184,11 @@ fn the_header_is_its_own_event_and_sets_the_field_count() {
             (b"h1,h2\n1\n", Err((6, "FieldCount"))),
             (b"h1\n1,2\n", Err((3, "FieldCount"))),
         ],
-        header,
+        HEADER,
     );
     let both = CsvOptions {
         flexible: true,
-        ..header
+        ..HEADER
     };
     check_table(&[(b"h\n1,2\n\n3", Ok(r#"H["h"] ["1", "2"] ["3"]"#))], both);
 }
@@ -199,35 +198,40 @@ fn custom_delimiters_and_quotes() {
     let semicolon = CsvOptions {
         delimiter: b';',
         quote: b'\'',
-        ..CsvOptions::default()
+        ..CsvOptions::new()
     };
-    check_table(
-        &[
-            (b"a;'b;c';'d''e'\n", Ok(r#"["a", "b;c", "d'e"]"#)),
-            (b"a,b;c", Ok(r#"["a,b", "c"]"#)),
-            (b"\"x\";y", Ok(r#"["\"x\"", "y"]"#)),
-            (b"'a\nb';''", Ok(r#"["a\nb", ""]"#)),
-            (b"a'b;c", Err((1, "QuoteInUnquotedField"))),
-            (b"'a',b", Err((3, "TextAfterClosingQuote"))),
-        ],
-        semicolon,
-    );
     let tsv = CsvOptions {
         delimiter: b'\t',
-        ..CsvOptions::default()
+        ..CsvOptions::new()
     };
-    check_table(
-        &[
-            (b"a\tb c\t\"d\te\"\r\n", Ok(r#"["a", "b c", "d\te"]"#)),
-            (b"a,b\tc", Ok(r#"["a,b", "c"]"#)),
-        ],
-        tsv,
-    );
     let no_bom = CsvOptions {
         skip_bom: false,
-        ..CsvOptions::default()
+        ..CsvOptions::new()
     };
-    check_table(&[(b"\xEF\xBB\xBFa,b", Ok(r#"["\u{feff}a", "b"]"#))], no_bom);
+    let dialects: [(CsvOptions, &[Case]); 3] = [
+        (
+            semicolon,
+            &[
+                (b"a;'b;c';'d''e'\n", Ok(r#"["a", "b;c", "d'e"]"#)),
+                (b"a,b;c", Ok(r#"["a,b", "c"]"#)),
+                (b"\"x\";y", Ok(r#"["\"x\"", "y"]"#)),
+                (b"'a\nb';''", Ok(r#"["a\nb", ""]"#)),
+                (b"a'b;c", Err((1, "QuoteInUnquotedField"))),
+                (b"'a',b", Err((3, "TextAfterClosingQuote"))),
+            ],
+        ),
+        (
+            tsv,
+            &[
+                (b"a\tb c\t\"d\te\"\r\n", Ok(r#"["a", "b c", "d\te"]"#)),
+                (b"a,b\tc", Ok(r#"["a,b", "c"]"#)),
+            ],
+        ),
+        (no_bom, &[(b"\xEF\xBB\xBFa,b", Ok(r#"["\u{feff}a", "b"]"#))]),
+    ];
+    for (options, table) in dialects {
+        check_table(table, options);
+    }
 }
 
 #[test]
@@ -254,45 +258,52 @@ fn dialects_that_cannot_work_are_rejected_up_front() {
 
 #[test]
 fn errors_report_line_column_and_a_message_that_says_what_to_do() {
-    let message = |input: &[u8]| {
-        let (_, err) = parse(input, CsvOptions::default());
-        err.map(|e| e.to_string()).unwrap_or_default()
-    };
-    assert_eq!(
-        message(b"a,b,c\r\n1,2,3\r\n4,5\r\n"),
-        "CSV error at line 3, column 1 (byte 14): record 3 has 2 fields, expected 3 like \
-         the first record (enable flexible mode to allow ragged records)"
+    testkit::check_messages(
+        &[
+            (
+                b"a,b,c\r\n1,2,3\r\n4,5\r\n",
+                Says::Exactly(
+                    "CSV error at line 3, column 1 (byte 14): record 3 has 2 fields, expected 3 \
+                     like the first record (enable flexible mode to allow ragged records)",
+                ),
+            ),
+            (
+                "é,\"x\"y".as_bytes(),
+                Says::Exactly(
+                    "CSV error at line 1, column 6 (byte 6): unexpected `y` after the closing \
+                     quote of a field, expected the delimiter or a line end (a quote inside a \
+                     quoted field is written twice)",
+                ),
+            ),
+            (
+                b"id,name\n7,Ab\"c\n",
+                Says::Exactly(
+                    "CSV error at line 2, column 5 (byte 12): quote `\"` inside an unquoted \
+                     field: quote the whole field and double the quote inside it (\"ab\"\"c\")",
+                ),
+            ),
+            (
+                b"a,b\n\"x\n,\n",
+                Says::Exactly(
+                    "CSV error at line 2, column 1 (byte 4): this quoted field is never closed: \
+                     the input ends before its closing `\"` (a stray quote swallows the rest \
+                     of the input)",
+                ),
+            ),
+            (
+                b"a\xff",
+                Says::Part("line 1, column 2 (byte 1): invalid UTF-8"),
+            ),
+        ],
+        CsvOptions::default(),
     );
-    assert_eq!(
-        message("é,\"x\"y".as_bytes()),
-        "CSV error at line 1, column 6 (byte 6): unexpected `y` after the closing quote of a \
-         field, expected the delimiter or a line end (a quote inside a quoted field is \
-         written twice)"
-    );
-    assert_eq!(
-        message(b"id,name\n7,Ab\"c\n"),
-        "CSV error at line 2, column 5 (byte 12): quote `\"` inside an unquoted field: quote \
-         the whole field and double the quote inside it (\"ab\"\"c\")"
-    );
-    assert_eq!(
-        message(b"a,b\n\"x\n,\n"),
-        "CSV error at line 2, column 1 (byte 4): this quoted field is never closed: the input \
-         ends before its closing `\"` (a stray quote swallows the rest of the input)"
-    );
-    assert!(message(b"a\xff").contains("line 1, column 2 (byte 1): invalid UTF-8"));
     // Inside a record cut by a chunk boundary, the position is the same.
-    let (_, err) = parse_split(b"a,b\n\"c\nd\",e\"\n", &[6], CsvOptions::default());
-    let position = err.expect("a stray quote").position();
-    assert_eq!(
-        (position.line, position.column, position.offset),
-        (3, 5, 11)
+    testkit::check_error_positions(
+        &[(b"a,b\n\"c\nd\",e\"\n", &[6], (3, 5, 11))],
+        CsvOptions::default(),
     );
     // Record numbers skip empty lines and count the header.
-    let header = CsvOptions {
-        has_header: true,
-        ..CsvOptions::default()
-    };
-    let (_, err) = parse(b"h\n\n\n1\n2,3\n", header);
+    let (_, err) = parse(b"h\n\n\n1\n2,3\n", HEADER);
     let kind = err.expect("a ragged record").kind().clone();
     assert_eq!(
         kind,
@@ -306,36 +317,27 @@ fn errors_report_line_column_and_a_message_that_says_what_to_do() {
 
 #[test]
 fn errors_stick_and_finish_ends_the_input() {
-    let mut parser = CsvParser::new(CsvOptions::default());
-    let first = parser.feed(b"a,b\nc\n", |_| {}).expect_err("ragged");
-    assert_eq!(parser.feed(b"d,e\n", |_| {}), Err(first.clone()));
-    assert_eq!(parser.finish(|_| {}), Err(first));
-
-    let mut parser = CsvParser::new(CsvOptions::default());
-    parser.feed(b"a,b", |_| {}).expect("valid");
-    let mut last = Vec::new();
-    parser
-        .finish(|e| last = e.record().to_vec())
-        .expect("complete");
-    assert_eq!(last, ["a", "b"]);
-    parser.finish(|_| {}).expect("finish is idempotent");
-    let err = parser.feed(b"x", |_| {}).expect_err("input after finish");
-    assert_eq!(err.kind(), &ErrorKind::FeedAfterFinish);
-    assert_eq!(err.position().offset, 3);
-
-    // reset() starts over, field count and record numbers included.
-    parser.reset();
-    let mut events = Vec::new();
-    parser
-        .feed(b"1,2,3\n\"4\"\"\",5,6\n", |e| {
-            events.push((e.record().number(), e.to_owned_event()));
-        })
-        .expect("valid");
-    parser.finish(|_| {}).expect("complete");
+    let after_reset: &[u8] = b"1,2,3\n\"4\"\"\",5,6\n";
+    let mut parser = testkit::check_lifecycle(
+        CsvOptions::default(),
+        &Lifecycle {
+            rejected: b"a,b\nc\n",
+            after_error: b"d,e\n",
+            // The last record has no line end: finish() delivers it.
+            complete: (b"a,b", "", r#"["a", "b"]"#),
+            after_finish: b"x",
+            // Three fields after two: reset() forgot the field count.
+            after_reset: (after_reset, r#"["1", "2", "3"] ["4\"", "5", "6"]"#, ""),
+        },
+    );
+    // reset() starts the record count and the record numbers over too.
     assert_eq!(parser.records(), 2);
-    assert_eq!(events[1].0, 2);
-    let rendered: Vec<OwnedCsvEvent> = events.into_iter().map(|(_, e)| e).collect();
-    assert_eq!(render(&rendered), r#"["1", "2", "3"] ["4\"", "5", "6"]"#);
+    parser.reset();
+    let mut numbers = Vec::new();
+    parser
+        .feed(after_reset, |e| numbers.push(e.record().number()))
+        .expect("valid");
+    assert_eq!(numbers, [1, 2]);
 }
 
 #[test]
@@ -386,32 +388,29 @@ fn the_record_view_reads_like_a_slice_of_str() {
 
 #[test]
 fn the_pull_adapter_reads_any_reader() {
-    let input = b"k,v\r\n1,\"x\ny\"\r\n2,\"\"\"\"";
-    let trickle = Trickle::new(input);
-    let options = CsvOptions {
-        has_header: true,
-        ..CsvOptions::default()
-    };
-    let events: Result<Vec<_>, _> = events_from_reader(trickle, options).collect();
-    let events = events.expect("valid CSV");
-    assert_eq!(render(&events), r#"H["k", "v"] ["1", "x\ny"] ["2", "\""]"#);
-
-    let mut events = events_from_reader(Broken(b"a\nb\nc"), CsvOptions::default());
-    let got: Vec<_> = events.by_ref().collect();
-    assert_eq!(got.len(), 3, "two records, then the error: {got:?}");
-    let err = got[2].clone().expect_err("the read fails");
-    assert!(matches!(err.kind(), ErrorKind::Io { .. }), "{err}");
-    assert_eq!(err.position().offset, 5);
-    assert_eq!(events.next(), None);
+    testkit::check_pull_adapter(&[
+        (
+            HEADER,
+            Reader::Trickle,
+            b"k,v\r\n1,\"x\ny\"\r\n2,\"\"\"\"",
+            r#"H["k", "v"] ["1", "x\ny"] ["2", "\""]"#,
+            None,
+        ),
+        // Two records, then the read fails where the input stopped.
+        (
+            CsvOptions::default(),
+            Reader::Broken,
+            b"a\nb\nc",
+            r#"["a"] ["b"]"#,
+            Some((5, "Io")),
+        ),
+    ]);
 }
 
 #[test]
 fn count_records_uses_the_fast_path_over_a_reader() {
     let input = bench_input_csv(200_000, 7);
-    let options = CsvOptions {
-        has_header: true,
-        ..CsvOptions::default()
-    };
+    let options = HEADER;
     let summary = count_records(&input[..], options).expect("valid");
     let (events, err) = parse(&input, options);
     assert_eq!(err, None);
@@ -507,16 +506,6 @@ fn arb_dialect() -> impl Strategy<Value = (u8, u8, ::csv::Terminator)> {
     (delimiter, quote, terminator)
 }
 
-/// Split points, as fractions of whatever the input's length turns out to be.
-fn cuts() -> impl Strategy<Value = Vec<prop::sample::Index>> {
-    prop::collection::vec(any::<prop::sample::Index>(), 0..12)
-}
-
-fn split_at(input: &[u8], cuts: &[prop::sample::Index], options: CsvOptions) -> Outcome {
-    let cuts: Vec<usize> = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
-    parse_split(input, &cuts, options)
-}
-
 /// CSV-ish tokens, valid and not, for the soup tests.
 const TOKENS: &[&[u8]] = &[
     b",",
@@ -541,11 +530,7 @@ const TOKENS: &[&[u8]] = &[
 ];
 
 fn token_soup() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(0..TOKENS.len(), 0..32).prop_map(|ids| {
-        ids.iter()
-            .flat_map(|&i| TOKENS[i].iter().copied())
-            .collect()
-    })
+    testkit::token_soup(TOKENS, 32)
 }
 
 fn arb_options() -> impl Strategy<Value = CsvOptions> {
@@ -599,7 +584,7 @@ proptest! {
             prop_assert_eq!(&theirs, &expected);
         }
         prop_assert_eq!(parse(&text, options), (theirs.clone(), None));
-        prop_assert_eq!(split_at(&text, &cuts, options), (theirs, None));
+        prop_assert_eq!(parse_cut(&text, &cuts, options), (theirs, None));
     }
 
     #[test]
@@ -608,9 +593,7 @@ proptest! {
         cuts in cuts(),
         options in arb_options(),
     ) {
-        let whole = parse(&bytes, options);
-        prop_assert_eq!(&split_at(&bytes, &cuts, options), &whole);
-        prop_assert_eq!(&parse_bytewise(&bytes, options), &whole);
+        check_chunking_never_matters(&bytes, &cuts, options)?;
     }
 
     #[test]
@@ -619,20 +602,14 @@ proptest! {
         cuts in cuts(),
         options in arb_options(),
     ) {
-        let whole = parse(&bytes, options);
-        prop_assert_eq!(&split_at(&bytes, &cuts, options), &whole);
-        prop_assert_eq!(&parse_bytewise(&bytes, options), &whole);
+        check_chunking_never_matters(&bytes, &cuts, options)?;
     }
 
     #[test]
     fn what_we_accept_the_csv_crate_reads_the_same_way(bytes in token_soup()) {
         // Configured alike: `,` and `"`, no header, ragged records allowed,
         // a leading byte order mark skipped.
-        let options = CsvOptions {
-            flexible: true,
-            ..CsvOptions::default()
-        };
-        let (events, err) = parse(&bytes, options);
+        let (events, err) = parse(&bytes, FLEXIBLE);
         if err.is_none() {
             prop_assert_eq!(
                 csv_crate_records(&bytes, b',', b'"'),

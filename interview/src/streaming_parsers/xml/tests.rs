@@ -11,10 +11,10 @@ use super::references::predefined;
 use super::text::skip_text;
 use super::*;
 use crate::streaming_parsers::ErrorKind;
-use crate::streaming_parsers::testkit::{self, Case, Trickle, parse, parse_bytewise, parse_split};
-
-/// What a parse produced: the events before the error, and the error.
-type Outcome = testkit::Outcome<OwnedXmlEvent>;
+use crate::streaming_parsers::testkit::{
+    self, Case, Lifecycle, Reader, Says, TestEvent, check_chunking_never_matters, check_table,
+    cuts, parse, parse_bytewise, parse_cut, parse_split,
+};
 
 fn show_ns(ns: &Option<String>) -> String {
     match ns.as_deref() {
@@ -28,57 +28,56 @@ fn show_ns(ns: &Option<String>) -> String {
 /// Events as compact text: `<a@urn x="1"> "text" </a@urn>`, `!"…"` for
 /// CDATA, `#"…"` for comments, `?target"data"`, `decl[1.0,UTF-8,yes]`,
 /// `doctype[name,public,system,subset]`.
-fn render(events: &[OwnedXmlEvent]) -> String {
-    let words: Vec<String> = events
-        .iter()
-        .map(|e| match e {
-            OwnedXmlEvent::Declaration {
-                version,
-                encoding,
-                standalone,
-            } => {
-                let mut parts = vec![version.clone()];
-                parts.extend(encoding.clone());
-                parts.extend(standalone.map(|s| if s { "yes" } else { "no" }.to_owned()));
-                format!("decl[{}]", parts.join(","))
-            }
-            OwnedXmlEvent::Doctype {
-                name,
-                public_id,
-                system_id,
-                internal_subset,
-            } => format!(
-                "doctype[{name},{},{},{}]",
-                public_id.as_deref().unwrap_or_default(),
-                system_id.as_deref().unwrap_or_default(),
-                internal_subset.as_deref().unwrap_or_default()
-            ),
-            OwnedXmlEvent::StartElement {
-                name,
-                namespace,
-                attributes,
-            } => {
-                let attrs: String = attributes
-                    .iter()
-                    .map(|a| format!(" {}{}={:?}", a.name, show_ns(&a.namespace), a.value))
-                    .collect();
-                format!("<{name}{}{attrs}>", show_ns(namespace))
-            }
-            OwnedXmlEvent::EndElement { name, namespace } => {
-                format!("</{name}{}>", show_ns(namespace))
-            }
-            OwnedXmlEvent::Text(t) => format!("{t:?}"),
-            OwnedXmlEvent::CData(t) => format!("!{t:?}"),
-            OwnedXmlEvent::Comment(t) => format!("#{t:?}"),
-            OwnedXmlEvent::ProcessingInstruction { target, data } => format!("?{target}{data:?}"),
-        })
-        .collect();
-    words.join(" ")
-}
-
-/// Runs a conformance table (see [`testkit::check_table`]).
-fn check_table(table: &[Case], options: XmlOptions) {
-    testkit::check_table(table, options, render);
+impl TestEvent for OwnedXmlEvent {
+    fn render(events: &[Self]) -> String {
+        let words: Vec<String> = events
+            .iter()
+            .map(|e| match e {
+                OwnedXmlEvent::Declaration {
+                    version,
+                    encoding,
+                    standalone,
+                } => {
+                    let mut parts = vec![version.clone()];
+                    parts.extend(encoding.clone());
+                    parts.extend(standalone.map(|s| if s { "yes" } else { "no" }.to_owned()));
+                    format!("decl[{}]", parts.join(","))
+                }
+                OwnedXmlEvent::Doctype {
+                    name,
+                    public_id,
+                    system_id,
+                    internal_subset,
+                } => format!(
+                    "doctype[{name},{},{},{}]",
+                    public_id.as_deref().unwrap_or_default(),
+                    system_id.as_deref().unwrap_or_default(),
+                    internal_subset.as_deref().unwrap_or_default()
+                ),
+                OwnedXmlEvent::StartElement {
+                    name,
+                    namespace,
+                    attributes,
+                } => {
+                    let attrs: String = attributes
+                        .iter()
+                        .map(|a| format!(" {}{}={:?}", a.name, show_ns(&a.namespace), a.value))
+                        .collect();
+                    format!("<{name}{}{attrs}>", show_ns(namespace))
+                }
+                OwnedXmlEvent::EndElement { name, namespace } => {
+                    format!("</{name}{}>", show_ns(namespace))
+                }
+                OwnedXmlEvent::Text(t) => format!("{t:?}"),
+                OwnedXmlEvent::CData(t) => format!("!{t:?}"),
+                OwnedXmlEvent::Comment(t) => format!("#{t:?}"),
+                OwnedXmlEvent::ProcessingInstruction { target, data } => {
+                    format!("?{target}{data:?}")
+                }
+            })
+            .collect();
+        words.join(" ")
+    }
 }
 
 const ACCEPTED: &[Case] = &[
@@ -576,15 +575,10 @@ fn without_namespaces_names_are_plain() {
 
 #[test]
 fn nesting_is_limited_without_recursion() {
-    let nested = |depth: usize| format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
-    let (events, err) = parse(nested(1024).as_bytes(), XmlOptions::default());
-    assert_eq!((events.len(), err), (2048, None));
-    let (_, err) = parse(nested(1025).as_bytes(), XmlOptions::default());
-    let err = err.expect("deeper than 1024");
-    assert_eq!(err.kind(), &ErrorKind::TooDeep { limit: 1024 });
-    assert_eq!(err.position().offset, 3 * 1024);
+    testkit::check_default_depth_limit(XmlOptions::default(), "<a>", "</a>");
     // 100 000 levels: an ordinary error, not a stack overflow.
-    let (_, err) = parse(nested(100_000).as_bytes(), XmlOptions::default());
+    let nested = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    let (_, err) = parse(nested.as_bytes(), XmlOptions::default());
     assert!(matches!(
         err.map(|e| e.kind().clone()),
         Some(ErrorKind::TooDeep { .. })
@@ -678,74 +672,67 @@ fn entity_bombs_hit_the_expansion_budget() {
 
 #[test]
 fn errors_report_line_and_column_in_characters() {
-    let (_, err) = parse("<a>\n  <é>\n  </b></a>".as_bytes(), XmlOptions::default());
-    let err = err.expect("mismatched");
-    assert_eq!(
-        err.position(),
-        Position {
-            offset: 15,
-            line: 3,
-            column: 5
-        }
+    testkit::check_error_positions(
+        &[
+            ("<a>\n  <é>\n  </b></a>".as_bytes(), &[], (3, 5, 15)),
+            // Inside a token cut by a chunk boundary, the position is the same.
+            (b"<a>\n<b x='1' x='2'/></a>", &[7], (2, 10, 13)),
+        ],
+        XmlOptions::default(),
     );
-    // Inside a token cut by a chunk boundary, the position is the same.
-    let input = b"<a>\n<b x='1' x='2'/></a>";
-    let whole = parse(input, XmlOptions::default()).1.expect("duplicate");
-    let split = parse_split(input, &[7], XmlOptions::default())
-        .1
-        .expect("duplicate");
-    assert_eq!((whole.position().line, whole.position().column), (2, 10));
-    assert_eq!(split, whole);
 }
 
 #[test]
 fn messages_say_what_was_wrong_and_what_to_do() {
-    let message = |input: &[u8]| {
-        let (_, err) = parse(input, XmlOptions::default());
-        err.map(|e| e.to_string()).unwrap_or_default()
-    };
-    assert_eq!(
-        message(b"<a>\n</b>"),
-        "XML error at line 2, column 3 (byte 6): end tag `</b>` does not match the open element `<a>`"
+    testkit::check_messages(
+        &[
+            (
+                b"<a>\n</b>",
+                Says::Exactly(
+                    "XML error at line 2, column 3 (byte 6): end tag `</b>` does not match the open element `<a>`",
+                ),
+            ),
+            (b"<a x='1' x='2'/>", Says::Part("duplicate attribute `x`")),
+            (b"<a>]]></a>", Says::Part("write `]]&gt;`")),
+            (b"<a><!-- -- --></a>", Says::Part("`--` inside a comment")),
+            (b"<a>&nbsp;</a>", Says::Part("undefined entity `&nbsp;`")),
+            (
+                b"<a>&#0;</a>",
+                Says::Part("`&#0;` does not name an allowed XML character"),
+            ),
+            (b"<a/><b/>", Says::Part("a second root element")),
+            (b"<a x='<'/>", Says::Part("write `&lt;`")),
+            (b"<p:a/>", Says::Part("undeclared namespace prefix `p`")),
+            (
+                b"<?xml version='1.0' encoding='latin1'?><a/>",
+                Says::Part("UTF-8 only"),
+            ),
+            (
+                b"<!DOCTYPE a [<!ENTITY e SYSTEM 'x'>]><a>&e;</a>",
+                Says::Part("external entities are never fetched"),
+            ),
+            (
+                b"<a>",
+                Says::Part("input ended early, expected the end tags"),
+            ),
+        ],
+        XmlOptions::default(),
     );
-    assert!(message(b"<a x='1' x='2'/>").contains("duplicate attribute `x`"));
-    assert!(message(b"<a>]]></a>").contains("write `]]&gt;`"));
-    assert!(message(b"<a><!-- -- --></a>").contains("`--` inside a comment"));
-    assert!(message(b"<a>&nbsp;</a>").contains("undefined entity `&nbsp;`"));
-    assert!(message(b"<a>&#0;</a>").contains("`&#0;` does not name an allowed XML character"));
-    assert!(message(b"<a/><b/>").contains("a second root element"));
-    assert!(message(b"<a x='<'/>").contains("write `&lt;`"));
-    assert!(message(b"<p:a/>").contains("undeclared namespace prefix `p`"));
-    assert!(message(b"<?xml version='1.0' encoding='latin1'?><a/>").contains("UTF-8 only"));
-    assert!(
-        message(b"<!DOCTYPE a [<!ENTITY e SYSTEM 'x'>]><a>&e;</a>")
-            .contains("external entities are never fetched")
-    );
-    assert!(message(b"<a>").contains("input ended early, expected the end tags"));
 }
 
 #[test]
 fn errors_stick_and_finish_ends_the_input() {
-    let mut parser = XmlParser::new(XmlOptions::default());
-    let first = parser.feed(b"<a></b>", |_| {}).expect_err("mismatch");
-    assert_eq!(parser.feed(b"</a>", |_| {}), Err(first.clone()));
-    assert_eq!(parser.finish(|_| {}), Err(first));
-
-    let mut parser = XmlParser::new(XmlOptions::default());
-    parser.feed(b"<a/>", |_| {}).expect("valid");
-    parser.finish(|_| {}).expect("complete");
-    parser.finish(|_| {}).expect("finish is idempotent");
-    let err = parser.feed(b" ", |_| {}).expect_err("input after finish");
-    assert_eq!(err.kind(), &ErrorKind::FeedAfterFinish);
-
-    // reset() starts over (DTD, namespaces and all) and keeps the buffers.
-    parser.reset();
-    let mut events = Vec::new();
-    parser
-        .feed(b"<x>&lt;</x>", |e| events.push(e.to_owned_event()))
-        .expect("valid");
-    parser.finish(|_| {}).expect("complete");
-    assert_eq!(render(&events), r#"<x> "<" </x>"#);
+    testkit::check_lifecycle(
+        XmlOptions::default(),
+        &Lifecycle {
+            rejected: b"<a></b>",
+            after_error: b"</a>",
+            complete: (b"<a/>", "<a> </a>", ""),
+            after_finish: b" ",
+            // reset() starts over (DTD, namespaces and all).
+            after_reset: (b"<x>&lt;</x>", r#"<x> "<" </x>"#, ""),
+        },
+    );
 }
 
 #[test]
@@ -794,23 +781,24 @@ fn attributes_are_iterated_and_looked_up_without_allocation() {
 
 #[test]
 fn the_pull_adapter_reads_any_reader() {
-    let input = "<r a='1'>caf&#233;<![CDATA[x]]></r>".as_bytes();
-    let trickle = Trickle::new(input);
-    let events: Result<Vec<_>, _> = events_from_reader(trickle, XmlOptions::default()).collect();
-    let events = events.expect("valid XML");
-    assert_eq!(render(&events), r#"<r a="1"> "café" !"x" </r>"#);
-
-    let mut events = events_from_reader(&b"<a><b></a>"[..], XmlOptions::default());
-    assert!(matches!(
-        events.next(),
-        Some(Ok(OwnedXmlEvent::StartElement { .. }))
-    ));
-    assert!(matches!(
-        events.next(),
-        Some(Ok(OwnedXmlEvent::StartElement { .. }))
-    ));
-    assert!(matches!(events.next(), Some(Err(_))));
-    assert_eq!(events.next(), None);
+    let options = XmlOptions::default();
+    testkit::check_pull_adapter(&[
+        (
+            options,
+            Reader::Trickle,
+            b"<r a='1'>caf&#233;<![CDATA[x]]></r>",
+            r#"<r a="1"> "café" !"x" </r>"#,
+            None,
+        ),
+        // Two start tags, then the mismatched end tag.
+        (
+            options,
+            Reader::Whole,
+            b"<a><b></a>",
+            "<a> <b>",
+            Some((8, "XmlMismatchedEndTag")),
+        ),
+    ]);
 }
 
 #[test]
@@ -1225,16 +1213,6 @@ fn quick_xml_view(input: &[u8]) -> Result<Vec<Seen>, String> {
     }
 }
 
-/// Split points, as fractions of whatever the input's length turns out to be.
-fn cuts() -> impl Strategy<Value = Vec<prop::sample::Index>> {
-    prop::collection::vec(any::<prop::sample::Index>(), 0..12)
-}
-
-fn split_at(input: &[u8], cuts: &[prop::sample::Index], options: XmlOptions) -> Outcome {
-    let cuts: Vec<usize> = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
-    parse_split(input, &cuts, options)
-}
-
 /// XML-ish tokens, valid and not, for inputs near the grammar's edges.
 const TOKENS: &[&str] = &[
     "<a>",
@@ -1279,28 +1257,13 @@ const TOKENS: &[&str] = &[
 ];
 
 fn token_soup() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(0..TOKENS.len(), 0..24)
-        .prop_map(|ids| ids.iter().flat_map(|&i| TOKENS[i].bytes()).collect())
+    testkit::token_soup(TOKENS, 24)
 }
 
 /// A generated document with a few random byte edits.
 fn mutated_document() -> impl Strategy<Value = Vec<u8>> {
-    let edit = (any::<prop::sample::Index>(), 0u8..3, any::<u8>());
-    let edits = prop::collection::vec(edit, 1..4);
-    (arb_document(), any::<bool>(), edits).prop_map(|(doc, entities, edits)| {
-        let (mut bytes, _) = write_document(&doc, entities);
-        for (at, op, byte) in edits {
-            let i = at.index(bytes.len() + 1);
-            match op {
-                0 => bytes.insert(i, byte),
-                1 if i < bytes.len() => {
-                    bytes.remove(i);
-                }
-                _ if i < bytes.len() => bytes[i] = byte,
-                _ => bytes.push(byte),
-            }
-        }
-        bytes
+    (arb_document(), any::<bool>(), testkit::edits()).prop_map(|(doc, entities, edits)| {
+        testkit::mutate(write_document(&doc, entities).0, &edits)
     })
 }
 
@@ -1340,7 +1303,7 @@ proptest! {
     ) {
         let (bytes, expected) = write_document(&doc, entities);
         prop_assert_eq!(parse(&bytes, XmlOptions::default()), (expected.clone(), None));
-        prop_assert_eq!(split_at(&bytes, &cuts, XmlOptions::default()), (expected.clone(), None));
+        prop_assert_eq!(parse_cut(&bytes, &cuts, XmlOptions::default()), (expected.clone(), None));
         prop_assert_eq!(parse_bytewise(&bytes, XmlOptions::default()), (expected, None));
     }
 
@@ -1356,9 +1319,7 @@ proptest! {
         bytes in prop::collection::vec(any::<u8>(), 0..256),
         cuts in cuts(),
     ) {
-        let whole = parse(&bytes, XmlOptions::default());
-        prop_assert_eq!(&split_at(&bytes, &cuts, XmlOptions::default()), &whole);
-        prop_assert_eq!(&parse_bytewise(&bytes, XmlOptions::default()), &whole);
+        check_chunking_never_matters(&bytes, &cuts, XmlOptions::default())?;
     }
 
     #[test]
@@ -1368,9 +1329,7 @@ proptest! {
         namespaces in any::<bool>(),
     ) {
         let options = XmlOptions { namespaces, ..XmlOptions::default() };
-        let whole = parse(&bytes, options);
-        prop_assert_eq!(&split_at(&bytes, &cuts, options), &whole);
-        prop_assert_eq!(&parse_bytewise(&bytes, options), &whole);
+        check_chunking_never_matters(&bytes, &cuts, options)?;
     }
 
     #[test]
@@ -1378,8 +1337,6 @@ proptest! {
         bytes in mutated_document(),
         cuts in cuts(),
     ) {
-        let whole = parse(&bytes, XmlOptions::default());
-        prop_assert_eq!(&split_at(&bytes, &cuts, XmlOptions::default()), &whole);
-        prop_assert_eq!(&parse_bytewise(&bytes, XmlOptions::default()), &whole);
+        check_chunking_never_matters(&bytes, &cuts, XmlOptions::default())?;
     }
 }
