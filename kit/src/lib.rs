@@ -15,7 +15,9 @@
 //!
 //! # Layout
 //! - [`topic`] — `Topic`, `Area`, the registry in roadmap order.
-//! - [`narrator`] — `Narrator`, `Mode`, `Unit`, `Measurement`, `Comparison`.
+//! - [`narrator`] — `Narrator`, `Mode`, `Unit`, `Measurement`.
+//! - [`comparison`] — `Comparison` and its `Verdict`: ratios with a
+//!   confidence interval, ties called as ties.
 //! - [`select`] — turning `run` arguments into topics, with "did you mean".
 //! - [`runner`] — running topics with a progress bar, isolating failures.
 //! - [`report`] — the machine description, the JSON document, `RESULTS.md`.
@@ -32,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
+pub mod comparison;
 pub mod demo_test;
 pub mod lesson;
 pub mod memory;
@@ -46,7 +49,8 @@ pub mod stats;
 pub mod topic;
 pub mod workload;
 
+pub use comparison::{Comparison, Verdict};
 pub use inventory;
-pub use narrator::{Comparison, Measurement, Mode, Narrator, Timing, Unit};
+pub use narrator::{Measurement, Mode, Narrator, Timing, Unit};
 pub use settings::Settings;
 pub use topic::{Area, Topic, registry};

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::comparison::Comparison;
 use crate::settings::Settings;
 
 /// How long demos may take.
@@ -79,6 +80,12 @@ impl Unit {
         )
     }
 
+    /// Whether values in this unit are exact (counted, not timed): bytes,
+    /// counts and percentages of counts carry no measurement noise.
+    pub fn is_exact(self) -> bool {
+        matches!(self, Unit::Bytes | Unit::Count | Unit::Percent)
+    }
+
     /// The unit's short symbol, as printed and serialized.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -110,35 +117,6 @@ pub struct Measurement {
     pub value: f64,
     /// The unit of `value`.
     pub unit: Unit,
-}
-
-/// Ours against a named peer, both measured in the same run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
-    /// The topic that measured it.
-    pub topic: String,
-    /// What was compared.
-    pub label: String,
-    /// Our value, in `unit`.
-    pub ours: f64,
-    /// The peer's value, in `unit`.
-    pub peer: f64,
-    /// Who the peer is (`lru crate`, `CPython 3.11`, ...).
-    pub peer_name: String,
-    /// The unit of both values.
-    pub unit: Unit,
-    /// How many times better ours is: > 1 means ours is faster (or better).
-    pub speedup: f64,
-}
-
-impl Comparison {
-    fn speedup(ours: f64, peer: f64, unit: Unit) -> f64 {
-        if unit.higher_is_better() {
-            ours / peer
-        } else {
-            peer / ours
-        }
-    }
 }
 
 /// The result of timing a closure: median time per operation.
@@ -356,8 +334,9 @@ impl Narrator {
     }
 
     /// Times ours against a peer on the same work, interleaving their samples
-    /// so that machine noise hits both alike; records and prints both medians
-    /// and the speed-up.
+    /// so that machine noise hits both alike; records and prints both medians,
+    /// the ratio with its confidence interval, and the verdict (see
+    /// [`Comparison`]).
     pub fn compare_timed<A, B>(
         &mut self,
         label: &str,
@@ -367,7 +346,7 @@ impl Narrator {
         peer: impl FnMut() -> B,
     ) -> Comparison {
         let (ours_ns, peer_ns) = self.interleaved(ops, ours, peer);
-        self.compare(label, ours_ns, peer_ns, peer_name, Unit::NsPerOp)
+        self.compare_samples(label, &ours_ns, &peer_ns, peer_name, Unit::NsPerOp)
     }
 
     /// As [`Narrator::compare_timed`] for work that processes `bytes` bytes
@@ -381,29 +360,28 @@ impl Narrator {
         peer: impl FnMut() -> B,
     ) -> Comparison {
         let (ours_ns, peer_ns) = self.interleaved(bytes, ours, peer);
-        let mb_per_sec = |ns_per_byte: f64| 1e3 / ns_per_byte.max(f64::MIN_POSITIVE);
-        self.compare(
-            label,
-            mb_per_sec(ours_ns),
-            mb_per_sec(peer_ns),
-            peer_name,
-            Unit::MegabytesPerSec,
-        )
+        let mb_per_sec = |ns_per_byte: &f64| 1e3 / ns_per_byte.max(f64::MIN_POSITIVE);
+        let ours: Vec<f64> = ours_ns.iter().map(mb_per_sec).collect();
+        let peer: Vec<f64> = peer_ns.iter().map(mb_per_sec).collect();
+        self.compare_samples(label, &ours, &peer, peer_name, Unit::MegabytesPerSec)
     }
 
     /// One warm-up call each, then the configured number of samples of each,
-    /// alternating which goes first; the median nanoseconds per op of both.
+    /// alternating which goes first; the nanoseconds per op of every sample,
+    /// paired by round.
     fn interleaved<A, B>(
         &mut self,
         ops: u64,
         mut ours: impl FnMut() -> A,
         mut peer: impl FnMut() -> B,
-    ) -> (f64, f64) {
+    ) -> (Vec<f64>, Vec<f64>) {
         black_box(ours());
         black_box(peer());
         let mut ours_t = Vec::with_capacity(self.samples);
         let mut peer_t = Vec::with_capacity(self.samples);
         for i in 0..self.samples {
+            // Alternating who goes first keeps a drift (a CPU clocking up, a
+            // cache warming) from favouring one side.
             if i % 2 == 0 {
                 ours_t.push(sample(ops, &mut ours));
                 peer_t.push(sample(ops, &mut peer));
@@ -412,10 +390,30 @@ impl Narrator {
                 ours_t.push(sample(ops, &mut ours));
             }
         }
-        (median(&mut ours_t), median(&mut peer_t))
+        (ours_t, peer_t)
     }
 
-    /// Records and prints a comparison of two values measured by the demo.
+    /// Records and prints a comparison of paired samples the demo measured
+    /// itself (`ours[i]` and `peer[i]` from the same round, in `unit`): the
+    /// medians, the median ratio with its interval, and the verdict.
+    pub fn compare_samples(
+        &mut self,
+        label: &str,
+        ours: &[f64],
+        peer: &[f64],
+        peer_name: &str,
+        unit: Unit,
+    ) -> Comparison {
+        let comparison = Comparison::paired(&self.topic, label, (ours, peer), peer_name, unit);
+        self.print_and_keep(comparison)
+    }
+
+    /// Records and prints a comparison of two values the demo measured.
+    /// In an exact unit (counts, sizes, percentages of a count; see
+    /// [`Unit::is_exact`]) there is no noise: no interval, and the comparison
+    /// says it is exact. A timing passed here is one pair of samples, too
+    /// few for a verdict — timings go through [`Narrator::compare_timed`] or
+    /// [`Narrator::compare_samples`], which keep every sample.
     pub fn compare(
         &mut self,
         label: &str,
@@ -424,30 +422,27 @@ impl Narrator {
         peer_name: &str,
         unit: Unit,
     ) -> Comparison {
-        let speedup = Comparison::speedup(ours, peer, unit);
-        let verdict = if (speedup - 1.0).abs() < 0.005 {
-            "ours ties".to_owned()
-        } else if speedup > 1.0 {
-            format!("ours {speedup:.2}× better")
+        let comparison = if unit.is_exact() {
+            Comparison::exact(&self.topic, label, (ours, peer), peer_name, unit)
         } else {
-            format!("ours {:.2}× worse", 1.0 / speedup)
+            Comparison::paired(&self.topic, label, (&[ours], &[peer]), peer_name, unit)
         };
-        let name_width = peer_name.chars().count().max(4);
+        self.print_and_keep(comparison)
+    }
+
+    fn print_and_keep(&mut self, comparison: Comparison) -> Comparison {
+        let c = &comparison;
+        let name_width = c.peer_name.chars().count().max(4);
+        let unit = c.unit;
         self.emit(&format!(
-            "  ⇄ {label}\n      {:<name_width$}  {} {unit}\n      {peer_name:<name_width$}  {} {unit}\n      → {verdict}\n",
+            "  ⇄ {}\n      {:<name_width$}  {} {unit}\n      {:<name_width$}  {} {unit}\n      → {}\n",
+            c.label,
             "ours",
-            format_value(ours),
-            format_value(peer),
+            format_value(c.ours),
+            c.peer_name,
+            format_value(c.peer),
+            c.verdict_text(),
         ));
-        let comparison = Comparison {
-            topic: self.topic.clone(),
-            label: label.to_owned(),
-            ours,
-            peer,
-            peer_name: peer_name.to_owned(),
-            unit,
-            speedup,
-        };
         self.comparisons.push(comparison.clone());
         comparison
     }
@@ -594,8 +589,9 @@ mod tests {
 
     #[test]
     fn speedup_direction_follows_the_unit() {
-        assert_eq!(Comparison::speedup(10.0, 20.0, Unit::NsPerOp), 2.0);
-        assert_eq!(Comparison::speedup(10.0, 20.0, Unit::OpsPerSec), 0.5);
+        let c = |unit| Comparison::exact("t", "x", (10.0, 20.0), "p", unit).speedup;
+        assert_eq!(c(Unit::NsPerOp), 2.0);
+        assert_eq!(c(Unit::OpsPerSec), 0.5);
     }
 
     #[test]
@@ -621,7 +617,7 @@ mod tests {
     fn compare_prints_both_sides_and_the_ratio() {
         let buf = Shared::default();
         let mut n = Narrator::new("t/x", Mode::Quick, Box::new(buf.clone()));
-        let c = n.compare("lookups", 50.0, 100.0, "peer crate", Unit::NsPerOp);
+        let c = n.compare("lookups", 50.0, 100.0, "peer crate", Unit::Count);
         assert_eq!(c.speedup, 2.0);
         let text = buf.text();
         assert!(

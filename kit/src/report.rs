@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::narrator::{Comparison, Measurement, format_value};
+use crate::comparison::Comparison;
+use crate::narrator::{Measurement, format_value};
 
 /// The outcome of one topic's demo.
 #[derive(Debug, Clone, Serialize)]
@@ -145,17 +146,18 @@ impl Document {
                 t.seconds
             );
             if !t.comparisons.is_empty() {
-                md.push_str("\n| comparison | ours | peer | peer | unit | speed-up |\n|---|---:|---:|---|---|---:|\n");
+                md.push_str("\n| comparison | ours | peer | peer | unit | ratio | verdict |\n|---|---:|---:|---|---|---:|---|\n");
                 for c in &t.comparisons {
                     let _ = writeln!(
                         md,
-                        "| {} | {} | {} | {} | {} | {:.2}× |",
+                        "| {} | {} | {} | {} | {} | {:.2}× | {} |",
                         cell(&c.label),
                         format_value(c.ours),
                         format_value(c.peer),
                         cell(&c.peer_name),
                         c.unit,
-                        c.speedup
+                        c.speedup,
+                        cell(&c.verdict_text())
                     );
                 }
             }
@@ -216,15 +218,13 @@ mod tests {
                     value: 3.0,
                     unit: Unit::Count,
                 }],
-                comparisons: vec![Comparison {
-                    topic: "a/b".into(),
-                    label: "y".into(),
-                    ours: 1.0,
-                    peer: 2.0,
-                    peer_name: "peer".into(),
-                    unit: Unit::NsPerOp,
-                    speedup: 2.0,
-                }],
+                comparisons: vec![Comparison::paired(
+                    "a/b",
+                    "y",
+                    (&[1.0; 7], &[2.0; 7]),
+                    "peer",
+                    Unit::NsPerOp,
+                )],
             }],
         }
     }
@@ -237,8 +237,13 @@ mod tests {
         assert_eq!(t["id"], "a/b");
         assert_eq!(t["ok"], false);
         assert_eq!(t["measurements"][0]["unit"], "count");
-        assert_eq!(t["comparisons"][0]["speedup"], 2.0);
-        assert_eq!(t["comparisons"][0]["peer_name"], "peer");
+        let c = &t["comparisons"][0];
+        assert_eq!(c["speedup"], 2.0);
+        assert_eq!(c["peer_name"], "peer");
+        assert_eq!(c["pairs"], 7);
+        assert_eq!(c["verdict"]["kind"], "better");
+        assert_eq!(c["interval"]["low"], 2.0);
+        assert!(c["interval"]["confidence"].as_f64().expect("a number") > 0.98);
     }
 
     #[test]
@@ -248,7 +253,10 @@ mod tests {
         let md = std::fs::read_to_string(path)?;
         assert!(md.contains("| cores |"));
         assert!(md.contains("A \\| B"), "pipes escaped");
-        assert!(md.contains("| y | 1 | 2 | peer | ns/op | 2.00× |"), "{md}");
+        assert!(
+            md.contains("| y | 1 | 2 | peer | ns/op | 2.00× | ours 2.00× better (98.4 % interval 2.00–2.00×, 7 pairs) |"),
+            "{md}"
+        );
         assert!(md.contains("**failed**: boom"));
         assert!(!doc().all_ok());
         Ok(())
