@@ -107,7 +107,7 @@ fn every_demo_runs_in_quick_mode_and_measures() {
     let topics = registry();
     let options = RunOptions {
         mode: Mode::Quick,
-        samples: 1,
+        samples: None,
         narration: Narration::Silent,
         progress: false,
         settings,

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use mastery_kit::report::{Document, Machine};
 use mastery_kit::runner::{Narration, RunOptions, run_topics};
-use mastery_kit::{Mode, Topic};
+use mastery_kit::Topic;
 use mastery_tooling::config_management;
 
 use crate::error::{AppError, EXIT_FAILURE};
@@ -37,11 +37,7 @@ pub fn run(
     output: Output,
     report: Option<&Path>,
 ) -> Result<u8, AppError> {
-    let mode = if config.quick {
-        Mode::Quick
-    } else {
-        Mode::Full
-    };
+    let mode = config.mode;
     let narration = match output {
         Output::Stream => Narration::Stream,
         Output::PerTopic => Narration::PerTopic,
@@ -49,7 +45,7 @@ pub fn run(
     };
     let options = RunOptions {
         mode,
-        samples: config.samples as usize,
+        samples: config.samples.map(|n| n as usize),
         narration,
         // A bar for the tour, and for a JSON run of several topics (which
         // prints nothing else until the end); never for one streamed topic.

@@ -19,29 +19,50 @@ use std::hint::black_box;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::comparison::Comparison;
 use crate::settings::Settings;
 
 /// How long demos may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Small inputs and few samples: every demo well under a second, so the
-    /// test suite runs all of them.
+    /// test suite runs all of them. Its comparisons are too short for a
+    /// verdict; it checks that every story still runs.
     Quick,
-    /// Sizes that show the real trade-off; what a reader runs.
+    /// Sizes that show the real trade-off, in about a minute for the whole
+    /// tour; what a reader runs.
+    #[default]
     Full,
+    /// The long measurements: the largest inputs and many samples, for a
+    /// reader who wants the tightest intervals and has minutes to spare.
+    Deep,
 }
 
 impl Mode {
-    /// Picks the quick or the full value of a size or count.
+    /// Picks the quick or the full value of a size or count; deep mode takes
+    /// the full value (see [`Mode::pick_deep`] for a size of its own).
     pub fn pick<T>(self, quick: T, full: T) -> T {
         match self {
             Mode::Quick => quick,
-            Mode::Full => full,
+            Mode::Full | Mode::Deep => full,
         }
+    }
+
+    /// Picks the quick, full or deep value of a size or count.
+    pub fn pick_deep<T>(self, quick: T, full: T, deep: T) -> T {
+        match self {
+            Mode::Quick => quick,
+            Mode::Full => full,
+            Mode::Deep => deep,
+        }
+    }
+
+    /// Timed samples per measurement in this mode unless configured.
+    pub fn default_samples(self) -> usize {
+        self.pick_deep(QUICK_SAMPLES, DEFAULT_SAMPLES, DEEP_SAMPLES)
     }
 }
 
@@ -162,21 +183,26 @@ impl fmt::Debug for Narrator {
     }
 }
 
-/// Samples per measurement in quick mode.
+/// Samples per measurement in quick mode: enough to run every branch, too
+/// few for a verdict.
 pub const QUICK_SAMPLES: usize = 3;
-/// Samples per measurement in full mode, unless configured.
-pub const DEFAULT_SAMPLES: usize = 11;
+/// Samples per measurement in full mode, unless configured: nine pairs give
+/// a sign-test interval of 96 % coverage (see `stats::median_ratio_interval`).
+pub const DEFAULT_SAMPLES: usize = 9;
+/// Samples per measurement in deep mode, unless configured.
+pub const DEEP_SAMPLES: usize = 21;
 
 const WIDTH: usize = 78;
 
 impl Narrator {
-    /// A narrator for `topic` writing to `out`. Full mode samples
-    /// [`DEFAULT_SAMPLES`] times; see [`Narrator::with_samples`].
+    /// A narrator for `topic` writing to `out`, taking the mode's default
+    /// number of samples ([`Mode::default_samples`]); see
+    /// [`Narrator::with_samples`].
     pub fn new(topic: impl Into<String>, mode: Mode, out: Box<dyn Write + Send>) -> Self {
         Narrator {
             topic: topic.into(),
             mode,
-            samples: mode.pick(QUICK_SAMPLES, DEFAULT_SAMPLES),
+            samples: mode.default_samples(),
             out,
             measurements: Vec::new(),
             comparisons: Vec::new(),
@@ -201,13 +227,20 @@ impl Narrator {
         Self::new(topic, mode, Box::new(std::io::sink()))
     }
 
-    /// Sets the number of timed samples per measurement in full mode
-    /// (quick mode always takes [`QUICK_SAMPLES`]). At least 1.
+    /// Sets the number of timed samples per measurement in full and deep
+    /// mode (quick mode always takes [`QUICK_SAMPLES`]). At least 1.
     pub fn with_samples(mut self, samples: usize) -> Self {
-        if self.mode == Mode::Full {
+        if self.mode != Mode::Quick {
             self.samples = samples.max(1);
         }
         self
+    }
+
+    /// Timed samples per measurement in this run: for a demo that times
+    /// several contenders round-robin itself and then calls
+    /// [`Narrator::compare_samples`].
+    pub fn samples(&self) -> usize {
+        self.samples
     }
 
     /// The mode the demo runs in; demos size their inputs with [`Mode::pick`].

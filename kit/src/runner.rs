@@ -31,8 +31,9 @@ pub enum Narration {
 pub struct RunOptions {
     /// Quick or full sizes.
     pub mode: Mode,
-    /// Samples per measurement in full mode.
-    pub samples: usize,
+    /// Samples per measurement in full and deep mode; `None` takes the
+    /// mode's default.
+    pub samples: Option<usize>,
     /// Where the story goes.
     pub narration: Narration,
     /// Whether to draw a progress bar on stderr (hidden when stderr is not a terminal).
@@ -80,9 +81,11 @@ fn run_one(topic: &'static Topic, options: &RunOptions, bar: &ProgressBar) -> To
         Narration::PerTopic => Box::new(buffer.clone()),
         Narration::Silent => Box::new(std::io::sink()),
     };
-    let mut narrator = Narrator::new(topic.id, options.mode, out)
-        .with_samples(options.samples)
-        .with_settings(options.settings.clone());
+    let mut narrator =
+        Narrator::new(topic.id, options.mode, out).with_settings(options.settings.clone());
+    if let Some(samples) = options.samples {
+        narrator = narrator.with_samples(samples);
+    }
     narrator.banner(topic.id, topic.title, topic.python, topic.rust);
 
     let span = tracing::info_span!("topic", id = topic.id, mode = ?options.mode);
@@ -155,7 +158,7 @@ mod tests {
     fn failures_are_isolated_and_reported() {
         let options = RunOptions {
             mode: Mode::Quick,
-            samples: 1,
+            samples: None,
             narration: Narration::Silent,
             progress: false,
             settings: Default::default(),

@@ -40,7 +40,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
 
     let in_cache_sizes: &[u64] = match mode {
         Mode::Quick => &[16 << 10],
-        Mode::Full => &[16 << 10, 256 << 10],
+        Mode::Full | Mode::Deep => &[16 << 10, 256 << 10],
     };
     for &bytes in in_cache_sizes {
         let xs = sample_data((bytes / 4) as usize, 7);

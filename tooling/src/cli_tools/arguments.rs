@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use mastery_kit::Mode;
 
 use super::{Cli, Command};
 use crate::config_management::Overrides;
@@ -160,13 +161,16 @@ pub struct ParseArgs {
 /// How demos run.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RunArgs {
-    /// Small inputs and few samples (well under a second per demo)
-    #[arg(long)]
+    /// Small inputs and few samples: checks every story runs (no verdicts)
+    #[arg(long, conflicts_with_all = ["full", "deep"])]
     pub quick: bool,
-    /// Full sizes even when the settings say quick
-    #[arg(long, conflicts_with = "quick")]
+    /// Sizes that show the trade-offs, about a minute for the tour [the default]
+    #[arg(long, conflicts_with = "deep")]
     pub full: bool,
-    /// Timed samples per measurement in full mode (1–1000)
+    /// The long measurements: the largest inputs and 21 samples (minutes)
+    #[arg(long)]
+    pub deep: bool,
+    /// Timed samples per measurement in full and deep mode (1–1000) [default: full 9, deep 21]
     #[arg(long, value_name = "N")]
     pub samples: Option<u32>,
     /// Use this Redis server instead of spawning a local redis-server
@@ -186,10 +190,12 @@ impl Cli {
             | Command::Worker(_) => RunArgs::default(),
         };
         Overrides {
-            quick: if run.quick {
-                Some(true)
+            mode: if run.quick {
+                Some(Mode::Quick)
             } else if run.full {
-                Some(false)
+                Some(Mode::Full)
+            } else if run.deep {
+                Some(Mode::Deep)
             } else {
                 None
             },

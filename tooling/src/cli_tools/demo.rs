@@ -63,7 +63,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     }
 
     n.section("What parsing costs");
-    let ops = n.mode().pick(500, 20_000);
+    let ops = n.mode().pick_deep(100, 1_000, 20_000);
     n.measure("parse `mastery -vv run interview --quick`", ops, || {
         (0..ops)
             .filter(|_| Cli::try_parse_from(argv).is_ok())

@@ -25,7 +25,7 @@ fn flags_become_overrides() -> Result<(), clap::Error> {
         "5",
     ])?;
     let o = cli.overrides();
-    assert_eq!(o.quick, Some(false));
+    assert_eq!(o.mode, Some(mastery_kit::Mode::Full));
     assert_eq!(o.samples, Some(5));
     assert_eq!(o.log_format, Some(LogFormat::Json));
     assert_eq!(o.log_level, Some(LogLevel::Debug));
@@ -41,6 +41,7 @@ fn usage_errors_exit_2() {
         &["mastery", "run"],
         &["mastery", "explain"],
         &["mastery", "tour", "--quick", "--full"],
+        &["mastery", "tour", "--quick", "--deep"],
     ] {
         let err = Cli::try_parse_from(argv).expect_err("usage error");
         assert_eq!(err.exit_code(), 2, "{argv:?}");

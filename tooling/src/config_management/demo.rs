@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use mastery_kit::{Area, Narrator, Topic};
+use mastery_kit::{Area, Mode, Narrator, Topic};
 
 use super::error::describe;
 use super::{FILE_NAME, Overrides, Sources, figment, load};
@@ -63,7 +63,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
                 dir: dir.path().to_path_buf(),
                 env: env(&[("MASTERY_SAMPLES", "31")]),
                 flags: Overrides {
-                    quick: Some(true),
+                    mode: Some(Mode::Quick),
                     ..Overrides::default()
                 },
                 ..Sources::default()
@@ -77,8 +77,10 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
             .map(describe)
             .unwrap_or_default();
         n.show(format!(
-            "{name:<14} quick={:<5} samples={:<3} log_format={:?}  (samples from {samples_from})",
-            s.quick, s.samples, s.log_format
+            "{name:<14} mode={:<5} samples={:<3} log_format={:?}  (samples from {samples_from})",
+            format!("{:?}", s.mode).to_lowercase(),
+            s.samples.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+            s.log_format
         ));
     }
 
@@ -115,7 +117,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     anyhow::ensure!(errors == cases.len(), "every bad layer must be refused");
 
     n.section("What loading costs");
-    let ops = n.mode().pick(200, 5_000);
+    let ops = n.mode().pick_deep(50, 500, 5_000);
     let sources = &layers[3].1;
     n.measure(
         "load all four layers (reads and parses the file)",

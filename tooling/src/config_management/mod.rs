@@ -51,6 +51,8 @@ use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use mastery_kit::Mode;
+
 use crate::logging_examples::{LogFormat, LogLevel};
 
 mod demo;
@@ -70,11 +72,13 @@ use providers::{EnvVars, Named};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// Run demos in quick mode by default.
-    #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
-    pub quick: bool,
-    /// Timed samples per measurement in full mode (1–1000).
-    pub samples: u32,
+    /// How long demos run: `quick` (a smoke run), `full` (about a minute
+    /// for the tour) or `deep` (the largest inputs, many samples).
+    pub mode: Mode,
+    /// Timed samples per measurement in full and deep mode (1–1000); unset,
+    /// each mode's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u32>,
     /// Log rendering.
     pub log_format: LogFormat,
     /// Log level when neither `-v` nor `RUST_LOG` says otherwise.
@@ -102,8 +106,8 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            quick: false,
-            samples: mastery_kit::narrator::DEFAULT_SAMPLES as u32,
+            mode: Mode::Full,
+            samples: None,
             log_format: LogFormat::Text,
             log_level: LogLevel::Warn,
             redis_url: None,
@@ -126,11 +130,11 @@ pub fn load(sources: &Sources) -> Result<Settings, ConfigError> {
     let settings: Settings = figment
         .extract()
         .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
-    if !SAMPLES_RANGE.contains(&settings.samples) {
+    if let Some(samples) = settings.samples.filter(|s| !SAMPLES_RANGE.contains(s)) {
         return Err(error::out_of_range(
             &figment,
             "samples",
-            settings.samples.to_string(),
+            samples.to_string(),
             format!(
                 "must be between {} and {}",
                 SAMPLES_RANGE.start(),
@@ -172,9 +176,26 @@ pub fn figment(sources: &Sources) -> Result<Figment, ConfigError> {
 
 /// The config file a user can start from, every key at its default.
 pub fn example_file() -> String {
+    use mastery_kit::narrator::{DEEP_SAMPLES, DEFAULT_SAMPLES, QUICK_SAMPLES};
     let defaults = Settings::default();
-    format!(
-        "# mastery.toml — every key, at its default\nquick = {}\nsamples = {}\nlog_format = \"text\"   # text | json\nlog_level = \"warn\"    # off | error | warn | info | debug | trace\nrequire_redis = {}\n# redis_url = \"redis://127.0.0.1:6379\"  # unset: spawn redis-server\nrequire_python = {}\n# python = \"perf/python/.venv/bin/python\"  # unset: that venv, else python3\n",
-        defaults.quick, defaults.samples, defaults.require_redis, defaults.require_python
-    )
+    let mode = match defaults.mode {
+        Mode::Quick => "quick",
+        Mode::Full => "full",
+        Mode::Deep => "deep",
+    };
+    [
+        "# mastery.toml — every key, at its default".to_owned(),
+        format!("mode = \"{mode}\"   # quick | full | deep"),
+        format!(
+            "# samples = {DEEP_SAMPLES}   # 1–1000; unset: quick {QUICK_SAMPLES}, full {DEFAULT_SAMPLES}, deep {DEEP_SAMPLES}"
+        ),
+        "log_format = \"text\"   # text | json".to_owned(),
+        "log_level = \"warn\"    # off | error | warn | info | debug | trace".to_owned(),
+        format!("require_redis = {}", defaults.require_redis),
+        "# redis_url = \"redis://127.0.0.1:6379\"  # unset: spawn redis-server".to_owned(),
+        format!("require_python = {}", defaults.require_python),
+        "# python = \"perf/python/.venv/bin/python\"  # unset: that venv, else python3".to_owned(),
+    ]
+    .join("\n")
+        + "\n"
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use mastery_kit::Mode;
 use serde::Serialize;
 
 use crate::logging_examples::{LogFormat, LogLevel};
@@ -15,9 +16,9 @@ pub const ENV_PREFIX: &str = "MASTERY_";
 /// the layers below.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Overrides {
-    /// `--quick` / `--full`.
+    /// `--quick` / `--full` / `--deep`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quick: Option<bool>,
+    pub mode: Option<Mode>,
     /// `--samples N`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub samples: Option<u32>,

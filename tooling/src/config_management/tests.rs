@@ -1,5 +1,7 @@
 //! Precedence, provenance in errors, and the example file.
 
+use mastery_kit::Mode;
+
 use super::demo::{demo, env};
 use super::*;
 
@@ -23,8 +25,10 @@ fn defaults_without_any_source() {
 
 #[test]
 fn precedence_is_defaults_file_env_flags() {
-    let (_dir, mut sources) = in_dir(Some("samples = 21\nquick = true\nlog_level = \"info\"\n"));
-    assert_eq!(load(&sources).expect("valid").samples, 21);
+    let (_dir, mut sources) = in_dir(Some(
+        "samples = 21\nmode = \"quick\"\nlog_level = \"info\"\n",
+    ));
+    assert_eq!(load(&sources).expect("valid").samples, Some(21));
     sources.env = env(&[
         ("MASTERY_SAMPLES", "31"),
         ("MASTERY_LOG_FORMAT", "json"),
@@ -32,18 +36,18 @@ fn precedence_is_defaults_file_env_flags() {
     ]);
     let s = load(&sources).expect("valid");
     assert_eq!(
-        (s.samples, s.log_format, s.quick, s.log_level),
-        (31, LogFormat::Json, true, LogLevel::Info)
+        (s.samples, s.log_format, s.mode, s.log_level),
+        (Some(31), LogFormat::Json, Mode::Quick, LogLevel::Info)
     );
     sources.flags = Overrides {
         samples: Some(41),
-        quick: Some(false),
+        mode: Some(Mode::Deep),
         ..Overrides::default()
     };
     let s = load(&sources).expect("valid");
     assert_eq!(
-        (s.samples, s.quick, s.log_format),
-        (41, false, LogFormat::Json)
+        (s.samples, s.mode, s.log_format),
+        (Some(41), Mode::Deep, LogFormat::Json)
     );
 }
 
@@ -78,9 +82,9 @@ fn bad_env_value_names_the_variable() {
 #[test]
 fn switches_accept_one_and_zero_and_redis_url_layers() {
     let (_dir, mut sources) = in_dir(Some("redis_url = \"redis://127.0.0.1:1\"\n"));
-    sources.env = env(&[("MASTERY_REQUIRE_REDIS", "1"), ("MASTERY_QUICK", "0")]);
+    sources.env = env(&[("MASTERY_REQUIRE_REDIS", "1"), ("MASTERY_MODE", "deep")]);
     let s = load(&sources).expect("valid");
-    assert!(s.require_redis && !s.quick);
+    assert!(s.require_redis && s.mode == Mode::Deep);
     assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:1"));
     sources.flags.redis_url = Some("redis://127.0.0.1:2".to_owned());
     let s = load(&sources).expect("valid");
@@ -129,4 +133,12 @@ fn the_example_file_loads_to_the_defaults() {
 #[test]
 fn demo_runs_in_quick_mode() {
     mastery_kit::demo_test::run_quick("tooling/config-management", demo);
+}
+
+#[test]
+fn an_unknown_mode_names_the_key_and_the_choices() {
+    let (_dir, sources) = in_dir(Some("mode = \"fast\"\n"));
+    let msg = load(&sources).expect_err("no such mode").to_string();
+    assert!(msg.contains("fast") && msg.contains("mode"), "{msg}");
+    assert!(msg.contains("quick") && msg.contains("deep"), "{msg}");
 }

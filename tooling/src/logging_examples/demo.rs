@@ -72,7 +72,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     );
 
     n.section("What an event costs");
-    let ops = n.mode().pick(20_000, 1_000_000);
+    let ops = n.mode().pick_deep(2_000, 30_000, 1_000_000);
     // Each event goes to a sink, so formatting is timed and terminal I/O is
     // not.
     let sink = |format| -> anyhow::Result<_> {
