@@ -17,6 +17,8 @@
 //! - [`mapreduce`] — `mastery mapreduce` (word count with one thread,
 //!   rayon, worker processes or timely dataflow) and the hidden
 //!   `mastery worker` its process engine starts.
+//! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
+//!   extension that `perf/vectorization` times against.
 
 #![forbid(unsafe_code)]
 
@@ -28,6 +30,7 @@ pub mod mapreduce;
 pub mod parse;
 pub mod run;
 pub mod settings;
+pub mod setup;
 
 pub use app::{execute, main};
 pub use error::{AppError, EXIT_FAILURE, EXIT_USAGE};

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use mastery_kit::Mode;
 
 use super::{Cli, Command};
@@ -62,6 +62,27 @@ pub struct MapreduceArgs {
     /// Also write every word and its count to FILE (TSV, most frequent first)
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// What `mastery setup` installs.
+#[derive(Debug, Subcommand, Clone)]
+pub enum SetupCommand {
+    /// A venv in perf/python/.venv with maturin and NumPy, and the kit's PyO3 extension built into it
+    #[command(
+        after_help = "Runs, with progress on stderr:\n  python3 -m venv perf/python/.venv\n  .venv/bin/pip install maturin numpy\n  maturin develop --release   (in perf/python)\nthen checks that numpy and mastery_kernels import. Needs Python 3.9+ and network access to PyPI.\nExit codes: 0 ready, 1 a step failed (its output is shown), 2 usage error (no Python, no perf/python)."
+    )]
+    Python(SetupPythonArgs),
+}
+
+/// Arguments of `mastery setup python`.
+#[derive(Debug, Args, Clone)]
+pub struct SetupPythonArgs {
+    /// The interpreter that creates the venv [default: the `python` setting, else python3]
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Delete an existing venv first and build everything again
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 /// Arguments of the hidden `mastery worker`.
@@ -187,6 +208,7 @@ impl Cli {
             | Command::Explain { .. }
             | Command::Parse(_)
             | Command::Mapreduce(_)
+            | Command::Setup(_)
             | Command::Worker(_) => RunArgs::default(),
         };
         Overrides {

@@ -55,7 +55,8 @@ mod demo;
 mod tests;
 
 pub use arguments::{
-    MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, RunArgs, WorkerArgs, parse_size,
+    MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, RunArgs, SetupCommand,
+    SetupPythonArgs, WorkerArgs, parse_size,
 };
 
 // ANCHOR: core
@@ -140,6 +141,9 @@ pub enum Command {
         after_help = "Examples:\n  mastery mapreduce --engine rayon --bytes 100MB --top 5\n  mastery mapreduce --engine processes --workers 4 --output counts.tsv\n  mastery mapreduce --engine timely --processes 2 --process 0 &\n  mastery mapreduce --engine timely --processes 2 --process 1\n  mastery mapreduce --engine timely -n 3 -p 0 --hostfile hosts.txt   # one HOST:PORT line per process\n\nEvery process of a timely run must get the same corpus options; process 0 prints the result.\nExit codes: 0 ok, 1 the count failed (a worker died, a peer unreachable), 2 usage error."
     )]
     Mapreduce(MapreduceArgs),
+    /// Install what a demo needs beyond Rust (today: Python for perf/vectorization)
+    #[command(subcommand)]
+    Setup(SetupCommand),
     /// Internal: the word-count worker that `mastery mapreduce --engine processes` starts
     #[command(hide = true)]
     Worker(WorkerArgs),
