@@ -4,9 +4,10 @@
 use std::ops::Range;
 
 use super::attributes::{attr_value, check_unique_names};
-use super::chars::{invalid_char, scan_name, skip_ws};
+use super::chars::{invalid_char, skip_ws};
 use super::dtd;
 use super::events::{AttrSlot, Attributes, NsRef, Span, StartElement};
+use super::names::scan_name;
 use super::stop::{Step, Stop, fail, misplaced, unexpected};
 use super::token_end::{Classified, Markup, bad_markup, classify};
 use super::{Frame, XmlEvent, XmlParser};

@@ -121,8 +121,9 @@
 //! - `text.rs`: character data and entities expanded in content;
 //!   `markup.rs`: tags, comments, PIs, CDATA, the DOCTYPE and the XML
 //!   declaration; `attributes.rs`, `references.rs`, `namespaces.rs`,
-//!   `dtd.rs` (the internal subset), `chars.rs` (names and `Char`), and
-//!   `stop.rs` (how a token parser stops early);
+//!   `dtd.rs` (the internal subset), `names.rs` (the name scanner),
+//!   `stop.rs` (how a token parser stops early) and `chars.rs` (the
+//!   character classes: `Char`, names, whitespace);
 //! - `events.rs`, `options.rs`: the public types; `bench_input.rs`: the
 //!   generated input of the benchmarks and the demo.
 //!
@@ -146,6 +147,7 @@ mod chars;
 mod dtd;
 mod events;
 mod markup;
+mod names;
 mod namespaces;
 mod options;
 mod parser;

@@ -2,8 +2,9 @@
 //! entities declared in the internal subset (expanded in attribute values
 //! here; in text by `text.rs`).
 
-use super::chars::{is_xml_char, scan_name};
+use super::chars::is_xml_char;
 use super::dtd::Dtd;
+use super::names::scan_name;
 use super::stop::{Step, Stop, fail, unexpected};
 use super::text::Budget;
 use crate::streaming_parsers::ErrorKind;
