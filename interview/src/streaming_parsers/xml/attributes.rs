@@ -1,12 +1,12 @@
 //! Attribute values — normalized per XML 1.0 §3.3.3 — and the check that
 //! no attribute appears twice.
 
+use super::budget::Budget;
 use super::chars::invalid_char;
 use super::dtd::Dtd;
 use super::events::{AttrSlot, Span};
 use super::references::reference;
 use super::stop::{Step, Stop, fail, misplaced, unexpected};
-use super::text::Budget;
 use crate::streaming_parsers::ErrorKind;
 
 /// A quoted attribute value at `s[q]`: normalized per XML 1.0 §3.3.3 (each

@@ -121,7 +121,8 @@
 //! - `text.rs`: character data and entities expanded in content;
 //!   `markup.rs`: tags, comments, PIs, CDATA, the DOCTYPE and the XML
 //!   declaration; `attributes.rs`, `references.rs`, `namespaces.rs`,
-//!   `dtd.rs` (the internal subset), `names.rs` (the name scanner),
+//!   `dtd.rs` (the internal subset), `budget.rs` (the bytes entity
+//!   expansion may still produce), `names.rs` (the name scanner),
 //!   `stop.rs` (how a token parser stops early) and `chars.rs` (the
 //!   character classes: `Char`, names, whitespace);
 //! - `events.rs`, `options.rs`: the public types; `bench_input.rs`: the
@@ -143,6 +144,7 @@ use super::{Events, Lifecycle, ParseError, Position, Summary};
 
 mod attributes;
 mod bench_input;
+mod budget;
 mod chars;
 mod dtd;
 mod events;

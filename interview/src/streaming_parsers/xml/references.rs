@@ -2,11 +2,11 @@
 //! entities declared in the internal subset (expanded in attribute values
 //! here; in text by `text.rs`).
 
+use super::budget::Budget;
 use super::chars::is_xml_char;
 use super::dtd::Dtd;
 use super::names::scan_name;
 use super::stop::{Step, Stop, fail, unexpected};
-use super::text::Budget;
 use crate::streaming_parsers::ErrorKind;
 
 /// A reference `&...;` at `s[i]` in an attribute value: appends what it

@@ -12,13 +12,13 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::budget::Budget;
 use super::chars::{invalid_char, skip_ws};
 use super::events::{AttrSlot, NsRef, Span};
 use super::markup::{content_until, starts};
 use super::names::scan_name;
 use super::references::{char_ref, predefined};
 use super::stop::{Step, Stop, misplaced, unexpected};
-use super::text::Budget;
 use crate::streaming_parsers::ErrorKind;
 
 mod declarations;
