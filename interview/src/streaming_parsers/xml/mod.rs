@@ -120,7 +120,9 @@
 //!   where such a token ends;
 //! - `text.rs`: character data and entities expanded in content;
 //!   `markup.rs`: tags, comments, PIs, CDATA, the DOCTYPE and the XML
-//!   declaration; `attributes.rs`, `references.rs`, `namespaces.rs`,
+//!   declaration; `delimiters.rs`: keywords and the content of comments,
+//!   PIs and CDATA up to their closing delimiter; `attributes.rs`,
+//!   `references.rs`, `namespaces.rs`,
 //!   `dtd.rs` (the internal subset), `budget.rs` (the bytes entity
 //!   expansion may still produce), `names.rs` (the name scanner),
 //!   `stop.rs` (how a token parser stops early) and `chars.rs` (the
@@ -146,6 +148,7 @@ mod attributes;
 mod bench_input;
 mod budget;
 mod chars;
+mod delimiters;
 mod dtd;
 mod events;
 mod markup;

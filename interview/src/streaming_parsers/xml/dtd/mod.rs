@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use super::budget::Budget;
 use super::chars::{invalid_char, skip_ws};
+use super::delimiters::{content_until, starts};
 use super::events::{AttrSlot, NsRef, Span};
-use super::markup::{content_until, starts};
 use super::names::scan_name;
 use super::references::{char_ref, predefined};
 use super::stop::{Step, Stop, misplaced, unexpected};
