@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::budget::Budget;
 use super::chars::invalid_char;
-use super::dtd::{self, Ref, Replacement};
-use super::references::{char_ref, entity_name_end, predefined};
+use super::dtd::Replacement;
+use super::references::{Ref, char_ref, entity_name_end, predefined, replacement_reference};
 use super::stop::{Step, Stop, fail, misplaced};
 use super::token_end::memchr;
 use super::{EntityFrame, XmlEvent, XmlParser};
@@ -213,7 +213,7 @@ impl XmlParser {
                 }
                 b'&' => {
                     let (end, reference) =
-                        dtd::replacement_reference(text).map_err(|kind| Stop::Error(0, kind))?;
+                        replacement_reference(text).map_err(|kind| Stop::Error(0, kind))?;
                     charge(budget, 1)?;
                     match reference {
                         Ref::Char(ch) => self.scratch.push(ch),

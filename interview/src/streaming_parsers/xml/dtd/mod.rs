@@ -17,7 +17,7 @@ use super::chars::{invalid_char, skip_ws};
 use super::delimiters::{content_until, starts};
 use super::events::{AttrSlot, NsRef, Span};
 use super::names::scan_name;
-use super::references::{char_ref, predefined};
+use super::references::{Ref, replacement_reference};
 use super::stop::{Step, Stop, misplaced, unexpected};
 use crate::streaming_parsers::ErrorKind;
 
@@ -250,40 +250,6 @@ fn literal(s: &str, q: usize, pubid: bool) -> Step<(usize, Range<usize>)> {
         }
         i += 1;
     }
-}
-
-/// A reference met in an entity's replacement text.
-pub(super) enum Ref<'t> {
-    /// A character reference or a predefined entity.
-    Char(char),
-    /// Another general entity, by name.
-    Entity(&'t str),
-}
-
-/// The reference at the start of `tail` (which starts with `&`), in an
-/// entity's replacement text: the index after its `;`, and what it is.
-pub(super) fn replacement_reference(tail: &str) -> Result<(usize, Ref<'_>), ErrorKind> {
-    let malformed = || ErrorKind::UnexpectedByte {
-        found: b'&',
-        expected: "a complete reference (`&name;` or `&#N;`) in an entity's replacement text",
-    };
-    let semi = tail.find(';').ok_or_else(malformed)?;
-    let reference = &tail[1..semi];
-    let found = if reference.starts_with('#') {
-        match char_ref(&tail[..=semi], 0) {
-            Ok((_, ch)) => Ref::Char(ch),
-            Err(Stop::Error(_, kind)) => return Err(kind),
-            Err(Stop::Incomplete) => return Err(malformed()),
-        }
-    } else if let Some(ch) = predefined(reference) {
-        Ref::Char(ch)
-    } else {
-        if scan_name(&tail[..=semi], 1, "").ok() != Some(semi) {
-            return Err(malformed());
-        }
-        Ref::Entity(reference)
-    };
-    Ok((semi + 1, found))
 }
 
 /// Non-CDATA normalization: spaces trimmed and runs collapsed to one.
