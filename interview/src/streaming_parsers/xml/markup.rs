@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::attributes::{attr_value, check_unique_names};
 use super::chars::skip_ws;
 use super::delimiters::{content_until, starts};
-use super::dtd;
+use super::doctype;
 use super::events::{AttrSlot, Attributes, NsRef, Span, StartElement};
 use super::names::scan_name;
 use super::stop::{Step, Stop, fail, misplaced, unexpected};
@@ -292,7 +292,7 @@ impl XmlParser {
         }
         let mut budget = self.budget();
         let (end, spans) =
-            dtd::parse_doctype(s, &mut self.dtd, &mut budget, self.options.namespaces)?;
+            doctype::parse_doctype(s, &mut self.dtd, &mut budget, self.options.namespaces)?;
         self.expanded = budget.used;
         self.doctype_seen = true;
         let get = |r: Option<Range<usize>>| r.and_then(|r| s.get(r));

@@ -122,8 +122,8 @@
 //!   `markup.rs`: tags, comments, PIs, CDATA, the DOCTYPE and the XML
 //!   declaration; `delimiters.rs`: keywords and the content of comments,
 //!   PIs and CDATA up to their closing delimiter; `attributes.rs`,
-//!   `references.rs`, `namespaces.rs`,
-//!   `dtd.rs` (the internal subset), `budget.rs` (the bytes entity
+//!   `references.rs`, `namespaces.rs`, `doctype/` (the DOCTYPE), `dtd.rs`
+//!   (what its internal subset declared), `budget.rs` (the bytes entity
 //!   expansion may still produce), `names.rs` (the name scanner),
 //!   `stop.rs` (how a token parser stops early) and `chars.rs` (the
 //!   character classes: `Char`, names, whitespace);
@@ -149,6 +149,7 @@ mod bench_input;
 mod budget;
 mod chars;
 mod delimiters;
+mod doctype;
 mod dtd;
 mod events;
 mod markup;

@@ -5,12 +5,13 @@
 
 use std::sync::Arc;
 
-use super::{AttDecl, Dtd, Entity, Replacement, collapse, external_id, require_ws};
+use super::{external_id, require_ws};
 use crate::streaming_parsers::ErrorKind;
 use crate::streaming_parsers::xml::attributes::attr_value;
 use crate::streaming_parsers::xml::budget::Budget;
 use crate::streaming_parsers::xml::chars::{invalid_char, is_name_char, skip_ws};
 use crate::streaming_parsers::xml::delimiters::starts;
+use crate::streaming_parsers::xml::dtd::{AttDecl, Dtd, Entity, Replacement, collapse};
 use crate::streaming_parsers::xml::events::Span;
 use crate::streaming_parsers::xml::names::scan_name;
 use crate::streaming_parsers::xml::references::{char_ref, predefined};
