@@ -88,6 +88,13 @@ impl Dtd {
     /// turned into spaces (§3.3.3), each byte charged to `budget`. Markup
     /// (`<`) is refused (§3.1). In content, entities are expanded by the
     /// parser instead (`XmlParser::entity_content`), markup included.
+    ///
+    /// Never inlined: its only caller, `attributes::reference`, runs for
+    /// every reference in an attribute value, and most (`&amp;`, `&#N;`)
+    /// never get here; inlined, this loop would widen that caller's stack
+    /// frame. Whether the compiler inlines it otherwise depends on which
+    /// codegen unit the two files land in, so it is said here.
+    #[inline(never)]
     pub(super) fn expand_in_attribute(
         &self,
         name: &str,
