@@ -1,12 +1,13 @@
-//! Attribute values — normalized per XML 1.0 §3.3.3 — and the check that
+//! Attribute values — normalized per XML 1.0 §3.3.3, their references
+//! expanded (declared entities through the [`Dtd`]) — and the check that
 //! no attribute appears twice.
 
+use super::budget::Budget;
 use super::chars::invalid_char;
 use super::dtd::Dtd;
 use super::events::{AttrSlot, Span};
-use super::references::reference;
+use super::references::{char_ref, entity_name_end, predefined};
 use super::stop::{Step, Stop, fail, misplaced, unexpected};
-use super::text::Budget;
 use crate::streaming_parsers::ErrorKind;
 
 /// A quoted attribute value at `s[q]`: normalized per XML 1.0 §3.3.3 (each
@@ -75,6 +76,31 @@ pub(super) fn attr_value(
         }
     };
     Ok(i + 1)
+}
+
+/// A reference `&...;` at `s[i]` in an attribute value: appends what it
+/// stands for, normalized as §3.3.3 says, to `out`. Returns the index
+/// after the `;`.
+fn reference(s: &str, i: usize, out: &mut String, dtd: &Dtd, budget: &mut Budget) -> Step<usize> {
+    let b = s.as_bytes();
+    match b.get(i + 1) {
+        None => Err(Stop::Incomplete),
+        Some(b'#') => {
+            let (end, c) = char_ref(s, i)?;
+            out.push(c);
+            Ok(end)
+        }
+        Some(_) => {
+            let semi = entity_name_end(s, i)?;
+            match predefined(&s[i + 1..semi]) {
+                Some(c) => out.push(c),
+                None => dtd
+                    .expand_in_attribute(&s[i + 1..semi], out, budget)
+                    .map_err(|kind| Stop::Error(i, kind))?,
+            }
+            Ok(semi + 1)
+        }
+    }
 }
 
 /// Bytes an attribute value can skip without a look: not a quote, `<`,

@@ -112,17 +112,27 @@
 //! attribute and text, as a caller must.
 //!
 //! # How the code is laid out
+//! Top-down: besides this file's types, a file imports only files listed
+//! below it.
 //! - this file: [`XmlParser`]'s state — the open elements, the namespace
 //!   bindings in scope, the entities being expanded;
 //! - `parser.rs`: `feed`, `feed_str` and `finish`, the main loop, the byte
 //!   order mark, tokens cut by a chunk boundary, and the
-//!   [`PushParser`](super::PushParser) implementation; `token_end.rs`:
-//!   where such a token ends;
-//! - `text.rs`: character data and entities expanded in content;
-//!   `markup.rs`: tags, comments, PIs, CDATA, the DOCTYPE and the XML
-//!   declaration; `attributes.rs`, `references.rs`, `namespaces.rs`,
-//!   `dtd.rs` (the internal subset), `chars.rs` (names and `Char`), and
-//!   `stop.rs` (how a token parser stops early);
+//!   [`PushParser`](super::PushParser) implementation;
+//! - `markup.rs`: tags, comments, PIs, CDATA, the DOCTYPE and the XML
+//!   declaration; `text.rs`: character data and entities expanded in
+//!   content; `namespaces.rs`: the prefixes of a start tag resolved;
+//! - `doctype/`: the DOCTYPE's syntax and each declaration of its internal
+//!   subset;
+//! - `attributes.rs`: attribute values, their references expanded;
+//! - `dtd.rs`: what the internal subset declared, and the lookups in it;
+//!   `budget.rs`: how many bytes entity expansion may still produce;
+//! - `references.rs`: how references are written; `token_end.rs`: where a
+//!   token cut by a chunk boundary ends; `delimiters.rs`: keywords, and
+//!   the content of comments, PIs and CDATA up to their closing delimiter;
+//!   `names.rs`: the name scanner;
+//! - `stop.rs`: how a token parser stops early; `chars.rs`: the character
+//!   classes (`Char`, names, whitespace);
 //! - `events.rs`, `options.rs`: the public types; `bench_input.rs`: the
 //!   generated input of the benchmarks and the demo.
 //!
@@ -142,10 +152,14 @@ use super::{Events, Lifecycle, ParseError, Position, Summary};
 
 mod attributes;
 mod bench_input;
+mod budget;
 mod chars;
+mod delimiters;
+mod doctype;
 mod dtd;
 mod events;
 mod markup;
+mod names;
 mod namespaces;
 mod options;
 mod parser;

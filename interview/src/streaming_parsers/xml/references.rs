@@ -1,43 +1,13 @@
 //! References: `&#N;`, `&#xH;`, the five predefined entities, and
-//! entities declared in the internal subset (expanded in attribute values
-//! here; in text by `text.rs`).
+//! `&name;` — how each is written, in a document and in an entity's
+//! replacement text. What a declared entity stands for is looked up in
+//! the `Dtd` (`dtd.rs`), which builds on this file: in attribute values
+//! by `attributes.rs`, in text by `text.rs`.
 
-use super::chars::{is_xml_char, scan_name};
-use super::dtd::Dtd;
+use super::chars::is_xml_char;
+use super::names::scan_name;
 use super::stop::{Step, Stop, fail, unexpected};
-use super::text::Budget;
 use crate::streaming_parsers::ErrorKind;
-
-/// A reference `&...;` at `s[i]` in an attribute value: appends what it
-/// stands for, normalized as §3.3.3 says, to `out`. Returns the index
-/// after the `;`.
-pub(super) fn reference(
-    s: &str,
-    i: usize,
-    out: &mut String,
-    dtd: &Dtd,
-    budget: &mut Budget,
-) -> Step<usize> {
-    let b = s.as_bytes();
-    match b.get(i + 1) {
-        None => Err(Stop::Incomplete),
-        Some(b'#') => {
-            let (end, c) = char_ref(s, i)?;
-            out.push(c);
-            Ok(end)
-        }
-        Some(_) => {
-            let semi = entity_name_end(s, i)?;
-            match predefined(&s[i + 1..semi]) {
-                Some(c) => out.push(c),
-                None => dtd
-                    .expand_in_attribute(&s[i + 1..semi], out, budget)
-                    .map_err(|kind| Stop::Error(i, kind))?,
-            }
-            Ok(semi + 1)
-        }
-    }
-}
 
 /// An entity reference `&name;` at `s[i]`: the index of its `;`.
 #[inline]
@@ -110,4 +80,38 @@ pub(super) fn char_ref(s: &str, i: usize) -> Step<(usize, char)> {
             },
         ),
     }
+}
+
+/// A reference met in an entity's replacement text.
+pub(super) enum Ref<'t> {
+    /// A character reference or a predefined entity.
+    Char(char),
+    /// Another general entity, by name.
+    Entity(&'t str),
+}
+
+/// The reference at the start of `tail` (which starts with `&`), in an
+/// entity's replacement text: the index after its `;`, and what it is.
+pub(super) fn replacement_reference(tail: &str) -> Result<(usize, Ref<'_>), ErrorKind> {
+    let malformed = || ErrorKind::UnexpectedByte {
+        found: b'&',
+        expected: "a complete reference (`&name;` or `&#N;`) in an entity's replacement text",
+    };
+    let semi = tail.find(';').ok_or_else(malformed)?;
+    let reference = &tail[1..semi];
+    let found = if reference.starts_with('#') {
+        match char_ref(&tail[..=semi], 0) {
+            Ok((_, ch)) => Ref::Char(ch),
+            Err(Stop::Error(_, kind)) => return Err(kind),
+            Err(Stop::Incomplete) => return Err(malformed()),
+        }
+    } else if let Some(ch) = predefined(reference) {
+        Ref::Char(ch)
+    } else {
+        if scan_name(&tail[..=semi], 1, "").ok() != Some(semi) {
+            return Err(malformed());
+        }
+        Ref::Entity(reference)
+    };
+    Ok((semi + 1, found))
 }

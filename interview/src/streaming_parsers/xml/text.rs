@@ -4,9 +4,10 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::budget::Budget;
 use super::chars::invalid_char;
-use super::dtd::{self, Ref, Replacement};
-use super::references::{char_ref, entity_name_end, predefined};
+use super::dtd::Replacement;
+use super::references::{Ref, char_ref, entity_name_end, predefined, replacement_reference};
 use super::stop::{Step, Stop, fail, misplaced};
 use super::token_end::memchr;
 use super::{EntityFrame, XmlEvent, XmlParser};
@@ -212,7 +213,7 @@ impl XmlParser {
                 }
                 b'&' => {
                     let (end, reference) =
-                        dtd::replacement_reference(text).map_err(|kind| Stop::Error(0, kind))?;
+                        replacement_reference(text).map_err(|kind| Stop::Error(0, kind))?;
                     charge(budget, 1)?;
                     match reference {
                         Ref::Char(ch) => self.scratch.push(ch),
@@ -260,35 +261,6 @@ impl XmlParser {
             if let Some(frame) = frames.last_mut() {
                 frame.pos += len;
             }
-        }
-        Ok(())
-    }
-
-    pub(super) fn budget(&self) -> Budget {
-        Budget {
-            used: self.expanded,
-            limit: self.options.max_entity_expansion,
-        }
-    }
-}
-
-/// How much text entity expansion may still produce.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Budget {
-    /// Bytes produced so far in the document.
-    pub(super) used: usize,
-    /// [`XmlOptions::max_entity_expansion`].
-    ///
-    /// [`XmlOptions::max_entity_expansion`]: super::XmlOptions::max_entity_expansion
-    pub(super) limit: usize,
-}
-
-impl Budget {
-    /// Charges `bytes` of expansion, or fails once over the limit.
-    pub(super) fn take(&mut self, bytes: usize) -> Result<(), ErrorKind> {
-        self.used = self.used.saturating_add(bytes);
-        if self.used > self.limit {
-            return Err(ErrorKind::XmlEntityExpansionLimit { limit: self.limit });
         }
         Ok(())
     }

@@ -5,15 +5,17 @@
 
 use std::sync::Arc;
 
-use super::{AttDecl, Dtd, Entity, Replacement, collapse, external_id, require_ws};
+use super::{external_id, require_ws};
 use crate::streaming_parsers::ErrorKind;
 use crate::streaming_parsers::xml::attributes::attr_value;
-use crate::streaming_parsers::xml::chars::{invalid_char, is_name_char, scan_name, skip_ws};
+use crate::streaming_parsers::xml::budget::Budget;
+use crate::streaming_parsers::xml::chars::{invalid_char, is_name_char, skip_ws};
+use crate::streaming_parsers::xml::delimiters::starts;
+use crate::streaming_parsers::xml::dtd::{AttDecl, Dtd, Entity, Replacement, collapse};
 use crate::streaming_parsers::xml::events::Span;
-use crate::streaming_parsers::xml::markup::starts;
+use crate::streaming_parsers::xml::names::scan_name;
 use crate::streaming_parsers::xml::references::{char_ref, predefined};
 use crate::streaming_parsers::xml::stop::{Step, Stop, fail, misplaced, unexpected};
-use crate::streaming_parsers::xml::text::Budget;
 
 /// `<!ENTITY` (from `s[i]`, after the keyword) to its `>`.
 pub(super) fn entity_decl(s: &str, i: usize, dtd: &mut Dtd, namespaces: bool) -> Step<usize> {
