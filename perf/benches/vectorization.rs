@@ -10,8 +10,8 @@
 //!   same kernels, plus `bandwidth-64MiB/peer/copy` (`copy_from_slice`; its
 //!   throughput is set to the bytes read **plus** written) and
 //!   `bandwidth-64MiB/peer/read-pass`. Target: the SIMD sum at ≥ 70% of the
-//!   copy's GB/s. (The demo's full mode uses 256 MiB; 64 MiB keeps a
-//!   criterion run short.)
+//!   copy's GB/s. (The demo's full mode uses the same 64 MiB, or twice the
+//!   last-level cache; `--deep` uses 256 MiB.)
 //!
 //! Throughput is in bytes of input per second, so criterion prints GiB/s.
 //!

@@ -6,7 +6,8 @@ result is checked against math.fsum (exactly rounded) within the error bound
 that holds for any order of the additions, gamma(k) * sum(|x|) with
 gamma(k) = k*u / (1 - k*u) and u = 2**-24, the bound the Rust tests use. The
 report is one JSON document on stdout, which `mastery run perf/vectorization`
-reads; times are medians, in nanoseconds per element, calls from Python
+reads: per method, the median and every round's time (the methods take turns,
+so a round's times pair up), in nanoseconds per element, calls from Python
 included.
 
 Build the extension first (from perf/python):
@@ -56,24 +57,30 @@ def python_dot(xs, ys):
     return total
 
 
-def median_ns_per_element(fn, n, repeats):
-    """Median wall time of `repeats` calls after one warm-up, per element."""
-    value = fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter_ns()
-        fn()
-        times.append(time.perf_counter_ns() - start)
-    return statistics.median(times) / max(n, 1), float(value)
-
-
 def measure(methods, n, repeats, exact, bound):
+    """Times every method once per round for `repeats` rounds, after one
+    warm-up call each. The methods take turns, forward in even rounds and
+    backward in odd ones, so `samples[r]` of any two methods come from the
+    same round and pair up; each method's result is checked against the
+    exact value."""
+    names = list(methods)
+    values = {name: float(methods[name]()) for name in names}
+    samples = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names if r % 2 == 0 else reversed(names):
+            start = time.perf_counter_ns()
+            methods[name]()
+            samples[name].append((time.perf_counter_ns() - start) / max(n, 1))
     out = {}
-    for name, fn in methods.items():
-        ns, value = median_ns_per_element(fn, n, repeats)
+    for name in names:
+        value = values[name]
         if not abs(value - exact) <= bound:
             sys.exit(f"{name} gave {value}, exact is {exact}: off by more than {bound}")
-        out[name] = {"ns_per_element": ns, "value": value}
+        out[name] = {
+            "ns_per_element": statistics.median(samples[name]),
+            "value": value,
+            "samples": samples[name],
+        }
     out["exact"] = exact
     out["bound"] = bound
     return out
@@ -82,7 +89,7 @@ def measure(methods, n, repeats, exact, bound):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="elements (default 1e6)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed calls per method")
+    parser.add_argument("--repeats", type=int, default=9, help="rounds: timed calls per method")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if args.n < 1 or args.repeats < 1:

@@ -26,6 +26,10 @@
 //!   interval vs fine-grained locks vs none; hand-off cost. Topic
 //!   `perf/gil-experiments`.
 //!
+//! `paired` is what the demos that time their contenders themselves share:
+//! rounds that take turns, and the words for a verdict ("faster" only when
+//! it is decided).
+//!
 //! `unsafe` is denied crate-wide and allowed only for the explicit-SIMD
 //! kernels in `vectorization`, each block with a `// SAFETY:` comment
 //! (clippy's `undocumented_unsafe_blocks` is an error) and a test against
@@ -37,4 +41,5 @@ pub mod bytecode_demo;
 pub mod concurrency_tradeoffs;
 pub mod gil_experiments;
 pub mod memory_profiling;
+mod paired;
 pub mod vectorization;

@@ -3,13 +3,14 @@
 
 use std::hint::black_box;
 
-use mastery_kit::{Area, Comparison, Narrator, Topic};
+use mastery_kit::{Area, Comparison, Narrator, Topic, Verdict};
 
 use super::snippet;
 use super::{
     AsmFunction, AsmLine, Assembly, CompileError, CompileOptions, PanicKind, Rustc, SNIPPET,
     SNIPPET_FUNCTIONS, compare_code, compare_hot_loops, demangle_operands, ir_block, ir_function,
 };
+use crate::paired::{factor, tie_band};
 
 mastery_kit::inventory::submit! {
     Topic {
@@ -79,7 +80,7 @@ fn inspect(n: &mut Narrator) -> Result<(), CompileError> {
     iterator_vs_loop(n, &asm);
     bounds_checks(n, &asm);
     llvm_ir(n, &emitted.llvm_ir);
-    if n.mode() == mastery_kit::Mode::Full {
+    if n.mode() != mastery_kit::Mode::Quick {
         native(n, &rustc);
     }
     Ok(())
@@ -392,51 +393,71 @@ fn offset_in_line(address: usize) -> usize {
     address % 64
 }
 
-/// What the three timings say, in words that follow the figures.
-fn runtime_verdict(
+/// What the three timings say, in words that follow their verdicts: a
+/// side is called faster only when the interval excludes a tie.
+pub(super) fn runtime_verdict(
     sums: &Comparison,
     offsets: (usize, usize),
     adds: &Comparison,
     histogram: &Comparison,
 ) -> String {
-    let close = |c: &Comparison| (1.0 / 1.15..=1.15).contains(&c.speedup);
-    let ratio = |c: &Comparison| c.speedup.max(1.0 / c.speedup);
-    let sum = if close(sums) {
-        "The iterator sum and the index loop ran at the same speed (within 15%), as their \
-         identical machine code predicts."
-            .to_owned()
-    } else {
-        format!(
-            "The iterator sum and the index loop differed by {:.2}×, although their hot loop is \
-             the same machine code. What differs is where it sits: sum_iter starts at byte {} of \
-             a 64-byte line and sum_loop at byte {}, so the loop meets the CPU's fetch \
-             and op-cache lines differently. That is code alignment, not the source — the same \
+    let sum = match sums.verdict {
+        Verdict::Better | Verdict::Worse => format!(
+            "The iterator sum ran {} than the index loop, although their hot loop is the same \
+             machine code. What differs is where it sits: sum_iter starts at byte {} of a \
+             64-byte line and sum_loop at byte {}, so the loop meets the CPU's fetch and \
+             op-cache lines differently. That is code alignment, not the source — the same \
              loop moved by an unrelated edit can gain or lose this much (LLVM's \
              `-align-loops=64` is the knob).",
-            ratio(sums),
+            factor(sums),
             offsets.0,
             offsets.1
-        )
+        ),
+        Verdict::Tie { within } => format!(
+            "The iterator sum and the index loop showed no difference this run can see \
+             ({}), as their identical machine code predicts.",
+            tie_band(within)
+        ),
+        Verdict::Equal | Verdict::TooFewSamples => {
+            "Too few samples to tell the iterator sum from the index loop in this run; their \
+             machine code is identical."
+                .to_owned()
+        }
     };
-    let add = if close(adds) {
-        "The zipped and the indexed addition ran at the same speed (within 15%): the indexed \
-         one spends its time in its unchecked vector loop."
-            .to_owned()
-    } else {
-        format!(
-            "The zipped and the indexed addition differed by {:.2}× in this run.",
-            ratio(adds)
-        )
+    let add = match adds.verdict {
+        Verdict::Better | Verdict::Worse => format!(
+            "The zipped addition ran {} than the indexed one in this run.",
+            factor(adds)
+        ),
+        Verdict::Tie { within } => format!(
+            "The zipped and the indexed addition showed no difference this run can see ({}): \
+             the indexed one spends its time in its unchecked vector loop.",
+            tie_band(within)
+        ),
+        Verdict::Equal | Verdict::TooFewSamples => {
+            "Too few samples to tell the zipped from the indexed addition in this run.".to_owned()
+        }
     };
-    let hist = if histogram.speedup > 1.15 {
-        format!(
-            "The unchecked, unrolled histogram was {:.2}× faster: there the check did cost.",
-            histogram.speedup
-        )
-    } else {
-        "The histogram's per-byte check cost little here: both versions wait on the increments \
-         of the same counters."
-            .to_owned()
+    let hist = match histogram.verdict {
+        Verdict::Better => format!(
+            "The unchecked, unrolled histogram ran {} than the checked slice version: there the \
+             check did cost.",
+            factor(histogram)
+        ),
+        Verdict::Worse => format!(
+            "The unchecked, unrolled histogram ran {} than the checked slice version in this \
+             run: the check was not what limited the slice.",
+            factor(histogram)
+        ),
+        Verdict::Tie { within } => format!(
+            "The histogram's per-byte check cost nothing this run can see ({}): both versions \
+             wait on the increments of the same counters.",
+            tie_band(within)
+        ),
+        Verdict::Equal | Verdict::TooFewSamples => {
+            "Too few samples to say what the histogram's per-byte check cost in this run."
+                .to_owned()
+        }
     };
     format!("{sum} {add} {hist}")
 }

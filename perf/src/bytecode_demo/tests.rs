@@ -5,7 +5,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::demo::{demo, variants_agree};
+use mastery_kit::{Comparison, Unit};
+
+use super::demo::{demo, runtime_verdict, variants_agree};
 use super::*;
 
 /// The installed compiler, or `None` with a message saying the test
@@ -329,4 +331,34 @@ fn demo_runs_in_quick_mode() {
             .map(|m| m.value);
         assert_eq!(identical, Some(1.0));
     }
+}
+
+/// A timed comparison whose per-pair ratios are `ratios` (ours is faster
+/// when a ratio is above 1).
+fn timed(ratios: &[f64]) -> Comparison {
+    let ours = vec![100.0; ratios.len()];
+    let peer: Vec<f64> = ratios.iter().map(|r| 100.0 * r).collect();
+    Comparison::paired("t", "x", (&ours, &peer), "peer", Unit::NsPerOp)
+}
+
+#[test]
+fn the_run_time_prose_follows_the_verdicts() {
+    let tie = timed(&[0.97, 1.03, 0.99, 1.01, 1.0, 0.98, 1.02, 1.005, 0.995]);
+    let better = timed(&[1.4, 1.5, 1.45, 1.5, 1.6, 1.5, 1.55, 1.45, 1.5]);
+    let worse = timed(&[0.7, 0.72, 0.69, 0.71, 0.7, 0.7, 0.68, 0.73, 0.7]);
+    let few = timed(&[2.0, 2.0, 2.0]);
+
+    let all_ties = runtime_verdict(&tie, (0, 32), &tie, &tie);
+    assert!(!all_ties.contains("faster") && !all_ties.contains("slower"));
+    assert!(all_ties.contains("within ±2.0 %"), "{all_ties}");
+
+    let decided = runtime_verdict(&better, (0, 32), &worse, &better);
+    assert!(decided.contains("iterator sum ran 1.50× faster than the index loop"));
+    assert!(decided.contains("byte 0") && decided.contains("byte 32"));
+    assert!(decided.contains("zipped addition ran 1.43× slower than the indexed one"));
+    assert!(decided.contains("histogram ran 1.50× faster than the checked slice"));
+
+    let quick = runtime_verdict(&few, (0, 0), &few, &few);
+    assert!(!quick.contains("faster") && !quick.contains("×"), "{quick}");
+    assert_eq!(quick.matches("Too few samples").count(), 3);
 }

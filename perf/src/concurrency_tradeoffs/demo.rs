@@ -18,6 +18,7 @@ use super::{
     MemorySource, TradeoffError, WaitMemory, WaitRun, count_tasks, count_threads, start_workers,
     waits_processes, waits_tasks, waits_threads,
 };
+use crate::paired::{against, take_turns};
 
 mastery_kit::inventory::submit! {
     Topic {
@@ -56,7 +57,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     let mut table = Table::new([
         "", COLUMNS[0], COLUMNS[1], COLUMNS[2], COLUMNS[3], COLUMNS[4],
     ]);
-    let speedups = cpu_bound(n, cores, &multi, &current, &mut table)?;
+    let verdicts = cpu_bound(n, cores, &multi, &current, &mut table)?;
     io_bound(n, &multi, &current, &mut table)?;
     n.section("The table: every cell measured above, in this run");
     n.say(&format!(
@@ -70,12 +71,8 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
          every child), and a task's heap by the counting allocator (only when it is installed)."
     ));
     table.show(n);
-    let measured: Vec<String> = speedups
-        .iter()
-        .map(|(name, x)| format!("{name} {x:.2}×"))
-        .collect();
     n.say(&format!(
-        "Read it by row. CPU-bound, against one thread in this run: {}. Threads and processes \
+        "Read it by row. CPU-bound, in this run: {}. Threads and processes \
          can use the cores, processes after a start-up and a copy of every chunk through a \
          pipe; async tasks run in parallel only on a multi-thread runtime, and on a \
          current-thread runtime they take turns. Word counting is bound by hash-table \
@@ -84,7 +81,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
          machine: read the spreads above. IO-bound: the waits overlap in every column; what \
          differs is what each wait costs to start and to hold — a task, a thread with its \
          stack, or a whole process.",
-        measured.join(", ")
+        verdicts.join("; ")
     ));
     Ok(())
 }
@@ -101,15 +98,17 @@ fn cpu_bound(
     multi: &Runtime,
     current: &Runtime,
     table: &mut Table,
-) -> anyhow::Result<Vec<(String, f64)>> {
-    // Quick mode's corpus is small, so its vocabulary is too: otherwise
-    // every worker's table would spend the run learning 50 000 words and the
-    // run would measure table building, not counting.
+) -> anyhow::Result<Vec<String>> {
+    // The quick and full corpora are small, so their vocabularies are too:
+    // otherwise every worker's table would spend the run learning 50 000
+    // words and the run would measure table building, not counting.
     let spec = CorpusSpec {
-        vocabulary: n.mode().pick(5_000, CorpusSpec::DEFAULT_VOCABULARY),
-        ..CorpusSpec::new(n.mode().pick(4_000_000, 32_000_000), 7)
+        vocabulary: n
+            .mode()
+            .pick_deep(5_000, 10_000, CorpusSpec::DEFAULT_VOCABULARY),
+        ..CorpusSpec::new(n.mode().pick_deep(500_000, 4_000_000, 32_000_000), 7)
     };
-    let samples = n.mode().pick(5, 7);
+    let rounds = n.samples();
     n.section("CPU-bound: word count, the same kernel in every column");
     let owned = spec.generate()?;
     let text: &str = &owned;
@@ -119,8 +118,10 @@ fn cpu_bound(
     n.say(&format!(
         "A generated corpus of {} MB ({} words, {} distinct of a {}-word vocabulary), cut into \
          chunks of {} KiB. Each variant's counts are compared with the single-thread count \
-         before any figure is kept. Median of {samples} runs, the variants interleaved.",
-        text.len() / 1_000_000,
+         before any figure is kept. After a warm-up round the variants take turns, {rounds} \
+         rounds, forward and then backward; each comparison pairs two variants round by \
+         round (`--deep` counts 32 MB).",
+        text.len() as f64 / 1e6,
         reference.total(),
         reference.distinct(),
         spec.vocabulary,
@@ -157,26 +158,27 @@ fn cpu_bound(
         "N tasks (1t)",
         Box::new(|| count_tasks(current, &shared, chunk, cores)),
     ));
-    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
-    for round in 0..=samples {
-        for (i, (name, run)) in variants.iter_mut().enumerate() {
-            let started = Instant::now();
-            let counts = run()?;
-            let secs = started.elapsed().as_secs_f64();
-            if let Some(difference) = reference.first_difference(&counts) {
-                anyhow::bail!("{name} counted differently from one thread: {difference}");
-            }
-            if round > 0 {
-                // Round 0 is the warm-up (and the first use of each runtime).
-                rates[i].push(spec.bytes as f64 / 1e6 / secs.max(1e-9));
-            }
+    let count = variants.len();
+    let mut rate_of = |i: usize| -> anyhow::Result<f64> {
+        let (name, run) = &mut variants[i];
+        let started = Instant::now();
+        let counts = run()?;
+        let secs = started.elapsed().as_secs_f64();
+        if let Some(difference) = reference.first_difference(&counts) {
+            anyhow::bail!("{name} counted differently from one thread: {difference}");
         }
+        Ok(spec.bytes as f64 / 1e6 / secs.max(1e-9))
+    };
+    // A warm-up round first: the first use of each runtime and pool.
+    for i in 0..count {
+        rate_of(i)?;
     }
+    let rates = take_turns(rounds, count, rate_of)?;
     let names: Vec<&str> = variants.iter().map(|(name, _)| *name).collect();
     drop(variants);
-    let spreads: Vec<Spread> = rates.into_iter().map(Spread::of).collect();
+    let spreads: Vec<Spread> = rates.iter().map(|r| Spread::of(r.clone())).collect();
     let single = spreads[0].median;
-    let mut row = vec![format!("CPU: count {} MB", spec.bytes / 1_000_000)];
+    let mut row = vec![format!("CPU: count {} MB", spec.bytes as f64 / 1e6)];
     let cell_for = |column: &str| -> String {
         let Some(i) = names.iter().position(|&name| name == column) else {
             return "needs the mastery binary".into();
@@ -201,46 +203,54 @@ fn cpu_bound(
     if let Some(note) = process_note {
         n.say(&format!("N processes: not measured — {note}."));
     }
-    let median_of = |column: &str| {
+    let samples_of = |column: &str| {
         names
             .iter()
             .position(|&name| name == column)
-            .map(|i| spreads[i].median)
+            .map(|i| rates[i].as_slice())
     };
-    if let Some(threads) = median_of("N threads") {
-        n.compare(
+    let mut verdicts = Vec::new();
+    if let Some(threads) = samples_of("N threads") {
+        let c = n.compare_samples(
             &format!("word count: {cores} threads (ours) against 1 thread (MB/s)"),
             threads,
-            single,
+            &rates[0],
             "1 thread",
             Unit::MegabytesPerSec,
         );
-        if let Some(processes) = median_of("N processes") {
-            n.compare(
+        verdicts.push(format!(
+            "{cores} threads against one thread: {}",
+            against(&c)
+        ));
+        if let Some(processes) = samples_of("N processes") {
+            let c = n.compare_samples(
                 &format!("word count: {cores} threads (ours) against {cores} processes (MB/s)"),
                 threads,
                 processes,
                 "worker processes over pipes",
                 Unit::MegabytesPerSec,
             );
+            verdicts.push(format!(
+                "{cores} threads against {cores} processes: {}",
+                against(&c)
+            ));
         }
     }
-    if let (Some(mt), Some(ct)) = (median_of("N tasks (mt)"), median_of("N tasks (1t)")) {
-        n.compare(
+    if let (Some(mt), Some(ct)) = (samples_of("N tasks (mt)"), samples_of("N tasks (1t)")) {
+        let c = n.compare_samples(
             &format!("word count: {cores} tasks, multi-thread runtime (ours) against current-thread (MB/s)"),
             mt,
             ct,
             "current-thread runtime",
             Unit::MegabytesPerSec,
         );
+        verdicts.push(format!(
+            "{cores} tasks on the multi-thread runtime against the current-thread one: {}",
+            against(&c)
+        ));
     }
     table.rows.push(row);
-    Ok(names
-        .iter()
-        .zip(&spreads)
-        .skip(1)
-        .map(|(name, s)| ((*name).to_owned(), s.median / single.max(1e-9)))
-        .collect())
+    Ok(verdicts)
 }
 
 fn io_bound(
@@ -249,15 +259,18 @@ fn io_bound(
     current: &Runtime,
     table: &mut Table,
 ) -> anyhow::Result<()> {
-    let wait = Duration::from_millis(n.mode().pick(20, 100));
-    let counts: Vec<usize> = n.mode().pick(vec![100, 1_000], vec![100, 1_000, 10_000]);
-    let max_processes = n.mode().pick(100, 1_000);
+    let wait = Duration::from_millis(n.mode().pick_deep(10, 20, 100));
+    let counts: Vec<usize> =
+        n.mode()
+            .pick_deep(vec![10, 100], vec![100, 1_000], vec![100, 1_000, 10_000]);
+    let max_processes = n.mode().pick_deep(10, 100, 1_000);
     n.section("IO-bound: M concurrent waits");
     n.say(&format!(
         "Each wait is a {} ms timer — what a socket read costs a thread that is not \
          computing. M threads each sleep; M tokio tasks each await a timer; M child processes \
          of `sleep` each sleep (the process column measures process start-up, up to M = \
-         {max_processes}). Every run must complete all M waits.",
+         {max_processes}; `--deep` waits 100 ms, up to M = 10000 and 1000 processes). Every \
+         run must complete all M waits.",
         wait.as_millis()
     ));
     // Per column, the memory of its largest run: (M, figure).

@@ -92,6 +92,14 @@
 //!   RSS (shared library pages counted again in every child), and a task's
 //!   heap by the counting allocator (only where `mastery` installs it).
 //!
+//! Each CPU-bound comparison pairs its two variants round by round (they
+//! take turns) and calls a winner only when the interval of the ratio
+//! excludes a tie. The full run counts a corpus of a few megabytes and
+//! waits a few milliseconds, M up to a thousand; `mastery run
+//! perf/concurrency-tradeoffs --deep` counts a corpus eight times larger
+//! and runs the longer waits, M up to ten thousand threads and a thousand
+//! processes.
+//!
 //! What each gives up: threads share memory, so a crash or a corrupted
 //! structure takes the whole process down; processes pay start-up, pipes
 //! and serialization; tasks need an async runtime and `.await` points, and

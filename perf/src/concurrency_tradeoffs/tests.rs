@@ -120,7 +120,7 @@ fn demo_runs_in_quick_mode() {
     assert!(
         n.measurements()
             .iter()
-            .any(|m| m.label.starts_with("1000 waits, tasks"))
+            .any(|m| m.label.starts_with("100 waits, tasks"))
     );
     assert!(!n.comparisons().is_empty());
     // A memory figure's label says which quantity it is.

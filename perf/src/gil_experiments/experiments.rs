@@ -129,6 +129,16 @@ impl Convoy {
         sorted.get(sorted.len() / 2).copied().unwrap_or_default()
     }
 
+    /// Several runs read as one: all their calls, their CPU units and their
+    /// wall times summed.
+    pub fn pooled(runs: &[Convoy]) -> Convoy {
+        Convoy {
+            calls: runs.iter().flat_map(|r| r.calls.iter().copied()).collect(),
+            cpu_units: runs.iter().map(|r| r.cpu_units).sum(),
+            elapsed: runs.iter().map(|r| r.elapsed).sum(),
+        }
+    }
+
     /// How many calls took longer than `at_least` (those that waited for
     /// the GIL).
     pub fn calls_longer_than(&self, at_least: Duration) -> usize {

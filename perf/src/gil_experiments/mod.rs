@@ -111,6 +111,12 @@
 //!   thread, and by switch interval the median call, the calls that
 //!   waited, and the CPU thread's throughput meanwhile.
 //!
+//! Every comparison pairs the two sides round by round, taking turns, and
+//! calls a winner only when its interval excludes a tie. The full run keeps
+//! the work, the ping-pong and the blocking calls short enough for the
+//! one-minute tour; `mastery run perf/gil-experiments --deep` runs the long
+//! versions (more work per run, more hand-offs, longer and more calls).
+//!
 //! What each scheme gives up: the global lock gives up parallelism and
 //! adds latency for every waiter; fine-grained locks give up simplicity (a
 //! lock per shared thing, and an order to take them in) and pay on every

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::demo::demo;
+use mastery_kit::{Comparison, Unit};
+
+use super::demo::{demo, throughput_verdict};
 use super::*;
 
 #[test]
@@ -172,4 +174,34 @@ fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("perf/gil-experiments", demo);
     assert!(n.measurements().len() >= 9);
     assert!(n.comparisons().len() >= 4);
+}
+
+/// A comparison in units/s whose per-round ratios are `ratios`.
+fn rates(ratios: &[f64]) -> Comparison {
+    let peer = vec![100.0; ratios.len()];
+    let ours: Vec<f64> = ratios.iter().map(|r| 100.0 * r).collect();
+    Comparison::paired("t", "x", (&ours, &peer), "peer", Unit::OpsPerSec)
+}
+
+#[test]
+fn the_throughput_prose_follows_the_verdicts() {
+    let tie = rates(&[0.97, 1.03, 0.99, 1.01, 1.0, 0.98, 1.02, 1.005, 0.995]);
+    let text = throughput_verdict(&tie, &tie, &tie, 2);
+    assert!(!text.contains('×'), "a tie names no factor: {text}");
+    assert_eq!(text.matches("within ±2.0 %").count(), 3, "{text}");
+    let (worse, better) = (rates(&[0.8; 9]), rates(&[1.9; 9]));
+    let text = throughput_verdict(&worse, &better, &worse, 2);
+    assert!(text.contains("made the work 1.25× slower"), "{text}");
+    assert!(
+        text.contains("ran 1.90× faster than under the GIL"),
+        "{text}"
+    );
+    assert!(text.contains("1.25× slower than no lock"), "{text}");
+    let few = rates(&[1.0; 3]);
+    assert_eq!(
+        throughput_verdict(&few, &few, &few, 2)
+            .matches("Too few")
+            .count(),
+        3
+    );
 }

@@ -131,7 +131,10 @@
 //! `mastery run perf/memory-profiling` (sizes beside CPython's, `Vec`
 //! growth against `with_capacity` and against a Python list, a dhat ad hoc
 //! profile summarised, `String` vs `&str`, `Box<[T]>` vs `Vec<T>`, small
-//! vectors, the peak of a scope — each with its time), and
+//! vectors, the peak of a scope — each with its time; `mastery run
+//! perf/memory-profiling --deep` runs every section at four to ten times
+//! the size, and the byte counts scale with it while the conclusions stay),
+//! and
 //! `cargo test -p mastery-perf memory` (unit tests, plus the integration
 //! tests that install the counting allocator and dhat's allocator so the
 //! figures are real).

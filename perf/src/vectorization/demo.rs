@@ -5,9 +5,9 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use mastery_kit::narrator::{DEFAULT_SAMPLES, QUICK_SAMPLES, format_value};
+use mastery_kit::narrator::format_value;
 use mastery_kit::stats::median;
-use mastery_kit::{Area, Mode, Narrator, Topic, Unit};
+use mastery_kit::{Area, Comparison, Mode, Narrator, Topic, Unit};
 
 use super::machine::human_bytes;
 use super::python_bench::{probe_python, python_override, run_python_bench};
@@ -16,6 +16,7 @@ use super::{
     last_level_cache_bytes, locate_python, python_dir, read_pass, reference_dot, reference_sum,
     sample_data, sum_error_bound,
 };
+use crate::paired::{against, take_turns};
 
 mastery_kit::inventory::submit! {
     Topic {
@@ -50,31 +51,39 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(
         "In cache the core is the limit. The strict-order loop and the iterator wait for one \
          dependent add per element (the dot product moves twice the bytes per add, hence \
-         twice the MB/s); the chunked kernel hides that latency with 16 accumulators in SSE2 \
-         registers; explicit AVX2 doubles the register width and adds FMA. Rayon keeps a \
+         twice the MB/s); the chunked kernel can hide that latency with 16 accumulators in \
+         SSE2 registers; explicit AVX2 doubles the register width and adds FMA. Rayon keeps a \
          slice of one 64 KiB chunk on the calling thread; a longer one wakes the pool, which \
-         costs microseconds that an in-cache input does not repay.",
+         costs microseconds — whether an in-cache input repays them, its line above says.",
     );
 
     let big = sample_data((big_bytes / 4) as usize, 0x5eed);
-    out_of_cache(n, &big, &kernels)?;
+    out_of_cache(n, &big, &kernels, llc)?;
     drop(big);
     n.say(
-        "Out of cache every vector kernel converges on the memory's speed: the wall is DRAM, \
-         not the instructions, and rayon's extra cores can only add the bandwidth one core \
-         left unused. The scalar loop is still latency-bound and leaves most of the \
-         bandwidth idle.",
+        "Out of cache no kernel can run faster than memory delivers its input: the % of the \
+         copy bandwidth above says how close each came. The wall is DRAM, not the \
+         instructions, and rayon's extra cores can only add the bandwidth one core left \
+         unused; a latency-bound loop leaves bandwidth idle.",
     );
 
     accuracy(n, &kernels)?;
     python_comparison(n)
 }
 
-/// Full: 256 MiB, or 4× the last-level cache if that is larger. Quick:
-/// 64 MiB, or 2× the last-level cache: still out of cache, less to wait.
+/// Deep: 256 MiB, or 4× the last-level cache if that is larger. Full:
+/// 64 MiB, or 2× the last-level cache: out of cache, with less to wait for.
+/// Quick: 16 MiB, which a large last-level cache may still hold — quick
+/// mode checks that the story runs, not where the wall is.
 pub(super) fn out_of_cache_bytes(mode: Mode, llc: Option<u64>) -> u64 {
-    let (floor, factor) = mode.pick((64 << 20, 2), (256 << 20, 4));
+    let (floor, factor) = mode.pick_deep((16 << 20, 0), (64 << 20, 2), (256 << 20, 4));
     llc.map_or(floor, |c| (c * factor).next_power_of_two().max(floor))
+}
+
+/// Whether a buffer of `bytes` is out of a last-level cache of `llc`
+/// (at least twice its size; unknown caches are taken to be smaller).
+fn beyond_cache(bytes: u64, llc: Option<u64>) -> bool {
+    llc.is_none_or(|c| bytes >= 2 * c)
 }
 
 fn intro(n: &mut Narrator, kernels: &[Kernel], llc: Option<u64>, big_bytes: u64) {
@@ -82,7 +91,7 @@ fn intro(n: &mut Narrator, kernels: &[Kernel], llc: Option<u64>, big_bytes: u64)
     let simd: Vec<String> = Simd::detect_all().iter().map(|s| s.to_string()).collect();
     n.say(&format!(
         "Explicit SIMD this CPU supports (runtime detection): {}. {} Last-level cache: {}. \
-         In-cache sizes fit L1/L2; the out-of-cache buffer is {}.",
+         In-cache sizes fit L1/L2; the out-of-cache buffer is {}{}.",
         if simd.is_empty() {
             "none — the portable chunked kernel stands in".to_owned()
         } else {
@@ -97,6 +106,12 @@ fn intro(n: &mut Narrator, kernels: &[Kernel], llc: Option<u64>, big_bytes: u64)
         },
         llc.map_or("unknown".to_owned(), human_bytes),
         human_bytes(big_bytes),
+        if beyond_cache(big_bytes, llc) {
+            " (`--deep` uses 256 MiB, or four times the cache)"
+        } else {
+            ", which this cache may still hold: quick mode checks the story, the full run \
+             measures out of cache"
+        },
     ));
     n.say(&format!(
         "Kernels: {}. All sum f32 (NumPy's float32): 8 lanes per AVX2 register, and the \
@@ -109,28 +124,21 @@ fn intro(n: &mut Narrator, kernels: &[Kernel], llc: Option<u64>, big_bytes: u64)
     ));
 }
 
-/// Median seconds of one call of `call(c)` for each contender `c`, the
-/// samples interleaved round-robin so machine noise hits all of them alike.
-/// The caller has already run each contender once (a warm-up: pages
-/// touched, code hot). Sample counts are the narrator's per mode; the CLI's
-/// `--samples` does not reach here, as the narrator does not expose it.
+/// Seconds of one call of `call(c)` for each contender `c`, round by round
+/// ([`take_turns`]: forward, then backward), so that machine noise hits
+/// all of them alike and `seconds[i][r]` pairs with any other contender's
+/// round `r`. The caller has already run each contender once (a warm-up:
+/// pages touched, code hot).
 fn timed_round_robin<C: Copy>(
-    mode: Mode,
+    rounds: usize,
     contenders: &[C],
     mut call: impl FnMut(C) -> f32,
-) -> Vec<f64> {
-    let samples = mode.pick(QUICK_SAMPLES, DEFAULT_SAMPLES);
-    let count = contenders.len();
-    let mut times = vec![Vec::with_capacity(samples); count];
-    for s in 0..samples {
-        for i in 0..count {
-            let k = (i + s) % count;
-            let start = Instant::now();
-            black_box(call(contenders[k]));
-            times[k].push(start.elapsed().as_secs_f64());
-        }
-    }
-    times.into_iter().map(|mut t| median(&mut t)).collect()
+) -> anyhow::Result<Vec<Vec<f64>>> {
+    take_turns(rounds, contenders.len(), |i| {
+        let start = Instant::now();
+        black_box(call(contenders[i]));
+        Ok(start.elapsed().as_secs_f64())
+    })
 }
 
 fn mbps(bytes: u64, seconds: f64) -> f64 {
@@ -150,12 +158,19 @@ enum Pass<'a> {
 
 /// Out of cache: the copy, the read pass and every kernel on the sum and
 /// the dot product, all timed in **one** round-robin, so the "% of copy
-/// bandwidth" ratios compare samples taken side by side.
-fn out_of_cache(n: &mut Narrator, big: &[f32], kernels: &[Kernel]) -> anyhow::Result<()> {
+/// bandwidth" ratios compare samples taken side by side, round by round.
+fn out_of_cache(
+    n: &mut Narrator,
+    big: &[f32],
+    kernels: &[Kernel],
+    llc: Option<u64>,
+) -> anyhow::Result<()> {
     let size = human_bytes(4 * big.len() as u64);
-    n.section(&format!(
-        "Out of cache: memory bandwidth and the kernels on {size}"
-    ));
+    n.section(&if beyond_cache(4 * big.len() as u64, llc) {
+        format!("Out of cache: memory bandwidth and the kernels on {size}")
+    } else {
+        format!("Past L2: memory bandwidth and the kernels on {size} (quick mode)")
+    });
     let inputs = [Input::Sum(big), Input::dot_of_halves(big)];
     let mut passes = vec![Pass::Copy, Pass::Read];
     for input in inputs {
@@ -172,35 +187,44 @@ fn out_of_cache(n: &mut Narrator, big: &[f32], kernels: &[Kernel]) -> anyhow::Re
         Pass::Kernel(input, kernel) => input.run(kernel).unwrap_or(f32::NAN),
     };
     black_box((run(Pass::Copy), run(Pass::Read))); // warm-up; maps `dst`
-    let seconds = timed_round_robin(n.mode(), &passes, run);
+    let seconds = timed_round_robin(n.samples(), &passes, run)?;
+    let speeds = |bytes: u64, seconds: &[f64]| -> Vec<f64> {
+        seconds.iter().map(|&s| mbps(bytes, s)).collect()
+    };
 
-    let copy_mbps = mbps(copy_bytes(big.len()), seconds[0]);
+    let copy = speeds(copy_bytes(big.len()), &seconds[0]);
     n.record(
         &format!("copy {size} (copy_from_slice), read + write counted"),
-        copy_mbps,
+        median(&mut copy.clone()),
         Unit::MegabytesPerSec,
     );
     n.record(
         &format!("read-only pass over {size} (integer sum of the bits)"),
-        mbps(4 * big.len() as u64, seconds[1]),
+        median(&mut speeds(4 * big.len() as u64, &seconds[1])),
         Unit::MegabytesPerSec,
     );
     n.say(
         "The copy is the reference for the figures below: a kernel at 100% streams its input \
-         as fast as this machine copies memory (bytes read plus bytes written).",
+         as fast as this machine copies memory (bytes read plus bytes written), in the same \
+         round.",
     );
     for (input, times) in inputs.iter().zip(seconds[2..].chunks(kernels.len())) {
         n.section(&format!("{} of {size} of f32, out of cache", input.name()));
-        let speeds: Vec<f64> = times.iter().map(|&s| mbps(input.bytes(), s)).collect();
-        compare_with_scalar(n, *input, kernels, &speeds);
-        for (kernel, &speed) in kernels.iter().zip(&speeds) {
+        let kernel_speeds: Vec<Vec<f64>> = times.iter().map(|t| speeds(input.bytes(), t)).collect();
+        compare_with_scalar(n, *input, kernels, &kernel_speeds);
+        for (kernel, speed) in kernels.iter().zip(&kernel_speeds) {
+            let mut percent: Vec<f64> = speed
+                .iter()
+                .zip(&copy)
+                .map(|(s, c)| 100.0 * s / c)
+                .collect();
             n.record(
                 &format!(
                     "{} {size}: {} as % of copy bandwidth",
                     input.name(),
                     kernel.name()
                 ),
-                100.0 * speed / copy_mbps,
+                median(&mut percent),
                 Unit::Percent,
             );
         }
@@ -281,30 +305,41 @@ fn check_kernels(input: Input<'_>, kernels: &[Kernel]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Compares every kernel's MB/s (`speeds`, in `kernels` order) with the
-/// scalar loop's.
-fn compare_with_scalar(n: &mut Narrator, input: Input<'_>, kernels: &[Kernel], speeds: &[f64]) {
+/// Compares every kernel's MB/s (`speeds[k][r]`: kernel `k`, in
+/// `kernels` order, in round `r`) with the scalar loop's of the same round,
+/// then says what the verdicts allow.
+fn compare_with_scalar(
+    n: &mut Narrator,
+    input: Input<'_>,
+    kernels: &[Kernel],
+    speeds: &[Vec<f64>],
+) {
     let size = human_bytes(input.bytes());
-    let scalar = kernels
-        .iter()
-        .position(|&k| k == Kernel::Loop)
-        .map_or(f64::NAN, |i| speeds[i]);
-    for (kernel, &speed) in kernels.iter().zip(speeds) {
+    let Some(scalar) = kernels.iter().position(|&k| k == Kernel::Loop) else {
+        return;
+    };
+    let mut verdicts = Vec::new();
+    for (kernel, speed) in kernels.iter().zip(speeds) {
         if *kernel == Kernel::Loop {
             continue;
         }
-        n.compare(
+        let c: Comparison = n.compare_samples(
             &format!(
                 "{} {size}: {} vs scalar for-loop",
                 input.name(),
                 kernel.name()
             ),
             speed,
-            scalar,
+            &speeds[scalar],
             "scalar for-loop",
             Unit::MegabytesPerSec,
         );
+        verdicts.push(format!("{}: {}", kernel.name(), against(&c)));
     }
+    n.say(&format!(
+        "Against the scalar loop in this run: {}.",
+        verdicts.join("; ")
+    ));
 }
 
 /// In cache: checks every kernel on `input`, times them (many passes per
@@ -318,18 +353,25 @@ fn in_cache(n: &mut Narrator, input: Input<'_>, kernels: &[Kernel]) -> anyhow::R
         human_bytes(bytes)
     ));
     check_kernels(input, kernels)?;
-    let reps = (8u64 << 20).div_ceil(bytes).max(1);
-    let seconds = timed_round_robin(n.mode(), kernels, |kernel| {
+    let reps = IN_CACHE_BYTES_PER_SAMPLE.div_ceil(bytes).max(1);
+    let seconds = timed_round_robin(n.samples(), kernels, |kernel| {
         let mut last = 0.0;
         for _ in 0..reps {
             last = input.run(kernel).unwrap_or(f32::NAN);
         }
         last
-    });
-    let speeds: Vec<f64> = seconds.iter().map(|&s| mbps(bytes * reps, s)).collect();
+    })?;
+    let speeds: Vec<Vec<f64>> = seconds
+        .iter()
+        .map(|t| t.iter().map(|&s| mbps(bytes * reps, s)).collect())
+        .collect();
     compare_with_scalar(n, input, kernels, &speeds);
     Ok(())
 }
+
+/// Input bytes one in-cache sample runs through (the input again and
+/// again): long enough for the clock, short enough to take many samples.
+const IN_CACHE_BYTES_PER_SAMPLE: u64 = 8 << 20;
 
 /// 10⁶ × 0.1f32: the classic case where the strict order drifts.
 fn accuracy(n: &mut Narrator, kernels: &[Kernel]) -> anyhow::Result<()> {
@@ -354,7 +396,7 @@ fn accuracy(n: &mut Narrator, kernels: &[Kernel]) -> anyhow::Result<()> {
     n.say(
         "The for-loop's one accumulator grows to 100 000, where an f32 step is 1/128 and \
          every added 0.1 rounds the same way; many accumulators each stay small, so each \
-         addition rounds less. Faster and more accurate than the strict loop — though not \
+         addition rounds less. More accurate than the strict loop, then — though not \
          bit-identical to it, nor to a strict left-to-right loop in Python. Python's own sum() \
          is neither since 3.12: for floats it carries Neumaier's compensation term (the \
          algorithm of the f64 reference here), so it lands closer to the exact sum than any \
@@ -383,12 +425,13 @@ fn python_comparison(n: &mut Narrator) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let (elements, repeats) = n.mode().pick((100_000, 3), (1_000_000, 5));
-    let report = run_python_bench(&python, &script, elements, repeats)?;
+    let elements = n.mode().pick_deep(20_000, 200_000, 1_000_000);
+    let report = run_python_bench(&python, &script, elements, n.samples())?;
     let count = format_value(report.n as f64);
     n.say(&format!(
-        "{count} float32 values, Python {}, NumPy {}, extension kernel: {}; the script \
-         checked every result against math.fsum within the same bound as the Rust tests.",
+        "{count} float32 values (`--deep`: a million), Python {}, NumPy {}, extension kernel: \
+         {}; the script checked every result against math.fsum within the same bound as the \
+         Rust tests, and timed the four ways taking turns, round by round.",
         report.python_version, report.numpy_version, report.simd
     ));
     for (name, op) in [("sum", &report.sum), ("dot", &report.dot)] {
@@ -402,17 +445,17 @@ fn python_comparison(n: &mut Narrator) -> anyhow::Result<()> {
             );
         }
         let label = |what: &str| format!("Python {name} of {count} f32: {what}");
-        n.compare(
+        let simd_vs_loop = n.compare_samples(
             &label("Rust extension (SIMD) vs pure-Python loop"),
-            op.rust_simd.ns_per_element,
-            op.python_loop.ns_per_element,
+            &op.rust_simd.samples,
+            &op.python_loop.samples,
             "pure-Python for loop",
             Unit::NsPerOp,
         );
-        n.compare(
+        let simd_vs_numpy = n.compare_samples(
             &label("Rust extension (SIMD) vs NumPy"),
-            op.rust_simd.ns_per_element,
-            op.numpy.ns_per_element,
+            &op.rust_simd.samples,
+            &op.numpy.samples,
             if name == "sum" {
                 "numpy a.sum()"
             } else {
@@ -420,19 +463,27 @@ fn python_comparison(n: &mut Narrator) -> anyhow::Result<()> {
             },
             Unit::NsPerOp,
         );
-        n.compare(
+        let scalar_vs_loop = n.compare_samples(
             &label("Rust extension, scalar loop vs pure-Python loop"),
-            op.rust_loop.ns_per_element,
-            op.python_loop.ns_per_element,
+            &op.rust_loop.samples,
+            &op.python_loop.samples,
             "pure-Python for loop",
             Unit::NsPerOp,
         );
+        n.say(&format!(
+            "{name}: the extension's SIMD kernel against the Python loop: {}; against NumPy: \
+             {}; its scalar loop against the Python loop: {}.",
+            against(&simd_vs_loop),
+            against(&simd_vs_numpy),
+            against(&scalar_vs_loop)
+        ));
     }
     n.say(
         "Figures are ns per element, each call from Python included. The Python loop pays the \
          interpreter per element; NumPy and the extension pay it once per call and then run \
-         compiled SIMD loops, so they land close together — the extension earns its keep on \
-         kernels NumPy has no single function for.",
+         compiled SIMD loops, so what separates those two is their kernels, not the \
+         interpreter — the extension earns its keep on kernels NumPy has no single function \
+         for.",
     );
     Ok(())
 }

@@ -126,9 +126,11 @@
 //! - **in cache** (16 KiB, and 256 KiB in full mode), for the sum and the
 //!   dot product: every kernel against the scalar `for` loop, in megabytes
 //!   of input per second;
-//! - **out of cache** (a buffer several times the last-level cache): the
-//!   same comparisons, plus every kernel as a percentage of the copy
-//!   bandwidth measured in the same round-robin, and the read-only pass;
+//! - **out of cache** (a buffer at least twice the last-level cache; four
+//!   times, and at least 256 MiB, with `mastery run perf/vectorization
+//!   --deep`): the same comparisons, plus every kernel as a percentage of
+//!   the copy bandwidth measured in the same round-robin, and the read-only
+//!   pass;
 //! - **accuracy**: each kernel's relative error on a million `0.1f32`;
 //! - **from Python** (when the extension is built): the extension's SIMD
 //!   kernel against a pure-Python loop and against NumPy, and its scalar
@@ -147,7 +149,9 @@
 //!
 //! ## Run it
 //! `mastery run perf/vectorization` (full: 16 KiB and 256 KiB in cache,
-//! 256 MiB out of cache; `--quick`: 16 KiB and 64 MiB), `cargo test -p
+//! 64 MiB or twice the last-level cache out of cache; `--deep`: 256 MiB or
+//! four times the cache, and a million elements from Python; `--quick`:
+//! 16 KiB and 16 MiB, which a large cache may still hold), `cargo test -p
 //! mastery-perf vectorization` (every kernel and SIMD path against the
 //! reference, odd lengths and misaligned starts, property tests), and
 //! `cargo bench -p mastery-perf --bench vectorization`. The Python

@@ -68,8 +68,10 @@ pub(super) fn probe_python(python: &Path, script: &Path) -> Result<(), String> {
 /// One method's figures in the script's JSON.
 #[derive(Debug, Clone, Deserialize)]
 pub(super) struct PyTiming {
-    pub(super) ns_per_element: f64,
     pub(super) value: f64,
+    /// Nanoseconds per element in each round; the methods take turns, so
+    /// round `r` of two methods pairs up.
+    pub(super) samples: Vec<f64>,
 }
 
 /// One operation (sum or dot) in the script's JSON.

@@ -247,9 +247,13 @@ fn cache_sizes_parse_and_sizes_print() {
     assert_eq!(human_bytes(16 << 10), "16 KiB");
     assert_eq!(human_bytes(256 << 20), "256 MiB");
     assert_eq!(human_bytes(1 << 30), "1 GiB");
-    assert_eq!(out_of_cache_bytes(Mode::Quick, None), 64 << 20);
-    assert_eq!(out_of_cache_bytes(Mode::Full, Some(32 << 20)), 256 << 20);
-    assert_eq!(out_of_cache_bytes(Mode::Full, Some(96 << 20)), 512 << 20);
+    assert_eq!(out_of_cache_bytes(Mode::Quick, None), 16 << 20);
+    assert_eq!(out_of_cache_bytes(Mode::Quick, Some(32 << 20)), 16 << 20);
+    assert_eq!(out_of_cache_bytes(Mode::Full, None), 64 << 20);
+    assert_eq!(out_of_cache_bytes(Mode::Full, Some(32 << 20)), 64 << 20);
+    assert_eq!(out_of_cache_bytes(Mode::Full, Some(96 << 20)), 256 << 20);
+    assert_eq!(out_of_cache_bytes(Mode::Deep, Some(32 << 20)), 256 << 20);
+    assert_eq!(out_of_cache_bytes(Mode::Deep, Some(96 << 20)), 512 << 20);
 }
 
 #[test]
@@ -303,7 +307,7 @@ fn the_script_lives_where_the_demo_looks() {
 
 #[test]
 fn the_python_report_parses() {
-    let timing = r#"{"ns_per_element": 1.5, "value": 2.0}"#;
+    let timing = r#"{"ns_per_element": 1.5, "value": 2.0, "samples": [1.4, 1.5, 1.6]}"#;
     let op = format!(
         r#"{{"python_loop": {timing}, "numpy": {timing}, "rust_loop": {timing}, "rust_simd": {timing}, "exact": 2.0, "bound": 0.1}}"#
     );
@@ -312,7 +316,8 @@ fn the_python_report_parses() {
     );
     let report = parse_python_report(&json).expect("parses");
     assert_eq!(report.n, 10);
-    assert_eq!(report.dot.rust_simd.ns_per_element, 1.5);
+    assert_eq!(report.dot.rust_simd.value, 2.0);
+    assert_eq!(report.sum.numpy.samples, [1.4, 1.5, 1.6]);
     let err = parse_python_report("Traceback ...").expect_err("not JSON");
     assert!(err.to_string().contains("not its JSON report"));
 }
