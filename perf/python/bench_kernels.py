@@ -10,9 +10,12 @@ reads: per method, the median and every round's time (the methods take turns,
 so a round's times pair up), in nanoseconds per element, calls from Python
 included.
 
-Build the extension first (from perf/python):
-    python3 -m venv .venv && .venv/bin/pip install maturin numpy
-    VIRTUAL_ENV="$PWD/.venv" .venv/bin/maturin develop --release
+NumPy and the extension come from one command at the repository root:
+    cargo run --release -- setup python
+
+Without them, `--serve` still works on any Python 3: the pure-Python loop
+alone, one timed call per request, so that the demo can take turns with its
+own Rust kernels on the same values (see `serve`).
 """
 
 import argparse
@@ -23,17 +26,7 @@ import statistics
 import sys
 import time
 
-try:
-    import numpy as np
-except ImportError:
-    sys.exit("bench_kernels.py needs numpy: pip install numpy")
-try:
-    import mastery_kernels as mk
-except ImportError:
-    sys.exit(
-        "bench_kernels.py needs the extension: in perf/python run "
-        '`VIRTUAL_ENV="$PWD/.venv" .venv/bin/maturin develop --release`'
-    )
+SETUP = "run `cargo run --release -- setup python` at the repository root"
 
 UNIT_ROUNDOFF = 2.0**-24  # float32
 
@@ -55,6 +48,52 @@ def python_dot(xs, ys):
     for x, y in zip(xs, ys):
         total += x * y
     return total
+
+
+def sample_data(n, seed):
+    """The demo's data (machine.rs `sample_data`): xorshift32 from `seed`,
+    24 random bits scaled to [-1, 1), every value exact in float32 and in
+    a Python float, so both sides add the very same numbers."""
+    state = (seed | 1) & 0xFFFFFFFF
+    out = []
+    for _ in range(n):
+        state ^= (state << 13) & 0xFFFFFFFF
+        state ^= state >> 17
+        state ^= (state << 5) & 0xFFFFFFFF
+        out.append((state >> 8) * (2.0 / (1 << 24)) - 1.0)
+    return out
+
+
+def serve(n, seed):
+    """The pure-Python loop on request, for a Python without NumPy.
+
+    Prints one JSON line when ready, then answers each line on stdin
+    (`sum` or `dot`) with one timed call, checked against math.fsum, as a
+    JSON line; stops at end of input. The caller times its own kernels
+    between requests, so a round of the two sides runs back to back and
+    the pair shares whatever the machine was doing."""
+    xs = sample_data(n, seed)
+    ys = sample_data(n, seed + 1)
+    checks = {
+        "sum": (lambda: python_sum(xs), math.fsum(xs), gamma(n - 1) * math.fsum(map(abs, xs))),
+        "dot": (
+            lambda: python_dot(xs, ys),
+            math.fsum(x * y for x, y in zip(xs, ys)),
+            gamma(n) * math.fsum(abs(x * y) for x, y in zip(xs, ys)),
+        ),
+    }
+    print(json.dumps({"n": n, "python_version": platform.python_version()}), flush=True)
+    for line in sys.stdin:
+        op = line.strip()
+        if op not in checks:
+            sys.exit(f"unknown request {op!r}: expected sum or dot")
+        run, exact, bound = checks[op]
+        start = time.perf_counter_ns()
+        value = run()
+        ns = (time.perf_counter_ns() - start) / n
+        if not abs(value - exact) <= bound:
+            sys.exit(f"{op} gave {value}, exact is {exact}: off by more than {bound}")
+        print(json.dumps({"ns_per_element": ns, "value": value}), flush=True)
 
 
 def measure(methods, n, repeats, exact, bound):
@@ -91,9 +130,23 @@ def main():
     parser.add_argument("--n", type=int, default=1_000_000, help="elements (default 1e6)")
     parser.add_argument("--repeats", type=int, default=9, help="rounds: timed calls per method")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--serve", action="store_true", help="time the pure-Python loop on request (no NumPy)"
+    )
     args = parser.parse_args()
     if args.n < 1 or args.repeats < 1:
         parser.error("--n and --repeats must be at least 1")
+    if args.serve:
+        serve(args.n, args.seed)
+        return
+    try:
+        import numpy as np
+    except ImportError:
+        sys.exit(f"bench_kernels.py needs numpy: {SETUP}")
+    try:
+        import mastery_kernels as mk
+    except ImportError:
+        sys.exit(f"bench_kernels.py needs the mastery_kernels extension: {SETUP}")
 
     rng = np.random.default_rng(args.seed)
     a = rng.uniform(-1.0, 1.0, args.n).astype(np.float32)

@@ -132,9 +132,11 @@
 //!   the copy bandwidth measured in the same round-robin, and the read-only
 //!   pass;
 //! - **accuracy**: each kernel's relative error on a million `0.1f32`;
-//! - **from Python** (when the extension is built): the extension's SIMD
-//!   kernel against a pure-Python loop and against NumPy, and its scalar
-//!   loop against the Python loop, per element, calls included.
+//! - **from Python**: with NumPy and the extension installed, the
+//!   extension's SIMD kernel against a pure-Python loop and against NumPy,
+//!   and its scalar loop against the Python loop, per element, calls
+//!   included; on a Python without them, the pure-Python loop against this
+//!   process's kernels on the same values, the two sides taking turns.
 //!
 //! What the fast kernels give up: the explicit kernels are the crate's
 //! only `unsafe`; each instruction set is separate code to test (the tests
@@ -155,18 +157,15 @@
 //! mastery-perf vectorization` (every kernel and SIMD path against the
 //! reference, odd lengths and misaligned starts, property tests), and
 //! `cargo bench -p mastery-perf --bench vectorization`. The Python
-//! comparison runs when the extension is built (the demo prints these
-//! commands when it is not). It uses `perf/python/.venv` when present, else
-//! `python3`; the `python` setting (`MASTERY_PYTHON`) names another
-//! interpreter, and `require_python` (`MASTERY_REQUIRE_PYTHON=1`) turns a
-//! missing setup into a failure instead of a skip:
+//! section needs only a `python3`; NumPy and the extension come from one
+//! command (a venv in `perf/python/.venv`, which the demo then prefers;
+//! the `python` setting, `MASTERY_PYTHON`, names another interpreter, and
+//! `require_python`, `MASTERY_REQUIRE_PYTHON=1`, turns a missing NumPy or
+//! extension into a failure):
 //!
 //! ```text
-//! cd perf/python
-//! python3 -m venv .venv
-//! .venv/bin/pip install maturin numpy
-//! VIRTUAL_ENV="$PWD/.venv" .venv/bin/maturin develop --release
-//! .venv/bin/python bench_kernels.py      # or: mastery run perf/vectorization
+//! cargo run --release -- setup python
+//! cargo run --release -- run perf/vectorization
 //! ```
 
 mod accuracy;

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 
 use super::demo::{demo, out_of_cache_bytes};
 use super::machine::{human_bytes, parse_cache_size};
-use super::python_bench::{parse_python_report, probe_python, python_override};
+use super::python_bench::{
+    LoopServer, PythonSide, parse_python_report, probe_python, python_override,
+};
 use super::*;
 
 /// Lengths around every vector width and unroll boundary.
@@ -292,11 +294,45 @@ fn a_missing_python_or_script_is_explained() {
     let why =
         probe_python(&dir.path().join("no-such-python"), &script).expect_err("no interpreter");
     assert!(why.contains("cannot start"), "{why}");
-    assert!(
-        ENABLE_PYTHON
-            .iter()
-            .any(|l| l.contains("maturin develop --release"))
-    );
+    assert_eq!(ENABLE_PYTHON[0], "cargo run --release -- setup python");
+}
+
+/// The machine's `python3`, or `None` (with a note) where there is none.
+fn system_python() -> Option<PathBuf> {
+    let found = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("no python3 on PATH: skipping");
+    }
+    found.then(|| PathBuf::from("python3"))
+}
+
+#[test]
+fn the_python_loop_adds_the_same_values_as_rust() {
+    let Some(python) = system_python() else {
+        return;
+    };
+    let script = python_dir().join("bench_kernels.py");
+    let side = probe_python(&python, &script).expect("python3 runs the script");
+    assert!(matches!(
+        side,
+        PythonSide::Full | PythonSide::LoopOnly { .. }
+    ));
+    let n = 1_000;
+    let mut server = LoopServer::start(&python, &script, n, 7).expect("starts");
+    let (xs, ys) = (sample_data(n, 7), sample_data(n, 8));
+    // f64 additions in the script: far inside the f32 bound, and far from
+    // what any other data would give.
+    let sum = server.time("sum").expect("sum");
+    assert!((sum.value - reference_sum(&xs)).abs() < 1e-9, "{sum:?}");
+    let dot = server.time("dot").expect("dot");
+    let exact = reference_dot(&xs, &ys).expect("same length");
+    assert!((dot.value - exact).abs() < 1e-9, "{dot:?}");
+    assert!(sum.ns_per_element > 0.0 && dot.ns_per_element > 0.0);
+    let err = server.time("mean").expect_err("not a request it knows");
+    assert!(err.to_string().contains("unknown request"), "{err:#}");
 }
 
 #[test]
