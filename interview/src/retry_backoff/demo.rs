@@ -65,7 +65,9 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
 
 /// A flaky operation under each jitter mode, planned vs measured sleeps.
 fn demo_schedules(n: &mut Narrator) -> anyhow::Result<()> {
-    let base = Duration::from_millis(n.mode().pick(1, 5));
+    // Real sleeps, because slept-vs-planned is the point; a 1 ms base keeps
+    // the whole schedule short and still shows the oversleep.
+    let base = Duration::from_millis(n.mode().pick_deep(1, 1, 5));
     let failures: u32 = n.mode().pick(4, 5);
     n.section("A flaky operation under each jitter mode: planned vs slept");
     n.say(&format!(
@@ -180,7 +182,7 @@ fn demo_spread(n: &mut Narrator) -> anyhow::Result<()> {
          the p99 and max columns). Once 3 × the previous delay passes the cap, its draws \
          pile up on the cap itself.",
     );
-    let ops = n.mode().pick(2_000, 100_000);
+    let ops = n.mode().pick_deep(2_000, 20_000, 100_000);
     for jitter in [Jitter::None, Jitter::Full, Jitter::Decorrelated] {
         let policy = template.to_builder().jitter(jitter).build()?;
         n.measure(
@@ -275,7 +277,7 @@ fn demo_no_failure(n: &mut Narrator) -> anyhow::Result<()> {
          first attempt; without one it reads nothing. The peer is the backon crate with its \
          default exponential policy; `cargo bench --bench retry_backoff` has the same pairs.",
     );
-    let ops = n.mode().pick(20_000, 2_000_000);
+    let ops = n.mode().pick_deep(20_000, 250_000, 2_000_000);
     let plain = Backoff::default();
     let deadline = plain
         .to_builder()
@@ -315,6 +317,9 @@ fn demo_no_failure(n: &mut Narrator) -> anyhow::Result<()> {
         },
     );
 
+    // An await costs several times a sync call: more of them per sample
+    // keep a sample long enough that a preemption is rare in it.
+    let ops = n.mode().pick_deep(20_000, 1_000_000, 2_000_000);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
