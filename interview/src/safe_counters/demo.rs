@@ -58,9 +58,9 @@ impl Plan {
             racy_adds: mode.pick(10_000, 100_000),
             yielding_adds: mode.pick_deep(2_000, 10_000, 100_000),
             adds: mode.pick_deep(10_000, 150_000, 1_000_000),
-            compare_adds: mode.pick(200_000, 2_000_000),
-            redis_adds: mode.pick_deep(50, 200, 1_000),
-            redis_fast_adds: mode.pick_deep(1_000, 2_000, 10_000),
+            compare_adds: mode.pick_deep(100_000, 1_000_000, 2_000_000),
+            redis_adds: mode.pick_deep(20, 100, 1_000),
+            redis_fast_adds: mode.pick_deep(500, 2_000, 10_000),
             rounds: n.samples(),
         }
     }
