@@ -90,8 +90,9 @@ fn part_by_part<'p, T, R>(parts: &'p [T], mut work: impl FnMut(&'p T) -> R) -> i
 fn versus_lru_crate(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("Ours vs the `lru` crate: get, and put on a miss, Zipf keys");
     // Half a million keys still overflow the larger cache (it evicts on
-    // every miss once full); `--deep` runs a million.
-    let ops = n.mode().pick_deep(20_000, 500_000, 1_000_000);
+    // every miss once full).
+    let deep_ops = 1_000_000;
+    let ops = n.mode().pick_deep(20_000, 500_000, deep_ops);
     for capacity in n.mode().pick([100, 1_000], [1_000, 100_000]) {
         let universe = capacity as u64 * 10;
         let keys = workload::zipf_keys(ops, universe, ZIPF_EXPONENT, 42)?;
@@ -100,7 +101,8 @@ fn versus_lru_crate(n: &mut Narrator) -> anyhow::Result<()> {
         n.say(&format!(
             "capacity {capacity}, a stream of {ops} operations over {universe} distinct keys \
              (Zipf s = {ZIPF_EXPONENT}). Both caches run the whole stream once, which warms \
-             them; each timed sample then runs the next {per_sample} operations of it."
+             them; each timed sample then runs the next {per_sample} operations of it \
+             (`--deep` streams {deep_ops})."
         ));
         let mut ours = LruCache::new(capacity)?;
         let mut peer =
@@ -134,7 +136,8 @@ fn sharded_versus_quick_cache(n: &mut Narrator) -> anyhow::Result<()> {
     const THREADS: usize = 2;
     n.section("Sharded cache vs `quick_cache`, 2 threads");
     let capacity = n.mode().pick(1_000, 100_000);
-    let ops_per_thread = n.mode().pick_deep(10_000, 250_000, 500_000);
+    let deep_ops_per_thread = 500_000;
+    let ops_per_thread = n.mode().pick_deep(10_000, 250_000, deep_ops_per_thread);
     let universe = capacity as u64 * 10;
     let streams: Vec<Vec<u64>> = (0..THREADS)
         .map(|t| workload::zipf_keys(ops_per_thread, universe, ZIPF_EXPONENT, 7 + t as u64))
@@ -147,8 +150,9 @@ fn sharded_versus_quick_cache(n: &mut Narrator) -> anyhow::Result<()> {
     let per_sample = THREADS * parts[0][0].len();
     n.say(&format!(
         "capacity {capacity}; each of {THREADS} threads runs get-or-put on its own Zipf stream of \
-         {ops_per_thread} keys, once to warm the cache and once to count its hits; each timed \
-         sample then runs the next {per_sample} operations of the two streams. quick_cache uses \
+         {ops_per_thread} keys (`--deep`: {deep_ops_per_thread}), once to warm the cache and \
+         once to count its hits; each timed sample then runs the next {per_sample} operations \
+         of the two streams. quick_cache uses \
          S3-FIFO-style admission rather than LRU, so its hit ratio differs — both are measured."
     ));
     let ours = ShardedLruCache::new(capacity)?;
