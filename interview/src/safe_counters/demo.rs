@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_utils::CachePadded;
 use mastery_kit::stats::median;
-use mastery_kit::{Area, Comparison, Narrator, Topic, Unit, Verdict};
+use mastery_kit::{Area, Comparison, Mode, Narrator, Topic, Unit, Verdict};
 
 use super::{
     AtomicCounter, BATCH, BatchedCounter, Counter, MutexCounter, RacyCounter, RedisCounter,
@@ -53,7 +53,15 @@ pub(super) struct Plan {
 
 impl Plan {
     pub(super) fn for_mode(n: &Narrator) -> Plan {
-        let mode = n.mode();
+        Plan::sized(n.mode(), n.samples())
+    }
+
+    /// The sizes `--deep` runs, for the story to name next to this run's.
+    fn deep() -> Plan {
+        Plan::sized(Mode::Deep, Mode::Deep.default_samples())
+    }
+
+    fn sized(mode: Mode, rounds: usize) -> Plan {
         Plan {
             racy_adds: mode.pick(10_000, 100_000),
             yielding_adds: mode.pick_deep(2_000, 10_000, 100_000),
@@ -61,7 +69,7 @@ impl Plan {
             compare_adds: mode.pick_deep(100_000, 1_000_000, 2_000_000),
             redis_adds: mode.pick_deep(20, 100, 1_000),
             redis_fast_adds: mode.pick_deep(500, 2_000, 10_000),
-            rounds: n.samples(),
+            rounds,
         }
     }
 }
@@ -123,12 +131,13 @@ fn lost_updates(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()> {
         fixed.lost(),
     );
     anyhow::ensure!(fixed.lost() == 0, "fetch_add lost {} adds", fixed.lost());
-    n.say(
+    n.say(&format!(
         "The version as written loses adds only when two threads really run at once (a busy or \
          single-core machine may show 0 — the bug is still there); a yield between load and \
-         store, like a thread switch in Python, makes the loss certain. fetch_add never loses \
-         one.",
-    );
+         store, like a thread switch in Python, makes the loss certain (a syscall per add: \
+         `--deep` yields {} times per thread). fetch_add never loses one.",
+        Plan::deep().yielding_adds
+    ));
     Ok(())
 }
 
@@ -209,11 +218,13 @@ fn throughput_by_threads(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()> {
     n.section("The fixes: adds per second by thread count");
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     n.say(&format!(
-        "Each thread adds 1, {} times, and every count is checked exact; each cell is the \
-         median of {} rounds on this machine ({cores} cores: beyond that, threads take \
-         turns). A round runs every backend once, in alternating order, so two backends' runs \
-         of one round pair up for a comparison.",
-        plan.adds, plan.rounds
+        "Each thread adds 1, {} times (`--deep`: {}), and every count is checked exact; each \
+         cell is the median of {} rounds on this machine ({cores} cores: beyond that, threads \
+         take turns). A round runs every backend once, in alternating order, so two backends' \
+         runs of one round pair up for a comparison.",
+        plan.adds,
+        Plan::deep().adds,
+        plan.rounds
     ));
     let mutex = MutexCounter::new();
     let rw_lock = RwLockCounter::new();
@@ -288,14 +299,15 @@ fn sharded_versus_one_atomic(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()
     n.section("Sharded vs one atomic, 2 threads");
     n.say(&format!(
         "With one AtomicU64 the two cores take turns owning its cache line; sharded, each \
-         thread owns a {}-byte-padded shard of its own. {} rounds of 2 × {} adds each, the \
-         two taking turns to go first so machine noise hits both alike. The gap exists only \
-         while both threads add at the same moment, so that share of the time is measured \
-         too: on a machine too busy to give them two cores it is low, nothing contends, and \
-         the two tie.",
+         thread owns a {}-byte-padded shard of its own. {} rounds of 2 × {} adds each \
+         (`--deep`: 2 × {}), the two taking turns to go first so machine noise hits both \
+         alike. The gap exists only while both threads add at the same moment, so that share \
+         of the time is measured too: on a machine too busy to give them two cores it is low, \
+         nothing contends, and the two tie.",
         std::mem::size_of::<CachePadded<AtomicU64>>(),
         plan.rounds,
-        plan.compare_adds
+        plan.compare_adds,
+        Plan::deep().compare_adds
     ));
     let sharded = ShardedCounter::new();
     let atomic = AtomicCounter::new();
@@ -375,9 +387,14 @@ pub(super) fn redis_counters(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()
 
 fn redis_rows(n: &mut Narrator, plan: &Plan, counter: &RedisCounter) -> anyhow::Result<()> {
     n.say(&format!(
-        "Per add, each thread makes {} adds a run; pipelined and batched, {}. Each cell is \
-         the median of {} rounds, each round running the three modes in alternating order.",
-        plan.redis_adds, plan.redis_fast_adds, plan.rounds
+        "Per add, each thread makes {} adds a run; pipelined and batched, {} (`--deep`: {} \
+         and {}). Each cell is the median of {} rounds, each round running the three modes in \
+         alternating order.",
+        plan.redis_adds,
+        plan.redis_fast_adds,
+        Plan::deep().redis_adds,
+        Plan::deep().redis_fast_adds,
+        plan.rounds
     ));
     let per_add = counter.clone();
     let pipelined = counter.clone().with_mode(RedisMode::Pipelined(100));
