@@ -171,10 +171,12 @@ async fn throughput_and_latency(n: &mut Narrator) -> anyhow::Result<()> {
     );
     time_one_handler_call(n, cost).await?;
     let rounds = load_rounds(n);
-    let requests_per_client = n.mode().pick_deep(1, 2, 8);
+    let deep_requests_per_client = 8;
+    let requests_per_client = n.mode().pick_deep(1, 2, deep_requests_per_client);
     n.say(&format!(
         "Each configuration serves {CLIENTS} clients × {requests_per_client} requests per run, \
-         {rounds} runs each. A round runs every configuration once — unbatched first on even \
+         {rounds} runs each (`--deep`: {deep_requests_per_client} requests per client, and more \
+         runs). A round runs every configuration once — unbatched first on even \
          rounds, last on odd ones — and each figure below is the median over the runs. A \
          comparison pairs a batched run with the unbatched run of the same round: the \
          throughputs of the two runs, and their p99 latencies (a p99 is a figure of one run, \
