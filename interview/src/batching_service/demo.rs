@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mastery_kit::narrator::millis;
+use mastery_kit::stats::median;
 use mastery_kit::{Area, Narrator, Topic, Unit};
 use tokio::task::JoinSet;
 
@@ -152,6 +153,15 @@ fn setup_name(config: &BatchConfig) -> String {
     }
 }
 
+/// Runs of each configuration in the load comparison. A round runs every
+/// configuration once, and the unbatched run — one handler call per
+/// request, 64 clients — is most of a round's time, so the comparison takes
+/// half the samples other timings take: the five of a full run still give a
+/// verdict (the sign-test interval over five pairs covers 93.75 %).
+fn load_rounds(n: &Narrator) -> usize {
+    n.mode().pick(1, n.samples().div_ceil(2))
+}
+
 async fn throughput_and_latency(n: &mut Narrator) -> anyhow::Result<()> {
     let cost = SimulatedCost::DEMO;
     n.section("Throughput and latency: 64 clients, handler = 1 ms per call + 10 µs per item");
@@ -160,47 +170,73 @@ async fn throughput_and_latency(n: &mut Narrator) -> anyhow::Result<()> {
          spin. Tokio's timer ticks in milliseconds, so first: what one call really costs here.",
     );
     time_one_handler_call(n, cost).await?;
-    let (unbatched_rounds, batched_rounds) = n.mode().pick((2, 8), (16, 64));
-    // The first configuration is the unbatched peer; the rest compare to it.
-    let mut unbatched = None;
-    for config in compared_configs() {
-        let name = setup_name(&config);
-        let rounds = if config.max_batch == 1 {
-            unbatched_rounds
-        } else {
-            batched_rounds
-        };
-        let batcher = simulated_batcher(config, cost)?;
-        let report = closed_loop(&batcher, CLIENTS, rounds).await;
+    let rounds = load_rounds(n);
+    let deep_requests_per_client = 8;
+    let requests_per_client = n.mode().pick_deep(1, 2, deep_requests_per_client);
+    n.say(&format!(
+        "Each configuration serves {CLIENTS} clients × {requests_per_client} requests per run, \
+         {rounds} runs each (`--deep`: {deep_requests_per_client} requests per client, and more \
+         runs). A round runs every configuration once — unbatched first on even \
+         rounds, last on odd ones — and each figure below is the median over the runs. A \
+         comparison pairs a batched run with the unbatched run of the same round: the \
+         throughputs of the two runs, and their p99 latencies (a p99 is a figure of one run, \
+         so it is compared run against run, never from a single pair)."
+    ));
+    let configs = compared_configs();
+    let mut batchers = Vec::with_capacity(configs.len());
+    for config in &configs {
+        batchers.push(simulated_batcher(*config, cost)?);
+    }
+    let mut runs: Vec<Vec<LoadReport>> = vec![Vec::with_capacity(rounds); configs.len()];
+    for round in 0..rounds {
+        for i in 0..configs.len() {
+            let c = if round % 2 == 0 {
+                i
+            } else {
+                configs.len() - 1 - i
+            };
+            let report = closed_loop(&batchers[c], CLIENTS, requests_per_client).await;
+            anyhow::ensure!(
+                report.failures == 0,
+                "{}: {} of {} requests failed or were answered wrongly",
+                setup_name(&configs[c]),
+                report.failures,
+                report.requests
+            );
+            runs[c].push(report);
+        }
+    }
+    for batcher in batchers {
         batcher.shutdown().await;
-        anyhow::ensure!(
-            report.failures == 0,
-            "{name}: {} of {} requests failed or were answered wrongly",
-            report.failures,
-            report.requests
-        );
-        let budget = config.max_wait.saturating_add(report.p99_handler_call);
-        n.say(&run_heading(&name, config.max_batch, &report, budget));
-        record_report(n, &name, &report);
-        let Some((peer_throughput, peer_p99)) = unbatched else {
-            unbatched = Some((report.throughput(), report.p99));
+    }
+    // compared_configs() starts with the unbatched peer; the rest compare to it.
+    let Some(unbatched) = runs.first() else {
+        anyhow::bail!("compared_configs() lists no configuration");
+    };
+    for (config, reports) in configs.iter().zip(&runs) {
+        let name = setup_name(config);
+        let summary = Summary::of(reports);
+        let budget = config.max_wait.saturating_add(summary.p99_handler_call);
+        n.say(&run_heading(&name, config.max_batch, &summary, budget));
+        record_summary(n, &name, &summary);
+        if config.max_batch == 1 {
             continue;
-        };
+        }
         n.record_duration(
             &format!("p99 budget (max_wait + p99 handler call), {name}"),
             budget,
         );
-        n.compare(
+        n.compare_samples(
             &format!("throughput, 64 clients, {name}"),
-            report.throughput(),
-            peer_throughput,
+            &each(reports, LoadReport::throughput),
+            &each(unbatched, LoadReport::throughput),
             UNBATCHED,
             Unit::OpsPerSec,
         );
-        n.compare(
+        n.compare_samples(
             &format!("p99 latency, 64 clients, {name}"),
-            millis(report.p99),
-            millis(peer_p99),
+            &each(reports, |r| millis(r.p99)),
+            &each(unbatched, |r| millis(r.p99)),
             UNBATCHED,
             Unit::Millis,
         );
@@ -217,11 +253,47 @@ async fn throughput_and_latency(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `figure` of every run, in round order.
+fn each(reports: &[LoadReport], figure: impl Fn(&LoadReport) -> f64) -> Vec<f64> {
+    reports.iter().map(figure).collect()
+}
+
+/// The median of each figure over one configuration's runs.
+struct Summary {
+    runs: usize,
+    requests: usize,
+    throughput: f64,
+    requests_per_call: f64,
+    p50: Duration,
+    p99: Duration,
+    p99_handler_call: Duration,
+    p99_before_call: Duration,
+}
+
+impl Summary {
+    fn of(reports: &[LoadReport]) -> Summary {
+        let median_of = |figure: &dyn Fn(&LoadReport) -> f64| median(&mut each(reports, figure));
+        let median_duration = |figure: fn(&LoadReport) -> Duration| {
+            Duration::from_secs_f64(median_of(&|r| figure(r).as_secs_f64()))
+        };
+        Summary {
+            runs: reports.len(),
+            requests: reports.first().map_or(0, |r| r.requests),
+            throughput: median_of(&LoadReport::throughput),
+            requests_per_call: median_of(&|r| r.stats.mean_batch_size()),
+            p50: median_duration(|r| r.p50),
+            p99: median_duration(|r| r.p99),
+            p99_handler_call: median_duration(|r| r.p99_handler_call),
+            p99_before_call: median_duration(|r| r.p99_before_call),
+        }
+    }
+}
+
 /// Times the simulated handler alone, for 1 and for 64 items: what one
 /// call really costs here, timer rounding included.
 async fn time_one_handler_call(n: &mut Narrator, cost: SimulatedCost) -> anyhow::Result<()> {
     for items in [1u64, 64] {
-        let samples: u32 = n.mode().pick(5, 20);
+        let samples: u32 = n.mode().pick_deep(3, 10, 20);
         let started = std::time::Instant::now();
         for _ in 0..samples {
             cost.call((0..items).collect())
@@ -236,48 +308,48 @@ async fn time_one_handler_call(n: &mut Narrator, cost: SimulatedCost) -> anyhow:
     Ok(())
 }
 
-/// The line before a run's figures: its name, and whether the one-call
-/// latency budget applies to it and was kept.
-fn run_heading(name: &str, max_batch: usize, report: &LoadReport, budget: Duration) -> String {
-    let requests = report.requests;
+/// The line before a configuration's figures: its name, and whether the
+/// one-call latency budget applies to it and its median p99 kept it.
+fn run_heading(name: &str, max_batch: usize, summary: &Summary, budget: Duration) -> String {
+    let runs = format!("{} runs of {} requests", summary.runs, summary.requests);
     if max_batch == 1 {
-        return format!("{name}, {requests} requests:");
+        return format!("{name}, {runs}:");
     }
     if max_batch < CLIENTS {
         return format!(
-            "{name}, {requests} requests (more clients than max_batch: a request also waits for \
-             the batches ahead of it, so the one-call budget does not apply):"
+            "{name}, {runs} (more clients than max_batch: a request also waits for the batches \
+             ahead of it, so the one-call budget does not apply):"
         );
     }
-    let verdict = if report.p99 <= budget {
-        "p99 within the budget max_wait + p99 handler call"
+    let kept = if summary.p99 <= budget {
+        "median p99 within the budget max_wait + p99 handler call"
     } else {
-        "p99 OVER the budget max_wait + p99 handler call"
+        "median p99 OVER the budget max_wait + p99 handler call"
     };
-    format!("{name}, {requests} requests ({verdict}):")
+    format!("{name}, {runs} ({kept}):")
 }
 
-/// The figures of one load run.
-fn record_report(n: &mut Narrator, name: &str, report: &LoadReport) {
+/// The figures of one configuration, each the median over its runs.
+fn record_summary(n: &mut Narrator, name: &str, summary: &Summary) {
     n.record(
         &format!("throughput, {name}"),
-        report.throughput(),
+        summary.throughput,
         Unit::OpsPerSec,
     );
     n.record(
         &format!("requests per handler call, {name}"),
-        report.stats.mean_batch_size(),
+        summary.requests_per_call,
         Unit::Count,
     );
-    n.record_duration(&format!("p50 latency, {name}"), report.p50);
-    n.record_duration(&format!("p99 latency, {name}"), report.p99);
+    n.record_duration(&format!("p50 latency, {name}"), summary.p50);
+    n.record_duration(&format!("p99 latency, {name}"), summary.p99);
     n.record_duration(
         &format!("p99 handler call, {name}"),
-        report.p99_handler_call,
+        summary.p99_handler_call,
     );
     n.record_duration(
         &format!("p99 latency minus own handler call, {name}"),
-        report.p99_before_call,
+        summary.p99_before_call,
     );
 }
 

@@ -108,7 +108,13 @@
 //!   ([`Served`]), so a request's latency splits into *its own handler
 //!   call* and *everything before it* (queued, collected, dispatched) — the
 //!   part batching adds. The target "p99 ≤ `max_wait` + one handler call"
-//!   is checked against the p99 handler call of the same run.
+//!   is checked against the p99 handler call of the same runs. Every
+//!   configuration runs several times, in rounds that alternate their
+//!   order; a comparison pairs a batched run with the unbatched run of the
+//!   same round — throughput against throughput, and p99 against p99, since
+//!   a percentile of one run is a single sample and no verdict can rest on
+//!   one pair. `mastery run interview/batching-service --deep` takes more
+//!   rounds and more requests per client.
 //! - **A shutdown under load**: submits answered, refused and lost (zero),
 //!   and how long the flushing shutdown took.
 //!

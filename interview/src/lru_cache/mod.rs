@@ -75,6 +75,9 @@
 //!   miss) over Zipf-distributed keys with ten times more distinct keys
 //!   than capacity, at two capacities. Both are exact LRUs, so their hit
 //!   ratios must be identical — the demo checks that before it times them.
+//!   The whole key stream runs once to warm each cache; a timed sample then
+//!   runs the next slice of it, so every sample sees a full cache that
+//!   evicts on each miss, without replaying the whole stream each time.
 //! - **[`ShardedLruCache`] vs `quick_cache`**, two threads on one cache, each
 //!   with its own key stream: warm hit ratio and time. `quick_cache` admits
 //!   keys by frequency rather than recency, so its hit ratio differs; that
@@ -95,9 +98,12 @@
 //!   values should be cheap to clone — an `Arc` for large ones.
 //! - [`memoize`] clones each argument (it is the key) and each result.
 //!
-//! Measure it: `mastery run interview/lru-cache`, and `cargo bench -p
-//! mastery-interview --bench lru` (`lru-zipf/{ours/lru, peer/lru-crate}`
-//! and `lru-sharded-2-threads/{ours/sharded, peer/quick_cache}`).
+//! Measure it: `mastery run interview/lru-cache`; `mastery run
+//! interview/lru-cache --deep` makes every key stream twice as long and
+//! takes more samples of every timing; `cargo bench -p
+//! mastery-interview --bench lru` times the same pairs with criterion
+//! (`lru-zipf/{ours/lru, peer/lru-crate}` and
+//! `lru-sharded-2-threads/{ours/sharded, peer/quick_cache}`).
 //!
 //! ## Run it
 //! `mastery run interview/lru-cache` (eviction order, ours vs the `lru` crate,

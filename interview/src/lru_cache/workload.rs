@@ -57,9 +57,15 @@ pub fn run_workload_quick_cache(cache: &quick_cache::sync::Cache<u64, u64>, keys
 }
 
 /// Runs `work` on one thread per key stream and sums what they return.
-pub fn on_threads(streams: &[Vec<u64>], work: impl Fn(&[u64]) -> u64 + Sync) -> u64 {
+pub fn on_threads<S: AsRef<[u64]> + Sync>(
+    streams: &[S],
+    work: impl Fn(&[u64]) -> u64 + Sync,
+) -> u64 {
     std::thread::scope(|s| {
-        let handles: Vec<_> = streams.iter().map(|keys| s.spawn(|| work(keys))).collect();
+        let handles: Vec<_> = streams
+            .iter()
+            .map(|keys| s.spawn(|| work(keys.as_ref())))
+            .collect();
         handles
             .into_iter()
             .map(|h| {

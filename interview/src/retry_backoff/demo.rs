@@ -65,14 +65,17 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
 
 /// A flaky operation under each jitter mode, planned vs measured sleeps.
 fn demo_schedules(n: &mut Narrator) -> anyhow::Result<()> {
-    let base = Duration::from_millis(n.mode().pick(1, 5));
+    // Real sleeps, because slept-vs-planned is the point; a 1 ms base keeps
+    // the whole schedule short and still shows the oversleep.
+    let deep_base_ms = 5;
+    let base = Duration::from_millis(n.mode().pick_deep(1, 1, deep_base_ms));
     let failures: u32 = n.mode().pick(4, 5);
     n.section("A flaky operation under each jitter mode: planned vs slept");
     n.say(&format!(
-        "The operation fails {failures} times, then succeeds. Policy: base {base:?}, factor 2, \
-         cap {:?}, {} attempts; seed 7. `planned` is the delay the policy chose (seen by the \
-         notify callback); `slept` is std::thread::sleep timed with Instant around it — the \
-         OS always oversleeps a little.",
+        "The operation fails {failures} times, then succeeds. Policy: base {base:?} (`--deep`: \
+         {deep_base_ms}ms), factor 2, cap {:?}, {} attempts; seed 7. `planned` is the delay the \
+         policy chose (seen by the notify callback); `slept` is std::thread::sleep timed with \
+         Instant around it — the OS always oversleeps a little.",
         base * 8,
         failures + 1
     ));
@@ -180,7 +183,11 @@ fn demo_spread(n: &mut Narrator) -> anyhow::Result<()> {
          the p99 and max columns). Once 3 × the previous delay passes the cap, its draws \
          pile up on the cap itself.",
     );
-    let ops = n.mode().pick(2_000, 100_000);
+    let deep_ops = 100_000;
+    let ops = n.mode().pick_deep(2_000, 20_000, deep_ops);
+    n.say(&format!(
+        "Planning a schedule costs this much, timed over {ops} plans (`--deep`: {deep_ops}):"
+    ));
     for jitter in [Jitter::None, Jitter::Full, Jitter::Decorrelated] {
         let policy = template.to_builder().jitter(jitter).build()?;
         n.measure(
@@ -268,14 +275,20 @@ fn demo_no_failure(n: &mut Narrator) -> anyhow::Result<()> {
     use backon::{BlockingRetryable, ExponentialBuilder, Retryable};
     use std::hint::black_box;
     n.section("The no-failure path: what the wrapper costs");
-    n.say(
+    let (deep_ops, deep_async_ops) = (2_000_000, 2_000_000);
+    let ops = n.mode().pick_deep(20_000, 250_000, deep_ops);
+    // An await costs several times a sync call: more of them per sample
+    // keep a sample long enough that a preemption is rare in it.
+    let async_ops = n.mode().pick_deep(20_000, 1_000_000, deep_async_ops);
+    n.say(&format!(
         "An operation that succeeds at once, called directly, through retry, and through \
          the hand-written loop an interview answer starts with (fixed attempts, doubling \
          sleep, nothing else). With a max elapsed time, retry must read the clock before the \
          first attempt; without one it reads nothing. The peer is the backon crate with its \
-         default exponential policy; `cargo bench --bench retry_backoff` has the same pairs.",
-    );
-    let ops = n.mode().pick(20_000, 2_000_000);
+         default exponential policy; `cargo bench --bench retry_backoff` has the same pairs. \
+         A sample makes {ops} sync calls or {async_ops} awaits (`--deep`: {deep_ops} and \
+         {deep_async_ops}).",
+    ));
     let plain = Backoff::default();
     let deadline = plain
         .to_builder()
@@ -315,6 +328,7 @@ fn demo_no_failure(n: &mut Narrator) -> anyhow::Result<()> {
         },
     );
 
+    let ops = async_ops;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;

@@ -134,8 +134,10 @@
 //!
 //! ## Run it
 //! `mastery run interview/retry-backoff` runs the demo above and the three
-//! ways to give up. `cargo bench -p mastery-interview --bench retry_backoff`
-//! measures ours against `backon`: groups `retry-no-failure` and
+//! ways to give up; `mastery run interview/retry-backoff --deep` sleeps a
+//! schedule five times as long and times many more calls per sample.
+//! `cargo bench -p mastery-interview --bench retry_backoff` measures ours
+//! against `backon`: groups `retry-no-failure` and
 //! `retry-no-failure-async` (the wrapper alone) and
 //! `retry-3-failures-no-sleep` (the bookkeeping of three retries without
 //! waiting). `cargo test -p mastery-interview retry_backoff` runs the unit,

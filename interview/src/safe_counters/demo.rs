@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_utils::CachePadded;
 use mastery_kit::stats::median;
-use mastery_kit::{Area, Narrator, Topic, Unit};
+use mastery_kit::{Area, Comparison, Mode, Narrator, Topic, Unit, Verdict};
 
 use super::{
     AtomicCounter, BATCH, BatchedCounter, Counter, MutexCounter, RacyCounter, RedisCounter,
@@ -33,37 +33,50 @@ mastery_kit::inventory::submit! {
 
 /// Sizes of one demo run.
 pub(super) struct Plan {
-    /// Adds per thread of the racy runs (the yielding one makes a syscall
-    /// per add).
+    /// Adds per thread of the racy counter as written.
     racy_adds: u64,
-    /// Adds per thread, and runs, of each cell of the throughput table.
+    /// Adds per thread of the racy counter with a yield in its window: a
+    /// syscall per add, and a few thousand lose most of them already.
+    yielding_adds: u64,
+    /// Adds per thread of one run of a throughput table cell.
     adds: u64,
-    runs: usize,
-    /// Adds per thread, and alternating runs, of the headline comparison:
-    /// milliseconds of work, so that a second thread woken on another core
-    /// (of a shared VM, say) joins in before the first is done.
+    /// Adds per thread of one run of the headline comparison: milliseconds
+    /// of work, so that a second thread woken on another core (of a shared
+    /// VM, say) joins in before the first is done.
     compare_adds: u64,
-    compare_runs: usize,
     redis_adds: u64,
     redis_fast_adds: u64,
-    redis_runs: usize,
+    /// Rounds of every table and comparison: each round runs every backend
+    /// once, so a round's runs pair up.
+    rounds: usize,
 }
 
 impl Plan {
     pub(super) fn for_mode(n: &Narrator) -> Plan {
-        let mode = n.mode();
+        Plan::sized(n.mode(), n.samples())
+    }
+
+    /// The sizes `--deep` runs, for the story to name next to this run's.
+    fn deep() -> Plan {
+        Plan::sized(Mode::Deep, Mode::Deep.default_samples())
+    }
+
+    fn sized(mode: Mode, rounds: usize) -> Plan {
         Plan {
             racy_adds: mode.pick(10_000, 100_000),
-            adds: mode.pick(50_000, 1_000_000),
-            runs: mode.pick(1, 5),
-            compare_adds: mode.pick(1_000_000, 2_000_000),
-            compare_runs: mode.pick(3, 7),
-            redis_adds: mode.pick(150, 5_000),
-            redis_fast_adds: mode.pick(3_000, 50_000),
-            redis_runs: mode.pick(1, 3),
+            yielding_adds: mode.pick_deep(2_000, 10_000, 100_000),
+            adds: mode.pick_deep(10_000, 150_000, 1_000_000),
+            compare_adds: mode.pick_deep(100_000, 1_000_000, 2_000_000),
+            redis_adds: mode.pick_deep(20, 100, 1_000),
+            redis_fast_adds: mode.pick_deep(500, 2_000, 10_000),
+            rounds,
         }
     }
 }
+
+/// Where 2 threads sit in [`THREAD_COUNTS`]: the comparisons' column.
+const TWO_THREADS: usize = 1;
+const _: () = assert!(THREAD_COUNTS[TWO_THREADS] == 2);
 
 pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     let plan = Plan::for_mode(n);
@@ -71,6 +84,21 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     throughput_by_threads(n, &plan)?;
     sharded_versus_one_atomic(n, &plan)?;
     redis_counters(n, &plan)
+}
+
+/// What a comparison's verdict lets the demo say: `better` or `worse` only
+/// when its interval excludes a tie.
+fn verdict_says(c: &Comparison, better: &str, worse: &str) -> String {
+    match c.verdict {
+        Verdict::Better => better.to_owned(),
+        Verdict::Worse => worse.to_owned(),
+        Verdict::Tie { within } => {
+            format!("No difference this run can see (±{:.1} %).", within * 100.0)
+        }
+        Verdict::Equal | Verdict::TooFewSamples => {
+            "Too few rounds for a verdict; the default full run takes enough.".to_owned()
+        }
+    }
 }
 
 fn lost_updates(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()> {
@@ -83,11 +111,15 @@ fn lost_updates(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()> {
     n.show("let seen = value.load(Relaxed);   // another thread adds here ...");
     n.show("value.store(seen + 1, Relaxed);    // ... and its add is overwritten");
     let threads = 4;
-    for (counter, label) in [
-        (RacyCounter::new(), "as written"),
-        (RacyCounter::yielding(), "yield in window"),
+    for (counter, label, adds) in [
+        (RacyCounter::new(), "as written", plan.racy_adds),
+        (
+            RacyCounter::yielding(),
+            "yield in window",
+            plan.yielding_adds,
+        ),
     ] {
-        let tally = hammer(&counter, threads, plan.racy_adds)?;
+        let tally = hammer(&counter, threads, adds)?;
         n.record_count(
             &format!("RacyCounter {label}: lost of {} adds", tally.expected),
             tally.lost(),
@@ -99,12 +131,13 @@ fn lost_updates(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()> {
         fixed.lost(),
     );
     anyhow::ensure!(fixed.lost() == 0, "fetch_add lost {} adds", fixed.lost());
-    n.say(
+    n.say(&format!(
         "The version as written loses adds only when two threads really run at once (a busy or \
          single-core machine may show 0 — the bug is still there); a yield between load and \
-         store, like a thread switch in Python, makes the loss certain. fetch_add never loses \
-         one.",
-    );
+         store, like a thread switch in Python, makes the loss certain (a syscall per add: \
+         `--deep` yields {} times per thread). fetch_add never loses one.",
+        Plan::deep().yielding_adds
+    ));
     Ok(())
 }
 
@@ -121,80 +154,121 @@ fn exact<C: Counter>(counter: &C, tally: Tally) -> anyhow::Result<Tally> {
     Ok(tally)
 }
 
-/// Median ops/s of `runs` runs; fails if a correct backend lost an add.
-fn median_ops_per_sec<C: Counter>(
-    counter: &C,
-    threads: usize,
-    adds: u64,
-    runs: usize,
-) -> anyhow::Result<f64> {
-    let mut rates = Vec::with_capacity(runs);
-    for _ in 0..runs.max(1) {
-        rates.push(exact(counter, hammer(counter, threads, adds)?)?.ops_per_sec());
-    }
-    Ok(median(&mut rates))
+/// A backend of a throughput table: its name, and one checked run of it —
+/// `threads` threads adding its own number of adds each — in adds per
+/// second.
+struct Contender<'a> {
+    name: String,
+    run: Box<dyn Fn(usize) -> anyhow::Result<f64> + 'a>,
 }
 
-/// Records ops/s at each of [`THREAD_COUNTS`]; returns them in that order.
-fn throughput_row<C: Counter>(
-    n: &mut Narrator,
-    counter: &C,
-    adds: u64,
-    runs: usize,
-) -> anyhow::Result<Vec<f64>> {
-    let mut row = Vec::with_capacity(THREAD_COUNTS.len());
-    for threads in THREAD_COUNTS {
-        let rate = median_ops_per_sec(counter, threads, adds, runs)?;
-        n.record(
-            &format!(
-                "{}, {threads} thread{}",
-                counter.name(),
-                if threads == 1 { "" } else { "s" }
-            ),
-            rate,
-            Unit::OpsPerSec,
-        );
-        row.push(rate);
+impl<'a> Contender<'a> {
+    /// `counter`, each thread adding `adds` times per run.
+    fn of<C: Counter>(counter: &'a C, adds: u64) -> Self {
+        Contender {
+            name: counter.name(),
+            run: Box::new(move |threads| {
+                Ok(exact(counter, hammer(counter, threads, adds)?)?.ops_per_sec())
+            }),
+        }
     }
-    Ok(row)
+}
+
+/// Runs every contender at every thread count in `rounds` rounds, and
+/// records the median of each cell. A round runs each contender once per
+/// thread count — in list order on even rounds, reversed on odd ones, so a
+/// drift on the machine favours no one — which makes two contenders' runs
+/// of one round a pair. Adds per second, indexed
+/// `[contender][thread count][round]`.
+fn throughput_table(
+    n: &mut Narrator,
+    contenders: &[Contender<'_>],
+    rounds: usize,
+) -> anyhow::Result<Vec<Vec<Vec<f64>>>> {
+    let mut rates = vec![vec![Vec::with_capacity(rounds); THREAD_COUNTS.len()]; contenders.len()];
+    for round in 0..rounds {
+        for (column, &threads) in THREAD_COUNTS.iter().enumerate() {
+            for i in 0..contenders.len() {
+                let c = if round % 2 == 0 {
+                    i
+                } else {
+                    contenders.len() - 1 - i
+                };
+                rates[c][column].push((contenders[c].run)(threads)?);
+            }
+        }
+    }
+    for (contender, row) in contenders.iter().zip(&rates) {
+        for (threads, runs) in THREAD_COUNTS.iter().zip(row) {
+            n.record(
+                &format!(
+                    "{}, {threads} thread{}",
+                    contender.name,
+                    if *threads == 1 { "" } else { "s" }
+                ),
+                median(&mut runs.clone()),
+                Unit::OpsPerSec,
+            );
+        }
+    }
+    Ok(rates)
 }
 
 fn throughput_by_threads(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()> {
     n.section("The fixes: adds per second by thread count");
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let runs = match plan.runs {
-        1 => "one run".to_owned(),
-        r => format!("the median of {r} runs"),
-    };
     n.say(&format!(
-        "Each thread adds 1, {} times, and every count is checked exact; {runs} per cell on \
-         this machine ({cores} cores: beyond that, threads take turns).",
-        plan.adds
-    ));
-    throughput_row(n, &MutexCounter::new(), plan.adds, plan.runs)?;
-    throughput_row(n, &RwLockCounter::new(), plan.adds, plan.runs)?;
-    let relaxed = throughput_row(n, &AtomicCounter::new(), plan.adds, plan.runs)?;
-    let seq_cst = throughput_row(
-        n,
-        &AtomicCounter::with_ordering(Ordering::SeqCst),
+        "Each thread adds 1, {} times (`--deep`: {}), and every count is checked exact; each \
+         cell is the median of {} rounds on this machine ({cores} cores: beyond that, threads \
+         take turns). A round runs every backend once, in alternating order, so two backends' \
+         runs of one round pair up for a comparison.",
         plan.adds,
-        plan.runs,
+        Plan::deep().adds,
+        plan.rounds
+    ));
+    let mutex = MutexCounter::new();
+    let rw_lock = RwLockCounter::new();
+    let relaxed = AtomicCounter::new();
+    let seq_cst = AtomicCounter::with_ordering(Ordering::SeqCst);
+    let sharded = ShardedCounter::new();
+    let batched = BatchedCounter::new(BATCH);
+    let rates = throughput_table(
+        n,
+        &[
+            Contender::of(&mutex, plan.adds),
+            Contender::of(&rw_lock, plan.adds),
+            Contender::of(&relaxed, plan.adds),
+            Contender::of(&seq_cst, plan.adds),
+            Contender::of(&sharded, plan.adds),
+            Contender::of(&batched, plan.adds),
+        ],
+        plan.rounds,
     )?;
-    throughput_row(n, &ShardedCounter::new(), plan.adds, plan.runs)?;
-    throughput_row(n, &BatchedCounter::new(BATCH), plan.adds, plan.runs)?;
     n.say(&format!(
         "Relaxed vs SeqCst: the ordering cannot change the count, only what other memory is \
          ordered around the add. This is {}. {}",
         std::env::consts::ARCH,
         seq_cst_note(std::env::consts::ARCH)
     ));
-    n.compare(
+    let [_, _, relaxed_rates, seq_cst_rates, _, _] = rates.as_slice() else {
+        anyhow::bail!("the table has one row per contender");
+    };
+    let c = n.compare_samples(
         "fetch_add(Relaxed) vs fetch_add(SeqCst), 2 threads",
-        relaxed[1],
-        seq_cst[1],
+        &relaxed_rates[TWO_THREADS],
+        &seq_cst_rates[TWO_THREADS],
         "AtomicU64::fetch_add(SeqCst)",
         Unit::OpsPerSec,
     );
+    n.say(&verdict_says(
+        &c,
+        "Relaxed came out ahead, by more than this run's noise; where both orderings compile \
+         to the same instruction, a gap like this comes from the run (code placement, the \
+         other core), not from the ordering.",
+        "SeqCst came out ahead, by more than this run's noise; where both orderings compile \
+         to the same instruction, a gap like this comes from the run (code placement, the \
+         other core), not from the ordering.",
+    ));
     Ok(())
 }
 
@@ -225,36 +299,62 @@ fn sharded_versus_one_atomic(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()
     n.section("Sharded vs one atomic, 2 threads");
     n.say(&format!(
         "With one AtomicU64 the two cores take turns owning its cache line; sharded, each \
-         thread owns a {}-byte-padded shard of its own. {} runs of 2 × {} adds, alternating \
-         so machine noise hits both alike. The gap exists only while both threads add at the \
-         same moment, so that share of the time is measured too: on a machine too busy to give \
-         them two cores it is low, nothing contends, and the two tie.",
+         thread owns a {}-byte-padded shard of its own. {} rounds of 2 × {} adds each \
+         (`--deep`: 2 × {}), the two taking turns to go first so machine noise hits both \
+         alike. The gap exists only while both threads add at the same moment, so that share \
+         of the time is measured too: on a machine too busy to give them two cores it is low, \
+         nothing contends, and the two tie.",
         std::mem::size_of::<CachePadded<AtomicU64>>(),
-        plan.compare_runs,
-        plan.compare_adds
+        plan.rounds,
+        plan.compare_adds,
+        Plan::deep().compare_adds
     ));
     let sharded = ShardedCounter::new();
     let atomic = AtomicCounter::new();
     let (mut ours, mut peer, mut together) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..plan.compare_runs {
-        let tally = exact(&sharded, hammer(&sharded, 2, plan.compare_adds)?)?;
-        ours.push(tally.ops_per_sec());
+    let run_sharded = || -> anyhow::Result<f64> {
+        Ok(exact(&sharded, hammer(&sharded, 2, plan.compare_adds)?)?.ops_per_sec())
+    };
+    for round in 0..plan.rounds {
+        let sharded_first = round % 2 == 0;
+        if sharded_first {
+            ours.push(run_sharded()?);
+        }
         let tally = exact(&atomic, hammer(&atomic, 2, plan.compare_adds)?)?;
         peer.push(tally.ops_per_sec());
         together.push(tally.overlap);
+        if !sharded_first {
+            ours.push(run_sharded()?);
+        }
     }
+    let overlap = 100.0 * median(&mut together);
     n.record(
         "time both threads were adding at once (one atomic)",
-        100.0 * median(&mut together),
+        overlap,
         Unit::Percent,
     );
-    n.compare(
+    let c = n.compare_samples(
         "ShardedCounter::add vs one AtomicU64, 2 threads",
-        median(&mut ours),
-        median(&mut peer),
+        &ours,
+        &peer,
         "AtomicU64::fetch_add",
         Unit::OpsPerSec,
     );
+    let said = match c.verdict {
+        Verdict::Tie { within } => format!(
+            "No difference this run can see (±{:.1} %): with both threads adding at once \
+             {overlap:.0} % of the time, there was little contention for sharding to save.",
+            within * 100.0
+        ),
+        _ => verdict_says(
+            &c,
+            "Sharding came out ahead: while both threads added, one atomic's cache line moved \
+             between the cores on every add, and each shard's stayed put.",
+            "One atomic came out ahead in this run: finding the thread's shard cost more than \
+             the contention sharding saved.",
+        ),
+    };
+    n.say(&said);
     Ok(())
 }
 
@@ -286,18 +386,43 @@ pub(super) fn redis_counters(n: &mut Narrator, plan: &Plan) -> anyhow::Result<()
 }
 
 fn redis_rows(n: &mut Narrator, plan: &Plan, counter: &RedisCounter) -> anyhow::Result<()> {
+    n.say(&format!(
+        "Per add, each thread makes {} adds a run; pipelined and batched, {} (`--deep`: {} \
+         and {}). Each cell is the median of {} rounds, each round running the three modes in \
+         alternating order.",
+        plan.redis_adds,
+        plan.redis_fast_adds,
+        Plan::deep().redis_adds,
+        Plan::deep().redis_fast_adds,
+        plan.rounds
+    ));
     let per_add = counter.clone();
-    let per_add_row = throughput_row(n, &per_add, plan.redis_adds, plan.redis_runs)?;
     let pipelined = counter.clone().with_mode(RedisMode::Pipelined(100));
-    throughput_row(n, &pipelined, plan.redis_fast_adds, plan.redis_runs)?;
     let batched = counter.clone().with_mode(RedisMode::Batched(100));
-    let batched_row = throughput_row(n, &batched, plan.redis_fast_adds, plan.redis_runs)?;
-    n.compare(
+    let rates = throughput_table(
+        n,
+        &[
+            Contender::of(&per_add, plan.redis_adds),
+            Contender::of(&pipelined, plan.redis_fast_adds),
+            Contender::of(&batched, plan.redis_fast_adds),
+        ],
+        plan.rounds,
+    )?;
+    let [per_add_rates, _, batched_rates] = rates.as_slice() else {
+        anyhow::bail!("the table has one row per contender");
+    };
+    let c = n.compare_samples(
         "INCRBY every 100 adds vs INCR per add, 2 threads",
-        batched_row[1],
-        per_add_row[1],
+        &batched_rates[TWO_THREADS],
+        &per_add_rates[TWO_THREADS],
         "Redis INCR per add",
         Unit::OpsPerSec,
     );
+    n.say(&verdict_says(
+        &c,
+        "Batching came out ahead: a hundred adds share each round trip.",
+        "Per-add INCR came out ahead in this run, against every expectation: a round trip per \
+         add should cost more than one per hundred — look for a server under other load.",
+    ));
     Ok(())
 }

@@ -97,6 +97,12 @@
 //! - **Redis**: `INCR` per add against a pipeline of 100 `INCRBY` and one
 //!   `INCRBY` per 100 adds, each thread on its own connection.
 //!
+//! Every table runs in rounds: a round runs each backend once at each
+//! thread count, in alternating order, and a cell is the median of its
+//! rounds. The comparisons pair two backends' runs of the same round, so
+//! their verdicts carry an interval; `mastery run interview/safe-counters
+//! --deep` makes each run longer and takes more rounds.
+//!
 //! The trade-offs behind those numbers. A lock pays for taking and releasing
 //! it on every add, and an `RwLock` adds reader bookkeeping a write-only
 //! workload never uses. One atomic is a single instruction, but every core
@@ -114,10 +120,10 @@
 //! and buys a counter every process and machine can share.
 //!
 //! ## Run it
-//! `mastery run interview/safe-counters` runs the demo above
-//! (`--redis redis://HOST:PORT` uses your server instead of spawning one;
-//! `MASTERY_REQUIRE_REDIS=1` turns a missing `redis-server` from a skip into
-//! a failure). `cargo bench -p mastery-interview --bench safe_counters`
+//! `mastery run interview/safe-counters` runs the demo above (`--deep` for
+//! longer runs and more rounds; `--redis redis://HOST:PORT` uses your server
+//! instead of spawning one; `MASTERY_REQUIRE_REDIS=1` turns a missing
+//! `redis-server` from a skip into a failure). `cargo bench -p mastery-interview --bench safe_counters`
 //! measures the same backends with criterion: `counters/<backend>/<threads>`
 //! in memory (`ours/sharded` against `peer/atomic-fetch-add` is the headline
 //! pair) and `redis/<mode>/<threads>`. `cargo test -p mastery-interview
