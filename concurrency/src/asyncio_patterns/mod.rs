@@ -160,6 +160,11 @@
 //! - The shutdown, timeout and bug-story sections print counts, not costs:
 //!   items dropped, cancelled, timed out and lost.
 //!
+//! Every section but the hand-off cost runs on tokio's paused clock
+//! (`start_paused`): the consumers' sleeps stand for work, cost no wall
+//! time and last exactly as asked, so the counts and the times they print
+//! are the same on every machine. The hand-off cost is real time.
+//!
 //! What the bookkeeping costs: one `Mutex` acquisition per item (consumers
 //! share one receiver), a few relaxed atomic counters per item, two token
 //! checks per item. Memory is bounded by the capacity times the item size.

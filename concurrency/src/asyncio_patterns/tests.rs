@@ -8,7 +8,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::{sleep, timeout};
 use tokio_util::sync::CancellationToken;
 
-use super::demo::{FIXED_LOST, STD_PEER, UNACCOUNTED, demo};
+use super::demo::{BROKEN_LOST, FIXED_LOST, STD_PEER, UNACCOUNTED, demo};
 use super::*;
 
 /// Real-time guard: a hang fails the test instead of blocking it.
@@ -371,6 +371,11 @@ fn demo_runs_in_quick_mode() {
     for label in [UNACCOUNTED, FIXED_LOST] {
         assert_eq!(n.recorded(label), Some(0.0), "{label} is 0");
     }
+    let lost = n.recorded(BROKEN_LOST).unwrap_or(0.0);
+    assert!(
+        lost > 0.0,
+        "the paused clock makes the broken loop lose items"
+    );
 }
 
 proptest::proptest! {

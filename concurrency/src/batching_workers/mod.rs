@@ -152,6 +152,13 @@
 //! - **shutdown and failure** — the drain after closing the source, and
 //!   the counts after a stage fails: nothing lost, every item counted.
 //!
+//! The fast run is timed in real time: its per-stage throughput is the
+//! point. The slowed sink, the failure and batched against per-item run on
+//! tokio's paused clock (`start_paused`): their sleeps stand for a slow
+//! write and a round trip, cost no wall time and last exactly as asked, so
+//! the counts, queue shares and rates they print are the same on every
+//! machine.
+//!
 //! What you give up:
 //! - **Latency**: an item can wait up to `max_wait` in the batcher, on top
 //!   of its time in the queues.

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use mastery_kit::net::free_loopback_port;
-use mastery_kit::{Area, Narrator, Topic, Unit};
+use mastery_kit::{Area, Comparison, Mode, Narrator, Topic, Unit, Verdict};
 
 use super::*;
 
@@ -27,8 +27,26 @@ mastery_kit::inventory::submit! {
     }
 }
 
+/// Corpus sizes. Full mode's corpus is large enough next to its
+/// vocabulary for a table per thread to beat one thread, and small enough
+/// to generate and count many times in seconds;
+/// quick mode's only checks that every engine runs, and deep mode's is the
+/// long measurement.
 const QUICK_BYTES: usize = 1_000_000;
-const FULL_BYTES: usize = 100_000_000;
+const FULL_BYTES: usize = 8_000_000;
+const DEEP_BYTES: usize = 100_000_000;
+/// Vocabularies: a small one in quick mode, where every table learns it
+/// again and the run only checks that every engine agrees; about a novel's
+/// in full mode; natural language's everyday one (the CLI's default) in
+/// deep mode.
+const QUICK_VOCABULARY: usize = 2_000;
+const FULL_VOCABULARY: usize = 10_000;
+const DEEP_VOCABULARY: usize = CorpusSpec::DEFAULT_VOCABULARY;
+/// Rounds of fresh `mastery mapreduce` processes in full mode: each round
+/// starts three processes that each generate their corpus, so full mode
+/// takes the fewest rounds that can give a verdict; deep mode takes every
+/// configured sample, quick mode one round.
+const FULL_PROCESS_ROUNDS: usize = 5;
 const DEMO_SEED: u64 = 42;
 
 pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
@@ -62,14 +80,23 @@ impl DemoCorpus {
 }
 
 fn corpus_section(n: &mut Narrator) -> anyhow::Result<DemoCorpus> {
-    let bytes = n.mode().pick(QUICK_BYTES, FULL_BYTES);
-    let spec = CorpusSpec::new(bytes, DEMO_SEED);
+    let mode = n.mode();
+    let bytes = mode.pick_deep(QUICK_BYTES, FULL_BYTES, DEEP_BYTES);
+    let mut spec = CorpusSpec::new(bytes, DEMO_SEED);
+    spec.vocabulary = mode.pick_deep(QUICK_VOCABULARY, FULL_VOCABULARY, DEEP_VOCABULARY);
     let cores = thread::available_parallelism().map_or(1, usize::from);
     n.section("The corpus: seeded, Zipf-distributed words");
+    let deeper = match mode {
+        Mode::Deep => String::new(),
+        Mode::Quick | Mode::Full => format!(
+            " (`mastery run concurrency/mapreduce --deep` counts {DEEP_BYTES} bytes over \
+             {DEEP_VOCABULARY} words)"
+        ),
+    };
     n.say(&format!(
         "{bytes} bytes drawn from a vocabulary of {} generated words with Zipf \
-         exponent {}; seed {DEMO_SEED}, so every run and every process builds the \
-         same text. This machine has {cores} cores.",
+         exponent {}{deeper}; seed {DEMO_SEED}, so every run and every process builds \
+         the same text. This machine has {cores} cores.",
         spec.vocabulary, spec.exponent
     ));
     let started = Instant::now();
@@ -126,7 +153,7 @@ fn rayon_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
             count: count_rayon,
         },
     ];
-    let mut speedups = Vec::with_capacity(engines.len());
+    let mut comparisons = Vec::with_capacity(engines.len());
     for engine in &engines {
         n.say(&engine.intro);
         c.agree(engine.name, &(engine.count)(text, chunk))?;
@@ -138,7 +165,7 @@ fn rayon_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
             "one thread",
             || count_single(text),
         );
-        speedups.push(comparison.speedup);
+        comparisons.push(comparison);
     }
     n.say(&format!(
         "Parallel counting pays a fixed cost that one thread does not: every table \
@@ -146,11 +173,31 @@ fn rayon_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
          that grows with distinct words × tables, not with the text. The fold version \
          builds a table per rayon piece, one table per thread pays the cost once per \
          thread, and either pays off only when the corpus is much larger than its \
-         vocabulary (here {} bytes over {} words). Measured in this run: the fold \
-         version ran at {:.2}× one thread's throughput, a table per thread at {:.2}×.",
-        c.spec.bytes, c.spec.vocabulary, speedups[0], speedups[1]
+         vocabulary (here {} bytes over {} words). In this run the fold version was {}; \
+         a table per thread was {}.",
+        c.spec.bytes,
+        c.spec.vocabulary,
+        against_one_thread(&comparisons[0]),
+        against_one_thread(&comparisons[1])
     ));
     Ok(())
+}
+
+/// How an engine fared against one thread, in words the verdict allows.
+fn against_one_thread(c: &Comparison) -> String {
+    match c.verdict {
+        Verdict::Better => format!("{:.2}× as fast as one thread", c.speedup),
+        Verdict::Worse => format!("slower than one thread ({:.2}× its throughput)", c.speedup),
+        Verdict::Tie { within } => format!(
+            "neither faster nor slower than one thread as far as this run can tell \
+             (±{:.1} %)",
+            100.0 * within
+        ),
+        Verdict::Equal | Verdict::TooFewSamples => format!(
+            "at {:.2}× one thread's throughput, on too few samples for a verdict",
+            c.speedup
+        ),
+    }
 }
 
 fn processes_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
@@ -178,7 +225,7 @@ fn processes_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
     // The timed closure cannot return a Result: it keeps the first error,
     // which ends the demo once the comparison is done.
     let mut failure = None;
-    n.compare_throughput(
+    let comparison = n.compare_throughput(
         &format!("word count: {cores} worker processes over pipes vs one thread"),
         c.bytes(),
         || match pool.count(text, chunk) {
@@ -194,11 +241,13 @@ fn processes_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
     if let Some(e) = failure {
         return Err(e.into());
     }
-    n.say(
-        "Every byte is copied through a pipe (into the kernel and out \
-         again) and checked as UTF-8 by the worker: that is what the \
-         processes pay over rayon's threads, which read the text in place.",
-    );
+    n.say(&format!(
+        "In this run the worker processes were {}. Every byte is copied through a \
+         pipe (into the kernel and out again) and checked as UTF-8 by the worker: \
+         that is what the processes pay over rayon's threads, which read the text \
+         in place.",
+        against_one_thread(&comparison)
+    ));
     Ok(())
 }
 
@@ -217,7 +266,7 @@ fn timely_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
     c.agree("timely", &counts)?;
     n.show(format!("timely, {cores} worker threads == one thread  ✓"));
     let mut failure = None;
-    n.compare_throughput(
+    let comparison = n.compare_throughput(
         &format!("word count: timely, {cores} worker threads in-process vs one thread"),
         c.bytes(),
         || match count_timely(Arc::clone(text), &setup) {
@@ -233,6 +282,11 @@ fn timely_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
     if let Some(e) = failure {
         return Err(e.into());
     }
+    n.say(&format!(
+        "In this run timely's worker threads were {}: the same counting, plus \
+         operators, progress tracking and an exchange of (word, count) pairs by word.",
+        against_one_thread(&comparison)
+    ));
     let Some(program) = n.settings().worker_program.clone() else {
         n.say(
             "Two timely processes over loopback TCP need the `mastery` binary to \
@@ -246,12 +300,19 @@ fn timely_section(n: &mut Narrator, c: &DemoCorpus) -> anyhow::Result<()> {
 
 /// Two timely processes on loopback against one thread, each side run as a
 /// fresh `mastery mapreduce` process that times its own counting phase —
-/// a fair pair, alternated.
+/// a fair pair per round, the order alternating between rounds.
 fn timely_processes(n: &mut Narrator, c: &DemoCorpus, program: &Path) -> anyhow::Result<()> {
-    let runs = n.mode().pick(1, 3);
-    let (mut timely_s, mut single_s) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        for (engine, seconds) in [("single", &mut single_s), ("timely", &mut timely_s)] {
+    let rounds = n
+        .mode()
+        .pick_deep(1, FULL_PROCESS_ROUNDS.min(n.samples()), n.samples());
+    let (mut timely_mb_s, mut single_mb_s) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let engines = if round % 2 == 0 {
+            ["single", "timely"]
+        } else {
+            ["timely", "single"]
+        };
+        for engine in engines {
             let summary = match engine {
                 "single" => mapreduce_children(program, &c.spec, &[&["--engine", "single"]])?,
                 _ => timely_on_loopback(program, &c.spec)?,
@@ -260,30 +321,33 @@ fn timely_processes(n: &mut Narrator, c: &DemoCorpus, program: &Path) -> anyhow:
                 summary.digest == c.reference.digest() && summary.words == c.reference.total(),
                 "`mastery mapreduce --engine {engine}` disagrees with one thread: {summary:?}"
             );
-            seconds.push(summary.seconds);
+            let mb_s = c.bytes() as f64 / 1e6 / summary.seconds.max(f64::MIN_POSITIVE);
+            match engine {
+                "single" => single_mb_s.push(mb_s),
+                _ => timely_mb_s.push(mb_s),
+            }
         }
     }
     n.show("timely, 2 processes × 1 worker thread on 127.0.0.1 == one thread  ✓");
-    let mb_s = |seconds: &mut Vec<f64>| {
-        seconds.sort_unstable_by(f64::total_cmp);
-        c.bytes() as f64 / 1e6 / seconds[seconds.len() / 2].max(f64::MIN_POSITIVE)
-    };
-    n.compare(
+    let comparison = n.compare_samples(
         "word count: timely, 2 processes on loopback vs one thread, each run as \
          `mastery mapreduce` (counting phase)",
-        mb_s(&mut timely_s),
-        mb_s(&mut single_s),
+        &timely_mb_s,
+        &single_mb_s,
         "one thread (--engine single)",
         Unit::MegabytesPerSec,
     );
-    n.say(
+    n.say(&format!(
         "Each timely process generated only its half of the corpus (alternate \
          1 MiB blocks), connected to the other over TCP, counted, and \
          exchanged (word, count) pairs by word; process 0 gathered the table. \
          Both sides are fresh `mastery mapreduce` processes timing only their \
          counting — not starting, generating or connecting — the figure a \
-         long-running cluster job would see.",
-    );
+         long-running cluster job would see; {rounds} round{} of them, as each \
+         process generates its corpus first. In this run the two processes were {}.",
+        if rounds == 1 { "" } else { "s" },
+        against_one_thread(&comparison)
+    ));
     Ok(())
 }
 

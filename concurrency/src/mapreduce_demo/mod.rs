@@ -179,9 +179,10 @@
 //! `…/ours/rayon-table-per-thread` and `…/ours/rayon-fold-reduce`).
 //!
 //! ## Run it
-//! - `mastery run concurrency/mapreduce` (full: a 100 MB corpus; `--quick`:
-//!   1 MB) — every engine against one thread, each result checked against
-//!   the reference.
+//! - `mastery run concurrency/mapreduce` (full: an 8 MB corpus over 10 000
+//!   words; `--quick`: 1 MB; `mastery run concurrency/mapreduce --deep`:
+//!   100 MB over 50 000 words, more samples) — every engine against one
+//!   thread, each result checked against the reference.
 //! - `mastery mapreduce --engine rayon --bytes 100MB --top 10` (engines
 //!   `single`, `rayon`, `processes`, `timely`; `--workers N`, `--seed S`,
 //!   `--output FILE` for the whole table as TSV).

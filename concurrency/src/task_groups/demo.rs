@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mastery_kit::narrator::millis;
-use mastery_kit::{Area, Narrator, Topic, Unit};
+use mastery_kit::{Area, Narrator, Topic, Unit, Verdict};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -33,14 +33,24 @@ pub(super) const DEMO_PANIC: &str = "demo panic:";
 
 pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     mastery_kit::panics::quiet_panics_starting_with(DEMO_PANIC);
+    // The first sections are about who stops, who cleans up and what is
+    // counted; their sleeps stand for work. On tokio's paused clock a sleep
+    // costs no wall time and lasts exactly as long as asked, so the story is
+    // the same on every machine and every run. The tasks, the cancellation
+    // and the scheduling are real.
+    let paused = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()?;
+    paused.block_on(fail_fast_vs_collect_all(n))?;
+    paused.block_on(error_group_and_except_star(n))?;
+    paused.block_on(panic_surfaces(n))?;
+    threads_with_scope(n)?;
+    // What the group costs per task is a real measurement, on real threads.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_time()
         .build()?;
-    runtime.block_on(fail_fast_vs_collect_all(n))?;
-    runtime.block_on(error_group_and_except_star(n))?;
-    runtime.block_on(panic_surfaces(n))?;
-    threads_with_scope(n)?;
     spawn_overhead(n, &runtime)
 }
 
@@ -55,8 +65,10 @@ struct StepWork {
 
 /// What one run of [`StepWork`] did.
 struct StepRun {
+    /// On the runtime's clock: paused in the demo, so virtual time.
     elapsed: Duration,
-    /// From the moment the failing task returned its error to `join`'s return.
+    /// Wall time from the moment the failing task returned its error to
+    /// `join`'s return: the real cost of stopping the siblings.
     after_failure: Duration,
     steps_done: u64,
     cleanups: u64,
@@ -99,7 +111,7 @@ impl StepWork {
         let failed = Arc::clone(&failed_at);
         group.spawn(async move {
             tokio::time::sleep(fail_after).await;
-            let _ = failed.set(Instant::now());
+            let _ = failed.set(std::time::Instant::now());
             Err("upstream returned 503".to_owned())
         });
         let errors = match group.join().await {
@@ -107,10 +119,11 @@ impl StepWork {
             Err(errors) => errors,
         };
         let ended = Instant::now();
-        let failed_at = failed_at.get().copied().unwrap_or(ended);
+        let ended_wall = std::time::Instant::now();
+        let failed_at = failed_at.get().copied().unwrap_or(ended_wall);
         Ok(StepRun {
             elapsed: ended - started,
-            after_failure: ended - failed_at,
+            after_failure: ended_wall - failed_at,
             steps_done: steps_done.load(Ordering::Relaxed),
             cleanups: cleanups.load(Ordering::Relaxed),
             errors,
@@ -121,9 +134,9 @@ impl StepWork {
 async fn fail_fast_vs_collect_all(n: &mut Narrator) -> anyhow::Result<()> {
     let work = StepWork {
         workers: 4,
-        steps: n.mode().pick(10, 20),
-        step: Duration::from_millis(n.mode().pick(5, 20)),
-        fail_after: Duration::from_millis(n.mode().pick(12, 50)),
+        steps: 20,
+        step: Duration::from_millis(20),
+        fail_after: Duration::from_millis(50),
     };
     let total_steps = work.steps * work.workers as u64;
     n.section("Fail-fast: one task fails early, its siblings stop");
@@ -136,14 +149,24 @@ async fn fail_fast_vs_collect_all(n: &mut Narrator) -> anyhow::Result<()> {
         work.step.as_millis(),
         work.fail_after.as_millis()
     ));
-    let fast = work.run(Mode::FailFast).await?;
-    let all = work.run(Mode::CollectAll).await?;
+    // Rounds in pairs, as for any timed comparison; on the paused clock
+    // they agree exactly, and the interval says so.
+    let (mut fast_ms, mut all_ms) = (Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..n.samples() {
+        let fast = work.run(Mode::FailFast).await?;
+        let all = work.run(Mode::CollectAll).await?;
+        fast_ms.push(millis(fast.elapsed));
+        all_ms.push(millis(all.elapsed));
+        last = Some((fast, all));
+    }
+    let (fast, all) = last.ok_or_else(|| anyhow::anyhow!("at least one round runs"))?;
     n.show_block(&format!("fail-fast join → Err: {}", fast.errors));
     n.show_block(&format!("collect-all join → Err: {}", all.errors));
-    n.compare(
+    let c = n.compare_samples(
         "time until join returns, fail-fast (ours) (ms)",
-        millis(fast.elapsed),
-        millis(all.elapsed),
+        &fast_ms,
+        &all_ms,
         "collect-all (siblings run to the end)",
         Unit::Millis,
     );
@@ -178,12 +201,40 @@ async fn fail_fast_vs_collect_all(n: &mut Narrator) -> anyhow::Result<()> {
         "fail-fast cancels the {} siblings; collect-all cancels none",
         work.workers + 1
     );
-    n.say(
+    let returned = match c.verdict {
+        Verdict::Better => format!(
+            "fail-fast's join returned {:.1}× sooner, while collect-all waited for all of them",
+            c.speedup
+        ),
+        Verdict::Worse => "yet fail-fast's join returned later than collect-all's in this run \
+                           — a result to investigate, not a property of the two modes"
+            .to_owned(),
+        Verdict::Tie { within } => format!(
+            "and the two joins returned at times this run cannot tell apart (±{:.1} %)",
+            100.0 * within
+        ),
+        Verdict::Equal | Verdict::TooFewSamples => {
+            "see the figures above for when each join returned (too few rounds for a verdict)"
+                .to_owned()
+        }
+    };
+    n.say(&format!(
         "The failing task cancels the group's token itself, so the siblings stop within one \
-         scheduler hop of the failure; the cooperative workers still ran their cleanup, and the \
-         plain task was dropped at its .await. Collect-all waited for all of them.",
-    );
+         scheduler hop of the failure (the wall time above); the cooperative workers still ran \
+         their cleanup, and the plain task was dropped at its .await; {returned}. The sleeps \
+         ran on tokio's paused clock, so the join times are virtual{}.",
+        if same_every_round(&fast_ms) && same_every_round(&all_ms) {
+            ", exact, and the same in every round"
+        } else {
+            ""
+        }
+    ));
     Ok(())
+}
+
+/// Whether every round measured the same value.
+fn same_every_round(values: &[f64]) -> bool {
+    values.windows(2).all(|w| w[0] == w[1])
 }
 
 /// The error type of the second section: what `except*` matches on.
@@ -260,7 +311,6 @@ async fn error_group_and_except_star(n: &mut Narrator) -> anyhow::Result<()> {
 async fn panic_surfaces(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("A panicking task is an error, not a hang");
     let siblings = 3;
-    let started = Instant::now();
     let mut group = TaskGroup::<(), String>::new(Mode::FailFast);
     for _ in 0..siblings {
         group.spawn(async {
@@ -268,8 +318,11 @@ async fn panic_surfaces(n: &mut Narrator) -> anyhow::Result<()> {
             Ok(())
         });
     }
-    group.spawn(async {
+    let panicked_at = Arc::new(std::sync::OnceLock::new());
+    let panicked = Arc::clone(&panicked_at);
+    group.spawn(async move {
         tokio::time::sleep(Duration::from_millis(2)).await;
+        let _ = panicked.set(std::time::Instant::now());
         panic!("{DEMO_PANIC} index out of bounds in the parser")
     });
     // A hang guard only: the group answers within milliseconds.
@@ -277,7 +330,10 @@ async fn panic_surfaces(n: &mut Narrator) -> anyhow::Result<()> {
     let Ok(Err(errors)) = joined else {
         anyhow::bail!("a panic must end the group with an error: {joined:?}");
     };
-    let elapsed = started.elapsed();
+    // Wall time: the paused clock would call it zero.
+    let elapsed = panicked_at
+        .get()
+        .map_or(Duration::ZERO, std::time::Instant::elapsed);
     n.show_block(&errors);
     n.record_duration("join returned after the panic (ms)", elapsed);
     anyhow::ensure!(
@@ -387,7 +443,7 @@ fn trivial_group(runtime: &tokio::runtime::Runtime, tasks: u64) -> usize {
 
 fn spawn_overhead(n: &mut Narrator, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     n.section("What the group costs: spawn + join per task");
-    let tasks: u64 = n.mode().pick(2_000, 20_000);
+    let tasks: u64 = n.mode().pick(2_000, 5_000);
     n.compare_timed(
         &format!("spawn + join per task, TaskGroup vs tokio::spawn ({tasks} trivial tasks)"),
         tasks,
@@ -404,7 +460,7 @@ fn spawn_overhead(n: &mut Narrator, runtime: &tokio::runtime::Runtime) -> anyhow
             })
         },
     );
-    n.compare_timed(
+    let against_joinset = n.compare_timed(
         &format!("spawn + join per task, TaskGroup vs a bare JoinSet ({tasks} trivial tasks)"),
         tasks,
         || trivial_group(runtime, tasks),
@@ -442,13 +498,32 @@ fn spawn_overhead(n: &mut Narrator, runtime: &tokio::runtime::Runtime) -> anyhow
             })
         },
     );
-    n.say(
+    let measured = match against_joinset.verdict {
+        Verdict::Worse => format!(
+            "which, on tasks that do nothing else, made spawn + join {:.2}× slower than a bare \
+             JoinSet's in this run",
+            1.0 / against_joinset.speedup
+        ),
+        Verdict::Better => format!(
+            "yet in this run the group's spawn + join measured {:.2}× faster than a bare \
+             JoinSet's — the extra work is smaller than what else varies between the two loops",
+            against_joinset.speedup
+        ),
+        Verdict::Tie { within } => format!(
+            "which, on tasks that do nothing else, this run cannot tell apart from a bare \
+             JoinSet (±{:.1} %)",
+            100.0 * within
+        ),
+        Verdict::Equal | Verdict::TooFewSamples => {
+            "too few rounds in this run to say what that costs against a bare JoinSet".to_owned()
+        }
+    };
+    n.say(&format!(
         "Per task the group adds an Arc clone of its token, a select! against it around the \
-         future and the spawn index carried with the result: the difference from a bare \
-         JoinSet above, on tasks that do nothing else — next to a task that does any I/O it is \
-         noise. It buys results in spawn order, cancellation, and panics as values. A JoinSet \
-         itself costs more than a Vec of JoinHandles: it tracks its tasks so it can abort them \
-         when dropped.",
-    );
+         future and the spawn index carried with the result; {measured}. Next to a task that \
+         does any I/O it is noise. It buys results in spawn order, cancellation, and panics as \
+         values. A JoinSet also tracks its tasks, so that it can abort them when dropped, which \
+         a Vec of JoinHandles does not."
+    ));
     Ok(())
 }

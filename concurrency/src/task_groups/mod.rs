@@ -150,8 +150,12 @@
 //!   workers doing timed steps, one plain task, one task that fails early):
 //!   the time until `join` returns, how soon after the failure the siblings
 //!   have all stopped, and how many of the workers' steps fail-fast avoided.
-//! - **A panic surfacing**: how long `join` takes to answer when one task
-//!   panics beside hour-long siblings.
+//!   The steps are sleeps on tokio's paused clock (`start_paused`): they
+//!   cost no wall time and last exactly as asked, so the join times are
+//!   virtual and the same on every machine; how soon the siblings stop is
+//!   wall time, the real cost of the cancellation.
+//! - **A panic surfacing**: how long `join` takes to answer (wall time)
+//!   when one task panics beside hour-long siblings.
 //! - **The thread version**: records checked before the flag stopped the
 //!   threads, against all of them.
 //! - **What the group adds per task**: spawn plus join of trivial tasks,
