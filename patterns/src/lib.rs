@@ -9,9 +9,9 @@
 //!   service locator; test doubles injected.
 //! - `plugin_system` — `entry_points` → `inventory` at compile time and
 //!   `cdylib` plugins behind a versioned C ABI at run time.
-//! - `mini_dag` — tasks with dependencies: validation, parallel execution,
+//! - [`mini_dag`] — tasks with dependencies: validation, parallel execution,
 //!   retries, caching, DOT and Mermaid export (`mastery dag`).
-//!
-//! Nothing is built here yet.
 
 #![forbid(unsafe_code)]
+
+pub mod mini_dag;

@@ -1,0 +1,55 @@
+//! Tests of the mini DAG: the file format and its problems, the graph, the
+//! exports, the executor, the cache and the timeline.
+
+use std::path::Path;
+
+use super::*;
+
+mod export;
+mod validation;
+
+/// Loads `text` as `dir/name.toml`, expecting it to be valid.
+pub(super) fn dag(text: &str) -> Dag {
+    match load_str(text, Path::new("p.toml")) {
+        Ok(dag) => dag,
+        Err(problems) => panic!("expected a valid pipeline:\n{problems}"),
+    }
+}
+
+/// Loads `text`, expecting problems; returns them as printed.
+pub(super) fn problems(text: &str) -> Problems {
+    match load_str(text, Path::new("p.toml")) {
+        Ok(_) => panic!("expected problems in:\n{text}"),
+        Err(problems) => problems,
+    }
+}
+
+#[test]
+fn core_runs_each_task_after_its_deps_and_skips_behind_a_failure() {
+    // 0 → 1 → 3, 0 → 2 → 3, 4 alone; 1 fails.
+    let deps = vec![vec![], vec![0], vec![0], vec![1, 2], vec![]];
+    let mut ran = Vec::new();
+    let ended = run_in_order(&deps, |i| {
+        ran.push(i);
+        if i == 1 { Err(()) } else { Ok(()) }
+    });
+    assert_eq!(ran, [0, 4, 1, 2]);
+    use Ended::*;
+    assert_eq!(
+        ended,
+        [
+            Some(Succeeded),
+            Some(Failed),
+            Some(Succeeded),
+            Some(Skipped),
+            Some(Succeeded)
+        ]
+    );
+}
+
+#[test]
+fn core_leaves_a_cycle_unrun() {
+    let deps = vec![vec![1], vec![0], vec![]];
+    let ended = run_in_order(&deps, |_| Ok::<(), ()>(()));
+    assert_eq!(ended, [None, None, Some(Ended::Succeeded)]);
+}
