@@ -11,10 +11,10 @@
 
 use std::io::Write;
 
-use mastery_patterns::mini_dag::{self, Dag, DagError};
+use mastery_patterns::mini_dag::{self, Dag, DagError, Event, RunOptions, Status};
 use mastery_tooling::cli_tools::DagArgs;
 
-use crate::error::AppError;
+use crate::error::{AppError, EXIT_FAILURE};
 
 /// Carries out `mastery dag`; `Ok` holds the exit code.
 ///
@@ -36,10 +36,111 @@ pub fn dag(args: &DagArgs) -> Result<u8, AppError> {
         return Ok(0);
     }
     if args.run {
-        return Err(AppError::usage("--run is not built yet"));
+        drop(out);
+        return run(args, &dag);
     }
     summary(&mut out, &dag)?;
     Ok(0)
+}
+
+/// `--run`: progress as tasks end, then the summary; exit 1 when a task
+/// failed. With `--json` the progress goes to stderr and stdout holds
+/// only JSON.
+fn run(args: &DagArgs, dag: &Dag) -> Result<u8, AppError> {
+    let concurrency = match args.jobs.or(dag.pipeline().concurrency) {
+        Some(0) => return Err(AppError::usage("--jobs must be at least 1")),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let mut options = RunOptions::new(concurrency);
+    options.force = args.force;
+    let mut progress: Box<dyn Write> = if args.json {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    let _ = writeln!(
+        progress,
+        "running `{}`: {} tasks, up to {concurrency} at once{}",
+        dag.pipeline().name,
+        dag.len(),
+        if args.force {
+            ", ignoring the cache"
+        } else {
+            ""
+        }
+    );
+    let mut write_error = None;
+    let report = mini_dag::run(dag, &options, &mut |event| {
+        if let Err(e) = progress_line(&mut progress, &event) {
+            write_error.get_or_insert(e);
+        }
+    })
+    .map_err(AppError::failure)?;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    writeln!(
+        progress,
+        "{} ran, {} cached, {} failed, {} skipped in {} (state in {})",
+        report.count("ran"),
+        report.count("cached"),
+        report.count("failed"),
+        report.count("skipped"),
+        show(report.total),
+        dag.pipeline()
+            .state_dir
+            .join(&dag.pipeline().name)
+            .display(),
+    )?;
+    Ok(if report.succeeded() { 0 } else { EXIT_FAILURE })
+}
+
+fn progress_line(out: &mut dyn Write, event: &Event<'_>) -> std::io::Result<()> {
+    match event {
+        Event::Started { id } => writeln!(out, "  ▶ {id}"),
+        Event::Retrying {
+            id,
+            attempt,
+            error,
+            delay,
+        } => writeln!(
+            out,
+            "  ↻ {id}: attempt {attempt} failed ({error}); retrying in {}",
+            show(*delay)
+        ),
+        Event::Finished(t) => {
+            let took = show(t.end.saturating_sub(t.start));
+            let attempts = if t.attempts > 1 {
+                format!(", {} attempts", t.attempts)
+            } else {
+                String::new()
+            };
+            match &t.status {
+                Status::Succeeded => writeln!(out, "  ✓ {}  ran in {took}{attempts}", t.id),
+                Status::Cached => writeln!(
+                    out,
+                    "  = {}  cached (key {}…)",
+                    t.id,
+                    t.key.as_deref().map_or("", |k| &k[..12.min(k.len())])
+                ),
+                Status::Failed(e) => writeln!(out, "  ✗ {}  failed: {e}", t.id),
+                Status::Skipped(because) => writeln!(
+                    out,
+                    "  - {}  skipped: it needs `{because}`, which failed",
+                    t.id
+                ),
+            }
+        }
+    }
+}
+
+fn show(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
 }
 
 /// The tasks level by level: what could run together with enough workers.

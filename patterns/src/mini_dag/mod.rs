@@ -73,6 +73,9 @@ pub fn run_in_order<E>(
 }
 // ANCHOR_END: core
 
+mod action;
+pub mod cache;
+mod executor;
 mod export;
 mod graph;
 mod problem;
@@ -82,6 +85,8 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+pub use action::{Attempt, run_attempt};
+pub use executor::{Event, RunOptions, RunReport, Status, TaskRun, run};
 pub use export::{to_dot, to_mermaid};
 pub use graph::{Dag, GraphError, find_cycles};
 pub use problem::{DagError, Location, Problem, Problems, did_you_mean};

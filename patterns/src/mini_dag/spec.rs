@@ -230,10 +230,11 @@ struct RawFile {
 /// An empty problem list means the file is well-formed; the graph is
 /// checked next.
 pub fn parse(text: &str, file: &Path) -> (Pipeline, Vec<Problem>) {
-    let base_dir = file
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    // `build.toml` has the parent "", which no process can run in.
+    let base_dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let stem = file.file_stem().map_or_else(
         || "pipeline".to_owned(),
         |s| s.to_string_lossy().into_owned(),

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::*;
 
+mod cache;
 mod export;
+mod run;
 mod validation;
 
 /// Loads `text` as `dir/name.toml`, expecting it to be valid.
