@@ -106,7 +106,7 @@ fn progress_line(out: &mut dyn Write, event: &Event<'_>) -> std::io::Result<()> 
             delay,
         } => writeln!(
             out,
-            "  ↻ {id}: attempt {attempt} failed ({error}); retrying in {}",
+            "  ↻ {id}: attempt {attempt} failed: {error}; retrying in {}",
             show(*delay)
         ),
         Event::Finished(t) => {
