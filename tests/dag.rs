@@ -121,8 +121,22 @@ fn the_build_example_runs_in_parallel_retries_and_is_cached_the_second_time() {
         fs::read_to_string(dir.path().join("out/uploaded.txt")).unwrap(),
         "words 16\nlines 3\n"
     );
+    assert!(stdout.contains("critical path: fetch → "), "{stdout}");
+    assert!(stdout.contains("  * flaky-upload |"), "{stdout}");
     let again = text(&output(&["dag", "build.toml", "--run"], dir.path()).stdout);
     assert!(again.contains("0 ran, 6 cached"), "{again}");
+    let json = output(
+        &["dag", "build.toml", "--run", "--force", "--json"],
+        dir.path(),
+    );
+    let timeline: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("--json prints JSON");
+    assert_eq!(timeline["tasks"].as_array().map(Vec::len), Some(6));
+    assert_eq!(timeline["tasks"][5]["attempts"], 3);
+    assert!(
+        text(&json.stderr).contains("6 ran"),
+        "progress goes to stderr"
+    );
     let forced = text(&output(&["dag", "build.toml", "--run", "--force"], dir.path()).stdout);
     assert!(forced.contains("6 ran, 0 cached"), "{forced}");
 }

@@ -5,13 +5,13 @@
 //! (`FILE:LINE:COL: message`, a cycle as its whole path) and exits 2.
 //! Without a flag, a valid file prints its tasks level by level; `--dot`
 //! and `--mermaid` print the graph; `--run` runs it and prints what each
-//! task did, then the timeline with the critical path (`--json`: the
-//! timeline as JSON on stdout, progress on stderr). Exit codes: 0 valid /
+//! task did, then the timeline with the critical path marked (`--json`:
+//! the timeline as JSON on stdout, progress on stderr). Exit codes: 0 valid /
 //! everything succeeded, 1 a task failed, 2 usage error or invalid file.
 
 use std::io::Write;
 
-use mastery_patterns::mini_dag::{self, Dag, DagError, Event, RunOptions, Status};
+use mastery_patterns::mini_dag::{self, Dag, DagError, Event, RunOptions, Status, Timeline};
 use mastery_tooling::cli_tools::DagArgs;
 
 use crate::error::{AppError, EXIT_FAILURE};
@@ -93,6 +93,15 @@ fn run(args: &DagArgs, dag: &Dag) -> Result<u8, AppError> {
             .join(&dag.pipeline().name)
             .display(),
     )?;
+    let timeline = Timeline::of(dag, &report);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &timeline.to_json()).map_err(AppError::failure)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out)?;
+        out.write_all(timeline.render(40).as_bytes())?;
+    }
     Ok(if report.succeeded() { 0 } else { EXIT_FAILURE })
 }
 

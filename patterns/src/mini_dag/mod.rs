@@ -80,6 +80,7 @@ mod export;
 mod graph;
 mod problem;
 mod spec;
+mod timeline;
 mod validate;
 
 #[cfg(test)]
@@ -93,4 +94,5 @@ pub use problem::{DagError, Location, Problem, Problems, did_you_mean};
 pub use spec::{
     Action, Builtin, DEFAULT_BACKOFF, DEFAULT_STATE_DIR, Pipeline, TaskSpec, parse, parse_duration,
 };
+pub use timeline::{Row, Timeline, critical_path};
 pub use validate::{load, load_str, validate};

@@ -8,6 +8,7 @@ use super::*;
 mod cache;
 mod export;
 mod run;
+mod timeline;
 mod validation;
 
 /// Loads `text` as `dir/name.toml`, expecting it to be valid.
