@@ -56,3 +56,27 @@ fn core_leaves_a_cycle_unrun() {
     let ended = run_in_order(&deps, |_| Ok::<(), ()>(()));
     assert_eq!(ended, [None, None, Some(Ended::Succeeded)]);
 }
+
+#[test]
+fn demo_runs_in_quick_mode() {
+    let n = mastery_kit::demo_test::run_quick("patterns/mini-dag", super::demo::demo);
+    assert!(
+        n.recorded("problems reported for the bad file")
+            .is_some_and(|p| p >= 5.0)
+    );
+    let cache = n
+        .comparison_with("--force (no cache)")
+        .expect("the cache comparison ran");
+    assert!(cache.ours < cache.peer);
+}
+
+#[test]
+fn shapes_have_the_edges_they_are_named_for() {
+    let edges = |s: Shape| s.deps(6).iter().map(Vec::len).sum::<usize>();
+    assert_eq!(edges(Shape::Chain), 5);
+    assert_eq!(edges(Shape::Diamond), 4 + 4);
+    assert_eq!(edges(Shape::FanOut), 5);
+    assert_eq!(edges(Shape::Independent), 0);
+    let dag = Dag::new(Shape::Diamond.pipeline(6, Path::new("."))).unwrap();
+    assert_eq!(dag.levels(), [0, 1, 1, 1, 1, 2]);
+}
