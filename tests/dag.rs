@@ -37,7 +37,10 @@ fn examples() -> PathBuf {
 #[test]
 fn the_cyclic_example_prints_its_whole_cycle_and_exits_2() {
     let file = examples().join("cyclic.toml");
-    let out = output(&["dag", file.to_str().unwrap()], Path::new("."));
+    let out = output(
+        &["dag", file.to_str().expect("a UTF-8 path")],
+        Path::new("."),
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
@@ -49,12 +52,12 @@ fn the_cyclic_example_prints_its_whole_cycle_and_exits_2() {
 
 #[test]
 fn validation_problems_exit_2_with_file_line_and_suggestions() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp dir");
     fs::write(
         dir.path().join("bad.toml"),
         "[[task]]\nid = \"a\"\nrun = \"true\"\ntimout = \"1s\"\n\n[[task]]\nid = \"b\"\nrun = \"true\"\ndeps = [\"aa\"]\n",
     )
-    .unwrap();
+    .expect("write a test file");
     let out = output(&["dag", "bad.toml", "--run"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
@@ -75,12 +78,12 @@ fn validation_problems_exit_2_with_file_line_and_suggestions() {
 
 #[test]
 fn a_failed_task_exits_1_and_its_dependents_are_skipped() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp dir");
     fs::write(
         dir.path().join("p.toml"),
         "[[task]]\nid = \"broken\"\nrun = \"exit 4\"\n[[task]]\nid = \"after\"\nrun = \"true\"\ndeps = [\"broken\"]\n[[task]]\nid = \"other\"\nrun = \"true\"\n",
     )
-    .unwrap();
+    .expect("write a test file");
     let out = output(&["dag", "p.toml", "--run"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
@@ -97,14 +100,15 @@ fn a_failed_task_exits_1_and_its_dependents_are_skipped() {
 
 #[test]
 fn the_build_example_runs_in_parallel_retries_and_is_cached_the_second_time() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join("data")).unwrap();
-    fs::copy(examples().join("build.toml"), dir.path().join("build.toml")).unwrap();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    fs::create_dir(dir.path().join("data")).expect("create a test dir");
+    fs::copy(examples().join("build.toml"), dir.path().join("build.toml"))
+        .expect("copy an example");
     fs::copy(
         examples().join("data/input.txt"),
         dir.path().join("data/input.txt"),
     )
-    .unwrap();
+    .expect("create a test dir");
     let out = output(&["dag", "build.toml", "--run"], dir.path());
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
@@ -118,7 +122,7 @@ fn the_build_example_runs_in_parallel_retries_and_is_cached_the_second_time() {
     );
     assert!(stdout.contains("6 ran, 0 cached"), "{stdout}");
     assert_eq!(
-        fs::read_to_string(dir.path().join("out/uploaded.txt")).unwrap(),
+        fs::read_to_string(dir.path().join("out/uploaded.txt")).expect("read a test file"),
         "words 16\nlines 3\n"
     );
     assert!(stdout.contains("critical path: fetch → "), "{stdout}");
@@ -144,14 +148,20 @@ fn the_build_example_runs_in_parallel_retries_and_is_cached_the_second_time() {
 #[test]
 fn dot_and_mermaid_print_the_example_graph() {
     let file = examples().join("build.toml");
-    let dot = text(&output(&["dag", file.to_str().unwrap(), "--dot"], Path::new(".")).stdout);
+    let dot = text(
+        &output(
+            &["dag", file.to_str().expect("a UTF-8 path"), "--dot"],
+            Path::new("."),
+        )
+        .stdout,
+    );
     assert!(
         dot.starts_with("digraph \"build\" {") && dot.contains("\"fetch\" -> \"words\";"),
         "{dot}"
     );
     let mermaid = text(
         &output(
-            &["dag", file.to_str().unwrap(), "--mermaid"],
+            &["dag", file.to_str().expect("a UTF-8 path"), "--mermaid"],
             Path::new("."),
         )
         .stdout,
@@ -190,29 +200,34 @@ deps = ["slow"]
 
 #[test]
 fn a_run_killed_with_sigkill_resumes_with_only_the_unfinished_tasks() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("p.toml"), RESUMABLE).unwrap();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    fs::write(dir.path().join("p.toml"), RESUMABLE).expect("write a test file");
     let mut child = mastery(&["dag", "p.toml", "--run"], dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .expect("mastery starts");
     let deadline = Instant::now() + Duration::from_secs(60);
     let pid_file = dir.path().join("slow.pid");
     while !fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n')) {
         assert!(Instant::now() < deadline, "slow never started");
         assert!(
-            child.try_wait().unwrap().is_none(),
+            child.try_wait().expect("reap the run").is_none(),
             "the run ended before it was killed"
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    child.kill().unwrap(); // SIGKILL: no chance to clean up
-    child.wait().unwrap();
+    child.kill().expect("kill the run"); // SIGKILL: no chance to clean up
+    child.wait().expect("reap the run");
     // The orphaned `sh` of `slow` and its `sleep` are one process group.
-    let group = format!("-{}", fs::read_to_string(&pid_file).unwrap().trim());
+    let group = format!(
+        "-{}",
+        fs::read_to_string(&pid_file)
+            .expect("read a test file")
+            .trim()
+    );
     let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-    let log = |d: &Path| fs::read_to_string(d.join("ran.log")).unwrap();
+    let log = |d: &Path| fs::read_to_string(d.join("ran.log")).expect("read a test file");
     let mut before: Vec<String> = log(dir.path()).lines().map(str::to_owned).collect();
     before.sort();
     assert_eq!(before, ["a", "b", "side", "slow-start"]);

@@ -529,7 +529,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     let value: f64 = number.parse().unwrap_or(f64::NAN);
     let seconds = value * scale;
-    if !seconds.is_finite() || seconds < 0.0 || seconds > 1e9 {
+    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
         return Err(format!(
             "`{text}` is not a duration such as \"500ms\", \"30s\" or \"2m\""
         ));

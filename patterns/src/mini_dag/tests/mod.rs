@@ -77,6 +77,6 @@ fn shapes_have_the_edges_they_are_named_for() {
     assert_eq!(edges(Shape::Diamond), 4 + 4);
     assert_eq!(edges(Shape::FanOut), 5);
     assert_eq!(edges(Shape::Independent), 0);
-    let dag = Dag::new(Shape::Diamond.pipeline(6, Path::new("."))).unwrap();
+    let dag = Dag::new(Shape::Diamond.pipeline(6, Path::new("."))).expect("a valid graph");
     assert_eq!(dag.levels(), [0, 1, 1, 1, 1, 2]);
 }

@@ -62,11 +62,11 @@ fn independent_tasks_run_at_once_up_to_the_bound() {
             })
             .collect::<Vec<_>>()
     };
-    let wide = Dag::new(Pipeline::in_dir("w", Path::new("."), tasks(4))).unwrap();
+    let wide = Dag::new(Pipeline::in_dir("w", Path::new("."), tasks(4))).expect("a valid graph");
     let (report, _) = run_plain(&wide, 4);
     assert!(report.succeeded());
     assert_eq!(max_overlap(&report), 4, "{report:#?}");
-    let narrow = Dag::new(Pipeline::in_dir("n", Path::new("."), tasks(6))).unwrap();
+    let narrow = Dag::new(Pipeline::in_dir("n", Path::new("."), tasks(6))).expect("a valid graph");
     let (report, _) = run_plain(&narrow, 2);
     assert_eq!(report.count("ran"), 6);
     assert_eq!(max_overlap(&report), 2, "{report:#?}");
@@ -184,7 +184,7 @@ run = "exit 3"
     options.use_cache = false;
     options.env.insert("FROM_RUN".into(), "yes".into());
     options.env.insert("SHARED".into(), "run".into());
-    let report = run(&dag, &options, &mut |_| {}).unwrap();
+    let report = run(&dag, &options, &mut |_| {}).expect("the run starts");
     assert_eq!(report.tasks[0].status, Status::Succeeded, "{report:#?}");
     assert!(
         matches!(&report.tasks[1].status, Status::Failed(e) if e.contains("exited with status 3"))
@@ -219,7 +219,7 @@ proptest! {
             let names: Vec<String> = ds.iter().map(|d| format!("t{d}")).collect();
             TaskSpec::new(format!("t{i}"), action).after(names.iter().map(String::as_str))
         }).collect();
-        let dag = Dag::new(Pipeline::in_dir("p", Path::new("."), tasks)).unwrap();
+        let dag = Dag::new(Pipeline::in_dir("p", Path::new("."), tasks)).expect("a valid graph");
         let (report, _) = run_plain(&dag, 3);
         for (i, t) in report.tasks.iter().enumerate() {
             let want = match ended[i] {

@@ -43,7 +43,7 @@ fn a_good_file_parses_into_tasks_and_an_order() {
     let dag = dag(GOOD);
     let p = dag.pipeline();
     assert_eq!((p.name.as_str(), p.concurrency), ("build", Some(3)));
-    let compile = dag.task(dag.index_of("compile").unwrap());
+    let compile = dag.task(dag.index_of("compile").expect("a known task"));
     assert_eq!(compile.retries, 2);
     assert_eq!(compile.backoff, Duration::from_millis(50));
     assert_eq!(compile.timeout, Some(Duration::from_millis(1500)));
@@ -222,7 +222,7 @@ fn durations_and_builtins_parse() {
 
 #[test]
 fn load_names_a_missing_file() {
-    let e = load(Path::new("/no/such/pipeline.toml")).unwrap_err();
+    let e = load(Path::new("/no/such/pipeline.toml")).expect_err("an error");
     assert!(matches!(e, DagError::Read { .. }));
     assert!(e.to_string().contains("/no/such/pipeline.toml"));
 }
@@ -240,7 +240,7 @@ fn dag_new_refuses_what_validate_reports() {
         ],
     );
     assert_eq!(
-        Dag::new(cyc).unwrap_err(),
+        Dag::new(cyc).expect_err("an error"),
         GraphError::Cycle(vec!["a".into(), "b".into(), "a".into()])
     );
     let unknown = Pipeline::in_dir("u", dir, vec![TaskSpec::new("a", noop()).after(["zz"])]);
