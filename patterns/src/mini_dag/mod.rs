@@ -48,6 +48,42 @@
 //! - **the views** (`export.rs`, `timeline.rs`): DOT and Mermaid, and after
 //!   a run a timeline with the critical path marked, as text or JSON.
 //!
+//! ```
+//! use std::path::Path;
+//! use mastery_patterns::mini_dag::{RunOptions, Status, load_str, run};
+//!
+//! let cyclic = "[[task]]\nid = \"a\"\nbuiltin = \"noop\"\ndeps = [\"a\"]\n";
+//! let problems = load_str(cyclic, Path::new("p.toml")).expect_err("a cycle");
+//! assert!(problems.to_string().contains("p.toml:4:8: dependency cycle: a → a"));
+//!
+//! let dag = load_str(r#"
+//!     [[task]]
+//!     id = "fetch"
+//!     builtin = "noop"
+//!     [[task]]
+//!     id = "parse"
+//!     builtin = "fail"
+//!     deps = ["fetch"]
+//!     [[task]]
+//!     id = "report"
+//!     builtin = "noop"
+//!     deps = ["parse"]
+//!     [[task]]
+//!     id = "upload"
+//!     builtin = "flaky 1"
+//!     retries = 1
+//!     backoff = "1ms"
+//!     deps = ["fetch"]
+//! "#, Path::new("p.toml"))?;
+//! let mut options = RunOptions::new(2);
+//! options.use_cache = false; // no records written
+//! let report = run(&dag, &options, &mut |_| {})?;
+//! assert_eq!(report.ids("ran"), ["fetch", "upload"]);
+//! assert_eq!(report.tasks[2].status, Status::Skipped("parse".into()));
+//! assert_eq!(report.tasks[3].attempts, 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Threads, not tokio: a running task is a child process to wait for (or a
 //! built-in that sleeps), and the retry sleeps are the blocking `Retry`;
 //! the concurrency bound is small, so a thread per running task costs
