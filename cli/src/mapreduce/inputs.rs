@@ -244,11 +244,19 @@ fn warn_about(list: &InputList, counted: &Counted) {
 fn read_note(engine: MapreduceEngine, stats: &ReadStats, depth: usize) -> String {
     let how = match engine {
         MapreduceEngine::Single => "one thread reads and counts in turn".to_owned(),
-        _ => format!("a reader thread feeds a queue of {depth} chunks"),
+        _ => format!(
+            "a reader thread feeds a queue of {depth} chunk{}",
+            plural(depth)
+        ),
     };
+    let chunks = usize::try_from(stats.chunks).unwrap_or(usize::MAX);
     format!(
-        "read:       {} bytes in {} chunks (largest {} bytes; the reader's buffer peaked at {} bytes); {how}, and the seconds include reading",
-        stats.bytes, stats.chunks, stats.largest_chunk, stats.largest_buffer,
+        "read:       {} bytes in {} chunk{} (largest {} bytes; the reader's buffer peaked at {} bytes); {how}, and the seconds include reading",
+        stats.bytes,
+        stats.chunks,
+        plural(chunks),
+        stats.largest_chunk,
+        stats.largest_buffer,
     )
 }
 
