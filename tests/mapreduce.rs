@@ -16,6 +16,9 @@ use mastery_concurrency::mapreduce_demo::{
 };
 use mastery_kit::net::free_loopback_port;
 
+#[path = "mapreduce/inputs.rs"]
+mod inputs;
+
 const MASTERY: &str = env!("CARGO_BIN_EXE_mastery");
 const DEADLINE: Duration = Duration::from_secs(120);
 
