@@ -189,11 +189,13 @@
 //! ## Run it
 //! `mastery run core/metaclasses` lists the registered shapes with their
 //! fields and origins, shows a duplicate name caught, runs the comparisons
-//! above, and counts the kit's own topics. Tests: `cargo test -p
-//! mastery-core metaclasses` (registry, lookup, `describe()`, duplicates),
-//! `cargo test -p mastery-core --test derive_ui` (the compile errors, with
-//! trybuild) and `cargo test -p mastery-core-macros` (the macro's parsing
-//! and output, as tables). The code: the core runtime below; `registry.rs`
+//! above, and counts the kit's own topics;
+//! `mastery run core/metaclasses --deep` times ten times as many lookups
+//! per sample, with more samples. Tests: `cargo test -p mastery-core
+//! metaclasses` (registry, lookup, `describe()`, duplicates), `cargo test
+//! -p mastery-core --test derive_ui` (the compile errors, with trybuild)
+//! and `cargo test -p mastery-core-macros` (the macro's parsing and
+//! output, as tables). The code: the core runtime below; `registry.rs`
 //! (the map and the duplicate report), `shapes.rs` (the derived shapes),
 //! `registered_shape.rs` (the `macro_rules!` alternative),
 //! `hand_written.rs` (the peers), `derive_runtime.rs` (what generated code
