@@ -11,7 +11,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use mastery_kit::{Area, Comparison, Narrator, Topic, Verdict};
+use mastery_kit::{Area, Narrator, Topic, Verdict};
 
 use super::{
     ConnectOptions, Connection, EventLog, Ledger, LedgerError, Noisy, OnDrop, TempDir, defer,
@@ -158,7 +158,7 @@ fn temp_dirs(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(&format!(
         "Ours against tempfile: {}. Both are a mkdir and a remove_dir_all: the system calls \
          are the cost, the guard is not.",
-        which_is_faster(&dirs, "ours is faster", "tempfile is faster")
+        dirs.in_words("ours is faster", "tempfile is faster")
     ));
     Ok(())
 }
@@ -258,16 +258,8 @@ fn guard_overhead(n: &mut Narrator) {
     n.say(&format!(
         "Defer against the manual call: {}; TimerGuard against the manual Instant: {}. A \
          guard's `Drop` is inlined at every exit, the code you would have written by hand.",
-        which_is_faster(
-            &deferred,
-            "the guard is faster",
-            "the manual call is faster"
-        ),
-        which_is_faster(
-            &timed,
-            "the guard is faster",
-            "the manual Instant is faster"
-        ),
+        deferred.in_words("the guard is faster", "the manual call is faster"),
+        timed.in_words("the guard is faster", "the manual Instant is faster"),
     ));
     let undo_log = match transferred.verdict {
         Verdict::Worse => "The guarded transfer is the slower one: it pays for its undo log",
@@ -288,22 +280,6 @@ fn guard_overhead(n: &mut Narrator) {
         "{undo_log} (a `Vec` and two owned key copies per transfer) — the price of \
          atomicity, not of the guard."
     ));
-}
-
-/// What a timed comparison lets the demo say: `better` or `worse` only when
-/// the verdict says so, a tie with its width, or that there were too few
-/// samples.
-fn which_is_faster(c: &Comparison, better: &str, worse: &str) -> String {
-    match c.verdict {
-        Verdict::Better => better.to_owned(),
-        Verdict::Worse => worse.to_owned(),
-        Verdict::Tie { within } => format!(
-            "no difference this run can see (within ±{:.1} %)",
-            within * 100.0
-        ),
-        Verdict::Equal => "the same".to_owned(),
-        Verdict::TooFewSamples => "too few samples in this mode for a verdict".to_owned(),
-    }
 }
 
 fn async_cleanup(n: &mut Narrator) -> anyhow::Result<()> {
@@ -403,7 +379,7 @@ fn async_cleanup(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(&format!(
         "The scope function against the same calls by hand: {}. On the happy path it runs \
          the same open, send and close; what it buys is the close on the error path.",
-        which_is_faster(&scoped, "the scope function is faster", "by hand is faster")
+        scoped.in_words("the scope function is faster", "by hand is faster")
     ));
     Ok(())
 }

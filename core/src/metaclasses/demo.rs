@@ -166,21 +166,13 @@ fn lookup_costs(n: &mut Narrator, registry: &Registry) -> anyhow::Result<()> {
     n.say(&format!(
         "Registry against the hand-written HashMap: {}. Both hash the name with SipHash; \
          the registry's value points at the entry, which holds the constructor.",
-        which_is_faster(
-            &same_map,
-            "the registry is faster",
-            "the hand-written map is faster"
-        )
+        same_map.in_words("the registry is faster", "the hand-written map is faster")
     ));
     n.say(&format!(
         "Against the match: {}; against scanning inventory's list: {}. A match on a handful \
          of names skips hashing, and so does a linear scan, until the list grows.",
-        which_is_faster(
-            &lookup_match,
-            "the registry is faster",
-            "the match is faster"
-        ),
-        which_is_faster(&scan, "the registry is faster", "the scan is faster"),
+        lookup_match.in_words("the registry is faster", "the match is faster"),
+        scan.in_words("the registry is faster", "the scan is faster"),
     ));
     let narrows = if gap_narrows(&lookup_match, &build_match) {
         "; the same allocation on both sides narrows the gap"
@@ -190,29 +182,9 @@ fn lookup_costs(n: &mut Narrator, registry: &Registry) -> anyhow::Result<()> {
     n.say(&format!(
         "Constructing the shape (a heap allocation) costs the same on both sides: with it, \
          registry against match: {}{narrows}.",
-        which_is_faster(
-            &build_match,
-            "the registry is faster",
-            "the match is faster"
-        ),
+        build_match.in_words("the registry is faster", "the match is faster"),
     ));
     Ok(())
-}
-
-/// What a timed comparison lets the demo say: `better` or `worse` only when
-/// the verdict says so, a tie with its width, or that there were too few
-/// samples.
-fn which_is_faster(c: &Comparison, better: &str, worse: &str) -> String {
-    match c.verdict {
-        Verdict::Better => better.to_owned(),
-        Verdict::Worse => worse.to_owned(),
-        Verdict::Tie { within } => format!(
-            "no difference this run can see (within ±{:.1} %)",
-            within * 100.0
-        ),
-        Verdict::Equal => "the same".to_owned(),
-        Verdict::TooFewSamples => "too few samples in this mode for a verdict".to_owned(),
-    }
 }
 
 /// Whether `after` is surely closer to a tie than `before`, both losses:
@@ -297,7 +269,7 @@ fn walk_costs(n: &mut Narrator, registry: &Registry) {
         "inventory's list against the array: {}. The list is a chain of statics, one \
          pointer hop per entry; the array is contiguous. Either is nanoseconds per entry: \
          build the registry once, at start-up, and keep it.",
-        which_is_faster(&walk, "the list is faster", "the array is faster"),
+        walk.in_words("the list is faster", "the array is faster"),
     ));
 }
 

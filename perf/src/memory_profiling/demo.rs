@@ -13,7 +13,7 @@ use super::{
     words_owned,
 };
 use crate::bytecode_demo::clip;
-use crate::paired::{against, factor};
+use crate::paired::factor;
 
 mastery_kit::inventory::submit! {
     Topic {
@@ -480,7 +480,7 @@ fn scope_peak(n: &mut Narrator) {
         ),
         _ => format!(
             ". In time, streaming against collecting: {}.",
-            against(&time)
+            time.faster_or_slower()
         ),
     };
     n.say(&format!(

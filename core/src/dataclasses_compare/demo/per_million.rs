@@ -2,7 +2,7 @@
 //! the JSON's size — one table — then the pairs a reader asks about, head
 //! to head, each with both sides' samples interleaved.
 
-use mastery_kit::{Comparison, Narrator, Unit, Verdict};
+use mastery_kit::{Narrator, Unit};
 use serde::Serialize;
 
 use super::sample_user;
@@ -275,8 +275,7 @@ fn head_to_head(n: &mut Narrator, source: &[User], tuple: &Row, plain: &Row) -> 
     n.say(&format!(
         "Construct and validate against construct alone: {}. The checks read fields \
          already in memory; building allocates five times per record.",
-        which_is_faster(
-            &construct,
+        construct.in_words(
             "constructing and validating is faster",
             "constructing alone is faster"
         )
@@ -294,11 +293,7 @@ fn head_to_head(n: &mut Narrator, source: &[User], tuple: &Row, plain: &Row) -> 
         "On valid records both check every rule; the derive's rules are generic code that \
          also carries what a report needs (paths, all failures, not just the first). Timed on \
          the same records: {}. What the derive buys is rules that sit on the fields they guard.",
-        which_is_faster(
-            &validate,
-            "garde is faster",
-            "the hand-written checks are faster"
-        )
+        validate.in_words("garde is faster", "the hand-written checks are faster")
     ));
     n.compare(
         "JSON bytes: tuple struct (array) vs struct (object)",
@@ -331,24 +326,8 @@ fn head_to_head(n: &mut Narrator, source: &[User], tuple: &Row, plain: &Row) -> 
          the table). The tuple struct's JSON is smaller because it repeats no field names — \
          the same trade as msgpack arrays vs maps — and exactly as fragile: the order of the \
          columns is the schema. Writing it: {}; reading it: {}.",
-        which_is_faster(&write, "the array is faster", "the object is faster"),
-        which_is_faster(&read, "the array is faster", "the object is faster"),
+        write.in_words("the array is faster", "the object is faster"),
+        read.in_words("the array is faster", "the object is faster"),
     ));
     Ok(())
-}
-
-/// What a timed comparison lets the demo say: `better` or `worse` only when
-/// the verdict says so, a tie with its width, or that there were too few
-/// samples.
-fn which_is_faster(c: &Comparison, better: &str, worse: &str) -> String {
-    match c.verdict {
-        Verdict::Better => better.to_owned(),
-        Verdict::Worse => worse.to_owned(),
-        Verdict::Tie { within } => format!(
-            "no difference this run can see (within ±{:.1} %)",
-            within * 100.0
-        ),
-        Verdict::Equal => "the same".to_owned(),
-        Verdict::TooFewSamples => "too few samples in this mode for a verdict".to_owned(),
-    }
 }
