@@ -192,10 +192,12 @@ mod error;
 mod input;
 pub mod json;
 mod lifecycle;
+mod pending;
 mod position;
 mod reader;
 mod sample_text;
 mod swar;
+mod work;
 pub mod xml;
 
 #[cfg(test)]

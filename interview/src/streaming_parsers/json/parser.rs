@@ -8,7 +8,7 @@ use super::{
 };
 use crate::streaming_parsers::input::{BOM, Bom};
 use crate::streaming_parsers::{
-    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where,
+    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where, work,
 };
 
 impl JsonParser {
@@ -224,6 +224,7 @@ impl JsonParser {
         match std::mem::replace(&mut self.partial, Partial::None) {
             Partial::None => {}
             Partial::String { .. } => {
+                work::charge(self.pending.len());
                 let token = Input::new(&self.pending, None, 0);
                 return Err(match scan_string(&token, 0, 1, &mut self.scratch) {
                     StringScan::Error(at, kind) => Fail {
@@ -246,6 +247,7 @@ impl JsonParser {
                         kind: ErrorKind::UnexpectedEnd { expected },
                     });
                 }
+                work::charge(self.pending.len());
                 on_event(JsonEvent::Number(JsonNumber(ascii_str(&self.pending))));
                 self.word_done(on_event);
             }

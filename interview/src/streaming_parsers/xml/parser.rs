@@ -8,7 +8,8 @@ use super::token_end::{Classified, Partial, bad_markup, classify, find_end};
 use super::{OwnedXmlEvent, XmlEvent, XmlOptions, XmlParser};
 use crate::streaming_parsers::input::{BOM, Bom};
 use crate::streaming_parsers::{
-    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where,
+    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where, pending,
+    work,
 };
 
 impl XmlParser {
@@ -344,8 +345,10 @@ impl XmlParser {
         let bytes = input.bytes;
         let is_text = partial == Partial::Text;
         let Some(len) = find_end(&mut partial, &[], &bytes[i..]) else {
-            self.pending.clear();
-            self.pending.extend_from_slice(&bytes[i..]);
+            // The in-place parse that found the token cut went through to
+            // the end of the chunk.
+            work::charge(bytes.len() - i);
+            pending::restart(&mut self.pending, &bytes[i..]);
             self.pending_pos = self.pos.advanced(&bytes[..i]);
             self.suspended_at = Some(i);
             self.partial = partial;
@@ -354,6 +357,7 @@ impl XmlParser {
         let end = i + len;
         // A text token includes the `<` that ends it, so the scan sees it.
         let token_end = if is_text { end + 1 } else { end };
+        work::charge(token_end - i);
         let result = match input.text.get(i..token_end) {
             Some(text) => self.token(text, is_text, on_event),
             None => self.raw_token(&bytes[i..token_end], is_text, on_event),
@@ -398,6 +402,8 @@ impl XmlParser {
         if let (false, Classified::Bad(at)) = (is_text, classify(bytes)) {
             return bad_markup(bytes, at);
         }
+        // The UTF-8 check, then the parse of the whole token.
+        work::charge(2 * bytes.len());
         let (text, bad) = utf8_prefix(bytes);
         match self.token(text, is_text, on_event) {
             Err(Stop::Incomplete) if bad.is_some() => {
@@ -406,6 +412,7 @@ impl XmlParser {
                 // character it starts, as one chunk would.
                 let cut = bytes.get(text.len()..).unwrap_or_default();
                 if std::str::from_utf8(cut).is_err_and(|e| e.error_len().is_none()) {
+                    work::charge(2 * text.len());
                     let mut patched = String::with_capacity(text.len() + 3);
                     patched.push_str(text);
                     patched.push('\u{FFFD}');
@@ -433,13 +440,13 @@ impl XmlParser {
         let mut partial = self.partial;
         let is_text = partial == Partial::Text;
         let Some(end) = find_end(&mut partial, &self.pending, chunk) else {
-            self.pending.extend_from_slice(chunk);
+            pending::extend(&mut self.pending, chunk);
             self.partial = partial;
             return Ok(chunk.len());
         };
-        self.pending.extend_from_slice(&chunk[..end]);
+        pending::extend(&mut self.pending, &chunk[..end]);
         if is_text {
-            self.pending.push(b'<');
+            pending::extend(&mut self.pending, b"<");
         }
         self.partial = Partial::None;
         let pending = std::mem::take(&mut self.pending);

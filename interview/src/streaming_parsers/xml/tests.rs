@@ -12,8 +12,9 @@ use super::text::skip_text;
 use super::*;
 use crate::streaming_parsers::ErrorKind;
 use crate::streaming_parsers::testkit::{
-    self, Case, Lifecycle, Reader, Says, TestEvent, check_chunking_never_matters, check_table,
-    cuts, parse, parse_bytewise, parse_cut, parse_split,
+    self, Case, HugeToken, Lifecycle, Reader, Says, TestEvent, around,
+    check_chunking_never_matters, check_huge_tokens_cost_linear_work, check_table, cuts, parse,
+    parse_bytewise, parse_cut, parse_split,
 };
 
 fn show_ns(ns: &Option<String>) -> String {
@@ -1339,4 +1340,51 @@ proptest! {
     ) {
         check_chunking_never_matters(&bytes, &cuts, XmlOptions::default())?;
     }
+}
+
+/// One huge token of each kind XML has.
+const HUGE_TOKENS: &[HugeToken] = &[
+    ("an element name", |len| around("<a", "b", "/>", len)),
+    ("an end tag name", |len| {
+        let name = "n".repeat(len / 2);
+        format!("<{name}></{name}>").into_bytes()
+    }),
+    ("an attribute name", |len| {
+        around("<r a", "b", "='1'/>", len)
+    }),
+    ("an attribute value", |len| {
+        around("<r a='", "x", "'/>", len)
+    }),
+    ("an attribute value with references", |len| {
+        around("<r a=\"", "x&amp;&#233;\t", "\"/>", len)
+    }),
+    ("a namespace name", |len| {
+        around("<p:r xmlns:p='urn:", "x", "'/>", len)
+    }),
+    ("text", |len| around("<r>", "x", "</r>", len)),
+    ("text with references and line ends", |len| {
+        around("<r>", "a&lt;&#x65E5;\r\n", "</r>", len)
+    }),
+    ("non-ASCII text", |len| around("<r>", "é日😀", "</r>", len)),
+    ("a comment", |len| around("<r><!--", "x-", "x--></r>", len)),
+    ("a CDATA section", |len| {
+        around("<r><![CDATA[", "x]]", "]]></r>", len)
+    }),
+    ("a processing instruction target", |len| {
+        around("<?p", "i", "?><r/>", len)
+    }),
+    ("a processing instruction", |len| {
+        around("<r><?pi ", "x?", "?></r>", len)
+    }),
+    ("a DOCTYPE", |len| {
+        around("<!DOCTYPE r [", "<!-- x --><?p x?>", "]><r/>", len)
+    }),
+    ("an entity value in the DOCTYPE", |len| {
+        around("<!DOCTYPE r [<!ENTITY e '", "x", "'>]><r/>", len)
+    }),
+];
+
+#[test]
+fn a_huge_token_costs_linear_work_in_any_chunking() {
+    check_huge_tokens_cost_linear_work(HUGE_TOKENS, XmlOptions::default());
 }
