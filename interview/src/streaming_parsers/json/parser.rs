@@ -21,6 +21,7 @@ impl JsonParser {
             partial: Partial::None,
             pending: Vec::new(),
             pending_pos: Position::START,
+            suspended: false,
             scratch: String::new(),
             pos: Position::START,
             lines: Lines::default(),
@@ -129,10 +130,13 @@ impl JsonParser {
             Ok(()) => {
                 let Lines { newlines, after } = self.lines;
                 self.pos = self.pos.advanced_counted(chunk, newlines, after);
-                if self.partial != Partial::None {
-                    // A pending token holds no newline (a raw one is an
-                    // error inside a string), so its start is found from
-                    // the end without counting the chunk again.
+                if std::mem::take(&mut self.suspended) {
+                    // A token cut by this chunk's end holds no newline (a
+                    // raw one is an error inside a string), so its start
+                    // is found from the end without counting the chunk
+                    // again. Only then: a token that runs on through later
+                    // chunks keeps its start, and counting all of it on
+                    // every feed would make a long token quadratic.
                     self.pending_pos = self.pos.before_line_part(&self.pending);
                 }
                 Ok(())

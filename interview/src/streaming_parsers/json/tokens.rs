@@ -51,6 +51,7 @@ impl JsonParser {
     fn suspend(&mut self, chunk: &[u8], start: usize, partial: Partial) {
         pending::restart(&mut self.pending, &chunk[start..]);
         // `feed` sets `pending_pos` once the chunk's position is known.
+        self.suspended = true;
         self.partial = partial;
     }
 
@@ -164,8 +165,8 @@ impl JsonParser {
         }
         match match_literal(chunk, start, literal, 0) {
             Ok(matched) => {
-                self.pending.clear();
-                self.partial = Partial::Literal { literal, matched };
+                // A literal's state is all it needs: no bytes are kept.
+                self.suspend(chunk, chunk.len(), Partial::Literal { literal, matched });
                 Ok(chunk.len())
             }
             Err(fail) => Err(fail),
