@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
+use mastery_kit::Topic;
 use mastery_kit::report::{Document, Machine};
 use mastery_kit::runner::{Narration, RunOptions, run_topics};
-use mastery_kit::Topic;
 use mastery_tooling::config_management;
 
 use crate::error::{AppError, EXIT_FAILURE};

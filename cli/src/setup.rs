@@ -60,9 +60,8 @@ fn python(args: &SetupPythonArgs, python_setting: Option<&Path>) -> Result<u8, A
     let log_path = project.join("setup.log");
     let log = Log::create(&log_path)?;
     if args.fresh && venv.exists() {
-        std::fs::remove_dir_all(&venv).map_err(|e| {
-            AppError::failure(anyhow::anyhow!("removing {}: {e}", venv.display()))
-        })?;
+        std::fs::remove_dir_all(&venv)
+            .map_err(|e| AppError::failure(anyhow::anyhow!("removing {}: {e}", venv.display())))?;
     }
     let venv_python = venv.join("bin").join("python");
     if !venv_python.is_file() || python_version(&venv_python).is_err() {
@@ -84,7 +83,11 @@ fn python(args: &SetupPythonArgs, python_setting: Option<&Path>) -> Result<u8, A
         .args(["develop", "--release"])
         .current_dir(&project)
         .env("VIRTUAL_ENV", &venv);
-    run_step("build the mastery_kernels extension (cargo, release)", maturin, &log)?;
+    run_step(
+        "build the mastery_kernels extension (cargo, release)",
+        maturin,
+        &log,
+    )?;
 
     let mut check = Command::new(&venv_python);
     check.args([
@@ -158,7 +161,10 @@ struct Log {
 impl Log {
     fn create(path: &Path) -> Result<Log, AppError> {
         let file = File::create(path).map_err(|e| {
-            AppError::failure(anyhow::anyhow!("cannot write the log {}: {e}", path.display()))
+            AppError::failure(anyhow::anyhow!(
+                "cannot write the log {}: {e}",
+                path.display()
+            ))
         })?;
         Ok(Log {
             path: path.to_path_buf(),
@@ -235,7 +241,10 @@ mod tests {
         let err = python_version(Path::new("/nonexistent/python3")).expect_err("no such file");
         assert_eq!(err.exit_code(), crate::EXIT_USAGE);
         let text = err.to_string();
-        assert!(text.contains("/nonexistent/python3") && text.contains("--python"), "{text}");
+        assert!(
+            text.contains("/nonexistent/python3") && text.contains("--python"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -243,11 +252,17 @@ mod tests {
         let dir = tempfile::tempdir().map_err(AppError::failure)?;
         let log = Log::create(&dir.path().join("setup.log"))?;
         let mut failing = Command::new("sh");
-        failing.args(["-c", "echo 'resolving numpy' >&2; echo 'no network' >&2; exit 3"]);
+        failing.args([
+            "-c",
+            "echo 'resolving numpy' >&2; echo 'no network' >&2; exit 3",
+        ]);
         let err = run_step("install", failing, &log).expect_err("exit 3");
         let text = err.to_string();
         assert!(text.contains("install failed"), "{text}");
-        assert!(text.contains("no network") && text.contains("setup.log"), "{text}");
+        assert!(
+            text.contains("no network") && text.contains("setup.log"),
+            "{text}"
+        );
         let mut ok = Command::new("sh");
         ok.args(["-c", "echo 3.11 portable"]);
         assert_eq!(run_step("check", ok, &log)?.trim(), "3.11 portable");

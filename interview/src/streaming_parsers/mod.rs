@@ -174,9 +174,11 @@
 //! by counting, not timing: every pass over a cut token's bytes charges a
 //! test-only meter (`work.rs`), and for every token kind of the three
 //! formats, fed in 1-byte, 7-byte and 64 KiB chunks, the work per input
-//! byte stays under a small constant. Memory is about the token's own
-//! size: `pending` holds its raw bytes and grows in small steps rather than
-//! doubling (`pending.rs`), and the event lends the text from there; a
+//! byte stays under a small constant; the bench `streaming_huge_token`
+//! shows the same in time, parsing one token of each format at two sizes
+//! four times apart. Memory is about the token's own size: `pending`
+//! holds its raw bytes and grows in small steps rather than doubling
+//! (`pending.rs`), and the event lends the text from there; a
 //! token whose text must be decoded (escapes, references, doubled quotes,
 //! `\r`) also holds the decoded text in a second buffer, about its size
 //! again.
@@ -196,7 +198,8 @@
 //! (conformance tables from RFC 8259, RFC 4180 and XML 1.0, chunking and
 //! arbitrary-bytes property tests, agreement with the peers); and
 //! `cargo bench -p mastery-interview --bench streaming_parsers` (JSON),
-//! `--bench streaming_csv`, `--bench streaming_xml`.
+//! `--bench streaming_csv`, `--bench streaming_xml`, and
+//! `--bench streaming_huge_token` (one huge token per format, two sizes).
 //!
 //! [`feed`]: json::JsonParser::feed
 //! [`finish`]: json::JsonParser::finish

@@ -55,8 +55,8 @@ mod demo;
 mod tests;
 
 pub use arguments::{
-    MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, RunArgs, SetupCommand,
-    SetupPythonArgs, WorkerArgs, parse_size,
+    MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, RunArgs, SetupCommand, SetupPythonArgs,
+    WorkerArgs, parse_size,
 };
 
 // ANCHOR: core
