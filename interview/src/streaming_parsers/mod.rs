@@ -146,8 +146,9 @@
 //!
 //! ## What it costs
 //! The demo measures two things. **Memory**: each format streamed through
-//! a reader (hundreds of MB in a full run, generated while it is read, so
-//! the input never exists in memory), with the peak heap the process held —
+//! a reader (tens of MB in a full run, hundreds with `mastery run
+//! interview/streaming-parsers --deep`; generated while it is read, so the
+//! input never exists in memory), with the peak heap the process held —
 //! the parser's buffers and one read chunk, whatever the input's size.
 //! **Throughput against the peer each format's users reach for**, on
 //! generated input in memory: JSON events against `serde_json` into
@@ -193,7 +194,8 @@
 //! ## Run it
 //! `mastery run interview/streaming-parsers` (chunking, strict errors,
 //! each format streamed with its peak heap, throughput against `serde_json`,
-//! `csv` and `quick-xml`); `mastery parse json|csv|xml FILE` (`--events`,
+//! `csv` and `quick-xml`; `--deep` streams and races on larger inputs with
+//! more samples); `mastery parse json|csv|xml FILE` (`--events`,
 //! `--records`); `cargo test -p mastery-interview streaming_parsers`
 //! (conformance tables from RFC 8259, RFC 4180 and XML 1.0, chunking and
 //! arbitrary-bytes property tests, agreement with the peers); and
