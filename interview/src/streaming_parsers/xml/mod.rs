@@ -167,6 +167,7 @@ mod references;
 mod stop;
 mod text;
 mod token_end;
+mod utf16;
 
 pub use bench_input::bench_input_xml;
 pub use events::{
@@ -177,6 +178,7 @@ pub use options::XmlOptions;
 use dtd::{Dtd, Replacement};
 use events::{AttrSlot, NsRef};
 use token_end::Partial;
+use utf16::{Encoding, Utf16State};
 
 /// The namespace of the `xml` prefix, bound in every document.
 pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
@@ -248,6 +250,12 @@ pub struct XmlParser {
     pos: Position,
     /// How far a byte order mark at the start has been matched.
     bom: Bom,
+    /// The encoding the first bytes show.
+    encoding: Encoding,
+    /// The UTF-16 decoder's state, when the encoding is UTF-16.
+    utf16: Utf16State,
+    /// The last chunk of UTF-16 input, decoded (reused).
+    decoded: String,
     /// Failed or finished.
     life: Lifecycle,
 }

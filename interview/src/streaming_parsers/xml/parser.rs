@@ -5,6 +5,7 @@ use super::dtd::Dtd;
 use super::events::NsRef;
 use super::stop::{Step, Stop, fail};
 use super::token_end::{Classified, Partial, bad_markup, classify, find_end};
+use super::utf16::{Encoding, Utf16State};
 use super::{OwnedXmlEvent, XmlEvent, XmlOptions, XmlParser};
 use crate::streaming_parsers::input::{BOM, Bom};
 use crate::streaming_parsers::{
@@ -37,6 +38,9 @@ impl XmlParser {
             suspended_at: None,
             pos: Position::START,
             bom: Bom::Looking(0),
+            encoding: Encoding::Sniffing(None),
+            utf16: Utf16State::default(),
+            decoded: String::new(),
             life: Lifecycle::new(),
         }
     }
@@ -64,14 +68,16 @@ impl XmlParser {
             attrs,
             attr_text,
             entity_frames,
-            pending
+            pending,
+            decoded
         );
         *self = fresh;
     }
 
-    /// The position of the next byte to be fed.
+    /// The position of the next byte to be fed (the offset counts the
+    /// input's bytes, UTF-16 too).
     pub fn position(&self) -> Position {
-        self.pos
+        self.input_position()
     }
 
     /// The current nesting depth (open elements).
@@ -86,9 +92,11 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
+        self.life.check_feed(Format::Xml, self.position())?;
         // `None`: nothing is known about the bytes, so `feed_chunk`
         // validates their UTF-8 once, for the whole chunk.
-        self.feed_chunk(chunk, None, &mut on_event)
+        let fed = self.feed_any(chunk, None, &mut on_event);
+        fed.map_err(|error| self.life.fail(error))
     }
 
     /// [`feed`](Self::feed) for input that is already text: the same events
@@ -97,7 +105,9 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
-        self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
+        self.life.check_feed(Format::Xml, self.position())?;
+        let fed = self.feed_any(chunk.as_bytes(), Some(chunk), &mut on_event);
+        fed.map_err(|error| self.life.fail(error))
     }
 
     /// Ends the input: checks that no token is left open and that the root
@@ -110,21 +120,23 @@ impl XmlParser {
         if !self.life.start_finish()? {
             return Ok(());
         }
-        self.finish_input(&mut on_event).map_err(|fail| {
-            let error = self.locate(fail, &[]);
-            self.life.fail(error)
-        })
+        let finished = self.finish_encoding(&mut on_event).and_then(|()| {
+            self.finish_input(&mut on_event)
+                .map_err(|fail| self.in_input(self.locate(fail, &[]), self.decoded.as_bytes()))
+        });
+        finished.map_err(|error| self.life.fail(error))
     }
 
     /// `fail` as a [`ParseError`], `chunk` being the bytes fed last.
-    fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
+    pub(super) fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
         let pending = (self.pending_pos, &self.pending[..]);
         fail.locate(Format::Xml, (self.pos, chunk), pending)
     }
 
-    /// The body of `feed` and `feed_str`: `known` is the chunk as text when
-    /// the caller already had it.
-    fn feed_chunk<F>(
+    /// Parses a chunk of UTF-8: `known` is the chunk as text when the
+    /// caller already had it. The error is located (in the UTF-8 read) but
+    /// not yet remembered.
+    pub(super) fn feed_chunk<F>(
         &mut self,
         chunk: &[u8],
         known: Option<&str>,
@@ -133,7 +145,6 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
-        self.life.check_feed(Format::Xml, self.pos)?;
         let mut skipped = 0;
         let result = self.run(chunk, known, &mut skipped, on_event);
         // `run` has moved `pos` past the bytes it skipped.
@@ -148,10 +159,7 @@ impl XmlParser {
                 };
                 Ok(())
             }
-            Err(fail) => {
-                let error = self.locate(fail, rest);
-                Err(self.life.fail(error))
-            }
+            Err(fail) => Err(self.locate(fail, rest)),
         }
     }
 
@@ -188,19 +196,16 @@ impl XmlParser {
         self.scan(&Input::new(chunk, known, i), 0, on_event)
     }
 
-    /// Skips a UTF-8 byte order mark at the very start; rejects UTF-16.
+    /// Skips a UTF-8 byte order mark at the very start (a UTF-16 one has
+    /// been decoded into it).
     fn skip_bom(&mut self, chunk: &[u8]) -> Result<usize, Fail> {
         let Bom::Looking(mut matched) = self.bom else {
             return Ok(0);
         };
         for (i, &b) in chunk.iter().enumerate() {
             if matched == 0 && (b == 0xFE || b == 0xFF) {
-                return Err(Fail {
-                    at: Where::At(Position::START),
-                    kind: ErrorKind::XmlUnsupportedEncoding {
-                        encoding: "UTF-16 (byte order mark FE FF or FF FE)".to_owned(),
-                    },
-                });
+                // Half a UTF-16 byte order mark: never UTF-8.
+                return Err(Self::broken_bom());
             }
             if b == BOM[usize::from(matched)] {
                 matched += 1;
@@ -468,6 +473,28 @@ impl XmlParser {
         }
     }
 
+    /// Parses the token cut by the end of the last chunk as if the input
+    /// ended there: the error inside it, if any. (Its parse is then over.)
+    pub(super) fn cut_token_error<F>(&mut self, on_event: &mut F) -> Option<Fail>
+    where
+        F: FnMut(XmlEvent<'_>),
+    {
+        let partial = std::mem::replace(&mut self.partial, Partial::None);
+        if partial == Partial::None {
+            return None;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let result = self.raw_token(&pending, partial == Partial::Text, on_event);
+        self.pending = pending;
+        match result {
+            Err(Stop::Error(at, kind)) => Some(Fail {
+                at: Where::Pending(at),
+                kind,
+            }),
+            _ => None,
+        }
+    }
+
     fn finish_input<F: FnMut(XmlEvent<'_>)>(&mut self, on_event: &mut F) -> Result<(), Fail> {
         let end = Where::At(self.pos);
         if let Bom::Looking(matched) = self.bom {
@@ -475,17 +502,11 @@ impl XmlParser {
                 return Err(Self::broken_bom());
             }
         }
-        let partial = std::mem::replace(&mut self.partial, Partial::None);
+        let partial = self.partial;
         if partial != Partial::None {
             // Report an error inside the cut token before "ended early".
-            let pending = std::mem::take(&mut self.pending);
-            let result = self.raw_token(&pending, partial == Partial::Text, on_event);
-            self.pending = pending;
-            if let Err(Stop::Error(at, kind)) = result {
-                return Err(Fail {
-                    at: Where::Pending(at),
-                    kind,
-                });
+            if let Some(fail) = self.cut_token_error(on_event) {
+                return Err(fail);
             }
             return Err(Fail {
                 at: end,
@@ -559,7 +580,7 @@ impl PushParser for XmlParser {
     }
 
     fn position(&self) -> Position {
-        self.pos
+        self.input_position()
     }
 
     fn format(&self) -> Format {
