@@ -17,9 +17,10 @@
 //! complete), [`csv::CsvParser`] (RFC 4180 plus delimiter, quote, header,
 //! flexible records, any line ends; one event per record whose fields are
 //! `&str` slices) and [`xml::XmlParser`] (XML 1.0 well-formedness with
-//! namespaces, the internal DTD subset's general entities expanded under an
-//! expansion budget, nothing external fetched). `mastery parse
-//! <json|csv|xml> FILE` runs them over a file or stdin.
+//! namespaces or plain names, UTF-8 or UTF-16 input, the internal DTD
+//! subset's general entities expanded under an expansion budget, nothing
+//! external fetched). `mastery parse <json|csv|xml> FILE` runs them over a
+//! file or stdin.
 //!
 //! ```
 //! use mastery_interview::streaming_parsers::json::{JsonEvent, JsonOptions, JsonParser};
@@ -184,6 +185,11 @@
 //! `\r`) also holds the decoded text in a second buffer, about its size
 //! again.
 //!
+//! **UTF-16 XML** costs one more pass and one more buffer: each chunk is
+//! decoded into UTF-8 (one reused buffer, about one and a half chunks)
+//! and then parsed like any UTF-8 chunk; an error's byte offset is moved
+//! back into the UTF-16 bytes only when there is an error.
+//!
 //! What you give up: events are lower level than a typed struct — you
 //! track where you are yourself (a key path, a depth counter); a token
 //! that spans a chunk boundary is copied once; a single enormous string
@@ -196,7 +202,8 @@
 //! each format streamed with its peak heap, throughput against `serde_json`,
 //! `csv` and `quick-xml`; `--deep` streams and races on larger inputs with
 //! more samples); `mastery parse json|csv|xml FILE` (`--events`,
-//! `--records`); `cargo test -p mastery-interview streaming_parsers`
+//! `--records`; for XML, `--no-namespaces`; a UTF-16 file needs no
+//! flag, its byte order mark says so); `cargo test -p mastery-interview streaming_parsers`
 //! (conformance tables from RFC 8259, RFC 4180 and XML 1.0, chunking and
 //! arbitrary-bytes property tests, agreement with the peers); and
 //! `cargo bench -p mastery-interview --bench streaming_parsers` (JSON),
