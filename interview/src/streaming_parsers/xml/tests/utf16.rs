@@ -137,13 +137,15 @@ fn units(text: &str) -> Vec<u16> {
     text.encode_utf16().collect()
 }
 
+/// An input, its error's `(line, column, offset)`, and what it says.
+type BadInput = (Vec<u8>, (u64, u64, u64), &'static str);
+
 #[test]
 fn bytes_that_are_not_utf16_are_an_error_at_the_bad_code_unit() {
     let with = |before: &str, bad: &[u16], after: &str| {
         [units(before), bad.to_vec(), units(after)].concat()
     };
-    // The input, the error's (line, column, offset), and what it says.
-    let table: Vec<(Vec<u8>, (u64, u64, u64), &str)> = vec![
+    let table: Vec<BadInput> = vec![
         (
             le_units(&with("<a>\n", &[0xDC00], "</a>")),
             (2, 1, 10),
