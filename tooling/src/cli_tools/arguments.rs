@@ -140,7 +140,7 @@ pub enum ParseFormat {
     Json,
     /// RFC 4180 CSV and the usual dialect options
     Csv,
-    /// XML 1.0, well-formedness checked
+    /// XML 1.0 in UTF-8 or UTF-16, well-formedness and namespaces checked
     Xml,
 }
 
@@ -185,6 +185,9 @@ pub struct ParseArgs {
     /// CSV: quote character
     #[arg(long, default_value_t = '"', value_name = "CHAR")]
     pub quote: char,
+    /// XML: plain XML 1.0 names, no namespace processing (`a:b:c` is a name)
+    #[arg(long)]
+    pub no_namespaces: bool,
 }
 
 /// How demos run.
