@@ -345,7 +345,7 @@ fn boxed_slices(n: &mut Narrator) {
     let estimate_boxed = boxed.len() * size_of::<u64>();
     compare_heap(
         n,
-        "heap held (bytes)",
+        "heap held after growing: Box<[u64]> vs Vec<u64> (bytes)",
         HeapSide {
             name: "Box<[u64]>",
             used: used_boxed,
@@ -396,7 +396,7 @@ fn small_vectors(n: &mut Narrator) {
             .sum::<usize>();
     let (i, v) = compare_heap(
         n,
-        "heap held (bytes)",
+        "heap held by short lists: InlineVec<u32, 4> vs Vec<u32> (bytes)",
         HeapSide {
             name: "Vec<InlineVec<u32, 4>>",
             used: used_inline,
