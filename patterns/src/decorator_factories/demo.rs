@@ -91,7 +91,7 @@ fn demo_stacked(n: &mut Narrator) -> anyhow::Result<()> {
         }
     }
     for (line, took) in lines.iter().zip(&durations) {
-        n.show(format!("{line:<24} {:>9.3} ms", millis(*took)));
+        n.show(format!("{line:<24} {:>9.1} µs", took.as_secs_f64() * 1e6));
     }
     let attempts = attempts.get();
     n.record_count(
@@ -250,8 +250,9 @@ fn demo_three_ways(n: &mut Narrator) -> anyhow::Result<()> {
         ));
     }
     n.say(
-        "The closure and the struct compile to the same code — the struct only gives it a \
-         name. The tower stack pays for being shareable and async: a mutex around its cache, \
+        "The closure and the struct do the same work per call — a lookup, and on a miss the \
+         call and an insert; the struct also counts — and a name is only a compile-time \
+         thing. The tower stack pays for being shareable and async: a mutex around its cache, \
          a poll through the future, and on a miss a boxed future and a clone of the inner \
          service per attempt. On the hit path the wrapper is compared with a function it no \
          longer calls: whether a cache pays depends on what a call costs.",

@@ -23,9 +23,10 @@
 //!
 //! `*args, **kwargs` make one wrapper fit every function; `@` rebinds the
 //! name when the module loads, so every caller gets the wrapper. And
-//! `lru_cache` says in its docs that under threads "the wrapped function may
-//! be called more than once" for one key: callers that miss together all
-//! compute — a thundering herd on a cold key.
+//! `lru_cache`'s docs warn that under threads "it is possible for the
+//! wrapped function to be called more than once if another thread makes an
+//! additional call before the initial call has been completed and cached":
+//! callers that miss together all compute — a thundering herd on a cold key.
 //!
 //! ## Rust answer
 //! The three levels collapse into one: a function that takes the arguments
