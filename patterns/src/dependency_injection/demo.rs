@@ -12,8 +12,8 @@ use std::time::Instant;
 use mastery_kit::{Area, Narrator, Topic, Unit, Verdict};
 
 use super::{
-    BorrowedNotifier, FixedClock, GenericNotifier, LocatorNotifier, MemoryStore, NotifyError,
-    NullSender, Receipt, RecordingSender, ServiceLocator, SharedClock, SharedNotifier,
+    BorrowedNotifier, FixedClock, GenericNotifier, IndexedStore, LocatorNotifier, MemoryStore,
+    NotifyError, NullSender, Receipt, RecordingSender, ServiceLocator, SharedClock, SharedNotifier,
     SharedSender, SharedStore, Timestamp, UserId,
 };
 
@@ -230,7 +230,7 @@ fn call_costs(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(&format!(
         "{calls} notifications per sample through each wiring, {rounds} rounds; within a round \
          the four run back to back and the one that goes first rotates. The dependencies do \
-         almost nothing — a fixed clock, a {USERS}-user HashMap store, a sender that sends \
+         almost nothing — a fixed clock, a {USERS}-user store indexed by id, a sender that sends \
          nowhere — so what differs is how the notifier reaches them."
     ));
     let store =
@@ -305,8 +305,8 @@ fn call_costs(n: &mut Narrator) -> anyhow::Result<()> {
                 c.speedup
             ),
             Verdict::Tie { within } => format!(
-                "No difference this run can see (±{:.1} %): {what} are small next to the store's \
-                 hash lookup.",
+                "No difference this run can see (±{:.1} %): {what} are small next to the rest of \
+                 the call.",
                 100.0 * within
             ),
             Verdict::Equal | Verdict::TooFewSamples => {

@@ -134,7 +134,7 @@
 //! cases in `tests/ui/dependency_injection/`). The code: the core below
 //! (the traits, [`deliver`] and the generic wiring); `trait_objects.rs`
 //! (`&dyn` and `Arc<dyn>`), `service_locator.rs` (the type map and its
-//! notifier), `services.rs` (a system clock, a store, test doubles),
+//! notifier), `services.rs` (a system clock, two stores, test doubles),
 //! `error.rs`, `demo.rs`, `tests.rs`.
 
 mod demo;
@@ -148,7 +148,7 @@ mod trait_objects;
 pub use error::{MissingService, NotifyError, SendError};
 pub use service_locator::{LocatorNotifier, ServiceLocator, TypeIdHasher, short_type_name};
 pub use services::{
-    FixedClock, MemoryStore, NullSender, RecordingSender, SentMessage, SystemClock,
+    FixedClock, IndexedStore, MemoryStore, NullSender, RecordingSender, SentMessage, SystemClock,
 };
 pub use trait_objects::{BorrowedNotifier, SharedClock, SharedNotifier, SharedSender, SharedStore};
 

@@ -1,5 +1,5 @@
 //! Implementations of the three dependencies: the production ones (a
-//! system clock, an in-memory store) and the test doubles the tests and
+//! system clock, two in-memory stores) and the test doubles the tests and
 //! the demo inject (a fixed clock, a sender that records, one that sends
 //! nowhere).
 
@@ -71,6 +71,43 @@ impl<A: Into<String>> FromIterator<(UserId, A)> for MemoryStore {
 impl Store for MemoryStore {
     fn address_of(&self, user: UserId) -> Option<&str> {
         self.addresses.get(&user).map(String::as_str)
+    }
+}
+
+/// Addresses in a dense table indexed by user id: a store whose lookup is
+/// one bounds check and one load. The demo times the wirings over it, so
+/// the store does not drown what the wiring costs.
+#[derive(Debug, Clone, Default)]
+pub struct IndexedStore {
+    addresses: Vec<Option<String>>,
+}
+
+impl IndexedStore {
+    /// Records (or replaces) the address of `user`; returns the old one.
+    /// The table grows to `user.0 + 1` entries: meant for dense ids (use a
+    /// [`MemoryStore`] for sparse ones).
+    pub fn insert(&mut self, user: UserId, address: impl Into<String>) -> Option<String> {
+        let index = user.0 as usize;
+        if self.addresses.len() <= index {
+            self.addresses.resize(index + 1, None);
+        }
+        self.addresses[index].replace(address.into())
+    }
+}
+
+impl<A: Into<String>> FromIterator<(UserId, A)> for IndexedStore {
+    fn from_iter<I: IntoIterator<Item = (UserId, A)>>(iter: I) -> Self {
+        let mut store = IndexedStore::default();
+        for (user, address) in iter {
+            store.insert(user, address);
+        }
+        store
+    }
+}
+
+impl Store for IndexedStore {
+    fn address_of(&self, user: UserId) -> Option<&str> {
+        self.addresses.get(user.0 as usize)?.as_deref()
     }
 }
 

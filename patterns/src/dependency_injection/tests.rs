@@ -257,6 +257,20 @@ fn short_type_names_drop_module_paths() {
 }
 
 #[test]
+fn both_stores_answer_alike() {
+    let pairs = [(UserId(3), "c@x"), (UserId(0), "a@x"), (UserId(3), "c2@x")];
+    let map = MemoryStore::from_iter(pairs);
+    let table = IndexedStore::from_iter(pairs);
+    for user in (0..6).map(UserId) {
+        assert_eq!(map.address_of(user), table.address_of(user), "{user:?}");
+    }
+    assert_eq!(table.address_of(UserId(3)), Some("c2@x"));
+    assert_eq!(table.address_of(UserId(1)), None);
+    assert_eq!(table.address_of(UserId(u32::MAX)), None);
+    assert_eq!(map.len(), 2);
+}
+
+#[test]
 fn null_sender_refuses_an_empty_body() {
     let notifier = GenericNotifier::new(SystemClock, store(), NullSender);
     assert!(notifier.notify(ADA, "x").is_ok());
