@@ -234,7 +234,7 @@ fn call_costs(n: &mut Narrator) -> anyhow::Result<()> {
          nowhere — so what differs is how the notifier reaches them."
     ));
     let store =
-        MemoryStore::from_iter((0..USERS).map(|u| (UserId(u), format!("user{u}@example.com"))));
+        IndexedStore::from_iter((0..USERS).map(|u| (UserId(u), format!("user{u}@example.com"))));
     let clock = FixedClock(Timestamp(60));
     let shared_store: SharedStore = Arc::new(store.clone());
     let generic = GenericNotifier::new(clock, &store, NullSender);

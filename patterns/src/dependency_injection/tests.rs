@@ -6,6 +6,11 @@ use std::sync::Arc;
 use super::demo::demo;
 use super::*;
 
+/// One wiring's `notify`, to run the same cases through each.
+type NotifyFn<'a> = &'a dyn Fn(UserId) -> Result<Receipt, NotifyError>;
+/// Puts some of the services into a locator.
+type Fill = fn(&mut ServiceLocator);
+
 const ADA: UserId = UserId(7);
 const NOBODY: UserId = UserId(99);
 
@@ -140,7 +145,7 @@ fn every_way_reports_an_unknown_user_and_a_refusal_alike() {
     )));
     let generic = GenericNotifier::new(clock, &store, &sender);
     let borrowed = BorrowedNotifier::new(&clock, &store, &sender);
-    let ways: [(&str, &dyn Fn(UserId) -> Result<Receipt, NotifyError>); 4] = [
+    let ways: [(&str, NotifyFn<'_>); 4] = [
         ("generic", &|u| generic.notify(u, "x")),
         ("&dyn", &|u| borrowed.notify(u, "x")),
         ("Arc<dyn>", &|u| shared.notify(u, "x")),
@@ -187,7 +192,7 @@ fn a_missing_service_is_an_err_naming_its_type() {
 
 #[test]
 fn each_missing_service_is_named_in_turn() {
-    let cases: [(&str, fn(&mut ServiceLocator)); 3] = [
+    let cases: [(&str, Fill); 3] = [
         ("Arc<dyn Clock + Send + Sync>", |_| {}),
         ("Arc<dyn Store + Send + Sync>", |l| {
             l.provide::<SharedClock>(Arc::new(SystemClock));
