@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 
 use mastery_concurrency::mapreduce_demo::{CorpusSpec, RunSummary, WordCounts, count_single};
 
-use super::{DEADLINE, assert_same, loopback_hostfile, mastery, read_tsv, run, temp_dir, text};
+use super::{
+    DEADLINE, assert_same, loopback_hostfile, mastery, read_tsv, run, temp_dir, text,
+    timely_process,
+};
 
 /// The reference: each file read whole, bytes that are not UTF-8 read as
 /// U+FFFD, counted on its own (a file's end ends a word), merged.
@@ -343,24 +346,9 @@ fn two_timely_processes_each_read_their_share_and_together_match_the_reference()
     let hostfile = loopback_hostfile(dir.path());
     let table = dir.path().join("counts.tsv");
     let process = |i: &str| {
-        let mut command = mastery(&[
-            "mapreduce",
-            "--engine",
-            "timely",
-            "--processes",
-            "2",
-            "--process",
-            i,
-            "--workers",
-            "2",
-            "--chunk-bytes",
-            "4KiB",
-            "--connect-timeout",
-            "60",
-        ]);
+        let mut command = timely_process(&hostfile, i);
         command
-            .arg("--hostfile")
-            .arg(&hostfile)
+            .args(["--chunk-bytes", "4KiB"])
             .arg("--output")
             .arg(&table)
             .arg("--input")
@@ -527,21 +515,8 @@ fn timely_processes_given_different_inputs_fail_on_process_0() {
     fs::write(&extra, "one more file").expect("write");
     let hostfile = loopback_hostfile(dir.path());
     let process = |i: &str, inputs: &[&Path]| {
-        let mut command = mastery(&[
-            "mapreduce",
-            "--engine",
-            "timely",
-            "--processes",
-            "2",
-            "--process",
-            i,
-            "--workers",
-            "2",
-            "--connect-timeout",
-            "60",
-        ]);
-        command.arg("--hostfile").arg(&hostfile).arg("--input");
-        command.args(inputs);
+        let mut command = timely_process(&hostfile, i);
+        command.arg("--input").args(inputs);
         command
     };
     let outputs = run(vec![process("1", &[&root, &extra]), process("0", &[&root])]);
