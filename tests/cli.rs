@@ -303,6 +303,70 @@ fn parse_reports_malformed_input_as_file_line_column() {
     }
 }
 
+/// `text` in UTF-16 with its byte order mark.
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    std::iter::once(0xFEFF)
+        .chain(text.encode_utf16())
+        .flat_map(|unit| {
+            if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn parse_reads_utf16_xml_as_its_utf8_version() {
+    let doc = "<r a='é'>\r\n😀 &amp; 名前<b/></r>";
+    let utf8 = parse_stdin(&["xml", "--events"], doc.as_bytes());
+    assert_eq!(utf8.status.code(), Some(0), "{}", text(&utf8.stderr));
+    for big_endian in [false, true] {
+        let out = parse_stdin(&["xml", "--events"], &utf16(doc, big_endian));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stdout),
+            text(&utf8.stdout),
+            "big endian: {big_endian}"
+        );
+    }
+    // The error's line and column are in characters, as in UTF-8; the
+    // byte offset counts the file's bytes (byte order mark included).
+    let out = parse_stdin(&["xml"], &utf16("<a>\n  <b></a>", true));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("<stdin>:2:8: XML error:"), "{stderr}");
+    assert!(stderr.contains("(byte 24)"), "{stderr}");
+    // The encoding declaration must agree with the byte order mark.
+    let declared = utf16("<?xml version='1.0' encoding='UTF-8'?><a/>", false);
+    let out = parse_stdin(&["xml"], &declared);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("says encoding `UTF-8`, but the document is UTF-16LE"),
+        "{stderr}"
+    );
+    let out = parse_stdin(&["xml"], b"<?xml version='1.0' encoding='Shift_JIS'?><a/>");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("encoding `Shift_JIS` is not supported"));
+}
+
+#[test]
+fn parse_no_namespaces_reads_plain_xml_1_0_names() {
+    let doc = b"<a:b:c x:y:z='1'/>";
+    let out = parse_stdin(&["xml", "--no-namespaces"], doc);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("xml: 2 events,"));
+    let out = parse_stdin(&["xml"], doc);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("namespace error"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn parse_usage_errors_exit_2() {
     let dir = empty_dir();
@@ -310,6 +374,7 @@ fn parse_usage_errors_exit_2() {
         &["parse", "json", "no-such-file.json"][..],
         &["parse", "json", "--records"],
         &["parse", "csv", "--delimiter", "é"],
+        &["parse", "json", "--no-namespaces"],
         &["parse", "yaml"],
     ] {
         let out = mastery(args, dir.path(), &[]);

@@ -124,6 +124,15 @@ fn every_demo_runs_in_quick_mode_and_measures() {
         } else if r.measurements.is_empty() && r.comparisons.is_empty() {
             problems.push(format!("{}: the demo measured nothing", r.id));
         }
+        // A budget on the run, not a performance claim: quick mode exists
+        // so that this test can run every story, and a topic that takes
+        // this long in a debug build has lost its quick sizes.
+        if r.seconds > QUICK_BUDGET_SECONDS {
+            problems.push(format!(
+                "{}: the quick run took {:.1} s, over its {QUICK_BUDGET_SECONDS} s budget",
+                r.id, r.seconds
+            ));
+        }
         for c in &r.comparisons {
             if !(c.ours.is_finite()
                 && c.peer.is_finite()
@@ -139,6 +148,10 @@ fn every_demo_runs_in_quick_mode_and_measures() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Wall time one topic may take in quick mode under `cargo test` (a debug
+/// build, other tests running beside it).
+const QUICK_BUDGET_SECONDS: f64 = 10.0;
 
 /// The most lines a source file may have, tests aside: past this a reader
 /// cannot hold the file in their head (most files stay under ~600).

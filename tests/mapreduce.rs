@@ -16,6 +16,9 @@ use mastery_concurrency::mapreduce_demo::{
 };
 use mastery_kit::net::free_loopback_port;
 
+#[path = "mapreduce/inputs.rs"]
+mod inputs;
+
 const MASTERY: &str = env!("CARGO_BIN_EXE_mastery");
 const DEADLINE: Duration = Duration::from_secs(120);
 
@@ -36,6 +39,26 @@ fn mastery(args: &[&str]) -> Command {
 /// are not all done by the deadline.
 fn run(commands: Vec<Command>) -> Vec<Output> {
     run_all_with_deadline(commands, DEADLINE).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `mastery mapreduce --engine timely` as process `i` of two on
+/// `hostfile`, two worker threads each; the caller adds what it counts.
+fn timely_process(hostfile: &Path, i: &str) -> Command {
+    let mut command = mastery(&[
+        "mapreduce",
+        "--engine",
+        "timely",
+        "--processes",
+        "2",
+        "--process",
+        i,
+        "--workers",
+        "2",
+        "--connect-timeout",
+        "60",
+    ]);
+    command.arg("--hostfile").arg(hostfile);
+    command
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -174,28 +197,9 @@ fn two_timely_processes_on_loopback_match_the_reference() {
     let hostfile = loopback_hostfile(dir.path());
     let table = dir.path().join("counts.tsv");
     let process = |i: &str| {
-        let mut command = mastery(&[
-            "mapreduce",
-            "--engine",
-            "timely",
-            "--processes",
-            "2",
-            "--process",
-            i,
-            "--workers",
-            "2",
-            "--bytes",
-            "3MB",
-            "--seed",
-            "8",
-            "--chunk-bytes",
-            "64KiB",
-            "--connect-timeout",
-            "60",
-        ]);
+        let mut command = timely_process(&hostfile, i);
         command
-            .arg("--hostfile")
-            .arg(&hostfile)
+            .args(["--bytes", "3MB", "--seed", "8", "--chunk-bytes", "64KiB"])
             .arg("--output")
             .arg(&table);
         command

@@ -31,6 +31,8 @@ use mastery_tooling::cli_tools::{MapreduceArgs, MapreduceEngine, WorkerArgs};
 
 use crate::error::{AppError, EXIT_USAGE};
 
+mod inputs;
+
 /// Carries out `mastery mapreduce`; `Ok` holds the exit code.
 /// `worker_program` is the `mastery` binary, which the processes engine
 /// starts as `mastery worker`.
@@ -40,17 +42,7 @@ use crate::error::{AppError, EXIT_USAGE};
 /// description, hostfile or process index; [`AppError::Failure`] when the
 /// count itself fails or the output cannot be written.
 pub fn mapreduce(args: &MapreduceArgs, worker_program: Option<&Path>) -> Result<u8, AppError> {
-    let spec = corpus_spec(args)?;
-    let workers = match args.workers {
-        Some(0) => return Err(usage("--workers must be at least 1")),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
-    };
-    let chunk_bytes = match args.chunk_bytes {
-        Some(0) => return Err(usage("--chunk-bytes must be at least 1")),
-        Some(n) => usize::try_from(n).map_err(|_| usage("--chunk-bytes is too large"))?,
-        None => default_chunk_bytes(spec.bytes, workers),
-    };
+    let workers = workers(args)?;
     if args.engine != MapreduceEngine::Timely {
         for (given, flag) in [
             (args.processes.is_some(), "--processes"),
@@ -65,9 +57,35 @@ pub fn mapreduce(args: &MapreduceArgs, worker_program: Option<&Path>) -> Result<
             }
         }
     }
+    if !args.input.is_empty() {
+        return inputs::count_inputs(args, workers, worker_program);
+    }
+    let spec = corpus_spec(args)?;
+    let chunk_bytes = chunk_bytes(args, spec.bytes as u64, workers)?;
     match args.engine {
         MapreduceEngine::Timely => timely(args, &spec, workers, chunk_bytes),
         engine => on_this_process(args, engine, &spec, workers, chunk_bytes, worker_program),
+    }
+}
+
+/// `--workers`, or one per core.
+fn workers(args: &MapreduceArgs) -> Result<usize, AppError> {
+    match args.workers {
+        Some(0) => Err(usage("--workers must be at least 1")),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+    }
+}
+
+/// `--chunk-bytes`, or a size that suits `total_bytes` and `workers`.
+fn chunk_bytes(args: &MapreduceArgs, total_bytes: u64, workers: usize) -> Result<usize, AppError> {
+    match args.chunk_bytes {
+        Some(0) => Err(usage("--chunk-bytes must be at least 1")),
+        Some(n) => usize::try_from(n).map_err(|_| usage("--chunk-bytes is too large")),
+        None => Ok(default_chunk_bytes(
+            usize::try_from(total_bytes).unwrap_or(usize::MAX),
+            workers,
+        )),
     }
 }
 
@@ -180,20 +198,8 @@ fn timely(
     threads: usize,
     chunk_bytes: usize,
 ) -> Result<u8, AppError> {
-    let processes = args.processes.unwrap_or(1);
-    let process = args.process.unwrap_or(0);
-    if !(args.connect_timeout.is_finite() && args.connect_timeout > 0.0) {
-        return Err(usage(&format!(
-            "--connect-timeout must be a positive number of seconds, not {}",
-            args.connect_timeout
-        )));
-    }
-    let timeout = Duration::from_secs_f64(args.connect_timeout.min(86_400.0));
-    let cluster = match &args.hostfile {
-        Some(path) => ClusterSpec::from_hostfile(path, processes, process, timeout),
-        None => ClusterSpec::loopback(processes, process, timeout),
-    }
-    .map_err(timely_error)?;
+    let cluster = cluster_spec(args)?;
+    let (processes, process) = (cluster.processes(), cluster.process);
     let generating = Instant::now();
     let share = spec
         .generate_share(process, processes)
@@ -238,6 +244,25 @@ fn timely(
             Ok(0)
         }
     }
+}
+
+/// The timely processes: `--processes`, `--process`, `--hostfile` (or the
+/// loopback defaults) and `--connect-timeout`.
+fn cluster_spec(args: &MapreduceArgs) -> Result<ClusterSpec, AppError> {
+    let processes = args.processes.unwrap_or(1);
+    let process = args.process.unwrap_or(0);
+    if !(args.connect_timeout.is_finite() && args.connect_timeout > 0.0) {
+        return Err(usage(&format!(
+            "--connect-timeout must be a positive number of seconds, not {}",
+            args.connect_timeout
+        )));
+    }
+    let timeout = Duration::from_secs_f64(args.connect_timeout.min(86_400.0));
+    match &args.hostfile {
+        Some(path) => ClusterSpec::from_hostfile(path, processes, process, timeout),
+        None => ClusterSpec::loopback(processes, process, timeout),
+    }
+    .map_err(timely_error)
 }
 
 fn timely_error(e: mastery_concurrency::mapreduce_demo::TimelyError) -> AppError {

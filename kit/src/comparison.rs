@@ -168,6 +168,69 @@ impl Comparison {
     pub fn verdict_text(&self) -> String {
         VerdictText(self).to_string()
     }
+
+    /// What the verdict lets a demo's sentence say: `better` or `worse`
+    /// only when the verdict is decided, otherwise the tie with its width
+    /// or the want of samples — so prose can never claim a win the
+    /// interval does not support.
+    pub fn in_words(&self, better: &str, worse: &str) -> String {
+        match self.verdict {
+            Verdict::Better => better.to_owned(),
+            Verdict::Worse => worse.to_owned(),
+            Verdict::Tie { within } => format!(
+                "no difference this run can see (within ±{:.1} %)",
+                within * 100.0
+            ),
+            Verdict::Equal => "the same".to_owned(),
+            Verdict::TooFewSamples => format!(
+                "too few pairs for a verdict ({} pair{})",
+                self.pairs,
+                if self.pairs == 1 { "" } else { "s" }
+            ),
+        }
+    }
+
+    /// [`Comparison::in_words`] with the factor: `1.50× faster` or `1.43×
+    /// slower` (for a timing; ours against the peer).
+    pub fn faster_or_slower(&self) -> String {
+        let factor = if self.speedup >= 1.0 {
+            self.speedup
+        } else {
+            1.0 / self.speedup
+        };
+        self.in_words(
+            &format!("{factor:.2}× faster"),
+            &format!("{factor:.2}× slower"),
+        )
+    }
+}
+
+/// Runs `contenders` timed samples per round for `rounds` rounds, forward
+/// in even rounds and backward in odd ones, so that of any two contenders
+/// each goes first equally often and a drift (a CPU clocking up, another
+/// process starting) favours neither. `samples[i][r]` is contender `i` in
+/// round `r`: two rows pair up by round for [`Comparison::paired`] and
+/// `Narrator::compare_samples`. Stops at the first failed sample.
+///
+/// # Errors
+/// The first error `sample` returns.
+pub fn take_turns<E>(
+    rounds: usize,
+    contenders: usize,
+    mut sample: impl FnMut(usize) -> Result<f64, E>,
+) -> Result<Vec<Vec<f64>>, E> {
+    let mut samples = vec![Vec::with_capacity(rounds); contenders];
+    for round in 0..rounds {
+        for turn in 0..contenders {
+            let i = if round % 2 == 0 {
+                turn
+            } else {
+                contenders - 1 - turn
+            };
+            samples[i].push(sample(i)?);
+        }
+    }
+    Ok(samples)
 }
 
 /// How many times better `ours` is than `peer` in `unit`'s direction.
@@ -329,5 +392,41 @@ mod tests {
         assert_eq!(tie, serde_json::json!({"kind": "tie", "within": 0.02}));
         let better = serde_json::to_value(Verdict::Better).expect("serializes");
         assert_eq!(better, serde_json::json!({"kind": "better"}));
+    }
+
+    fn timed(ratios: &[f64]) -> Comparison {
+        let ours = vec![100.0; ratios.len()];
+        let peer: Vec<f64> = ratios.iter().map(|r| 100.0 * r).collect();
+        Comparison::paired("t", "x", (&ours, &peer), "peer", Unit::NsPerOp)
+    }
+
+    #[test]
+    fn turns_alternate_who_goes_first() {
+        let mut order = Vec::new();
+        let samples = take_turns::<()>(4, 3, |i| {
+            order.push(i);
+            Ok(i as f64)
+        })
+        .expect("no sample fails");
+        assert_eq!(order, [0, 1, 2, 2, 1, 0, 0, 1, 2, 2, 1, 0]);
+        assert_eq!(samples, [vec![0.0; 4], vec![1.0; 4], vec![2.0; 4]]);
+        let failed = take_turns(2, 2, |i| if i == 0 { Ok(0.0) } else { Err(i) });
+        assert_eq!(failed, Err(1));
+    }
+
+    #[test]
+    fn only_a_decided_verdict_says_faster_or_slower() {
+        assert_eq!(timed(&[1.5; 9]).faster_or_slower(), "1.50× faster");
+        assert_eq!(timed(&[0.8; 9]).faster_or_slower(), "1.25× slower");
+        let tie = timed(&[0.97, 1.03, 0.99, 1.01, 1.0, 0.98, 1.02, 1.005, 0.995]);
+        assert_eq!(
+            tie.in_words("won", "lost"),
+            "no difference this run can see (within ±2.0 %)"
+        );
+        assert_eq!(
+            timed(&[2.0; 3]).in_words("won", "lost"),
+            "too few pairs for a verdict (3 pairs)"
+        );
+        assert_eq!(timed(&[2.0; 9]).in_words("won", "lost"), "won");
     }
 }

@@ -49,7 +49,7 @@ pub mod stats;
 pub mod topic;
 pub mod workload;
 
-pub use comparison::{Comparison, Verdict};
+pub use comparison::{Comparison, Verdict, take_turns};
 pub use inventory;
 pub use narrator::{Measurement, Mode, Narrator, Timing, Unit};
 pub use settings::Settings;

@@ -446,7 +446,9 @@ impl Narrator {
     /// [`Unit::is_exact`]) there is no noise: no interval, and the comparison
     /// says it is exact. A timing passed here is one pair of samples, too
     /// few for a verdict — timings go through [`Narrator::compare_timed`] or
-    /// [`Narrator::compare_samples`], which keep every sample.
+    /// [`Narrator::compare_samples`], which keep every sample. Debug builds
+    /// (every demo's quick run under `cargo test`) reject a timing here, so
+    /// a demo cannot ship a comparison that never gets a verdict.
     pub fn compare(
         &mut self,
         label: &str,
@@ -455,6 +457,11 @@ impl Narrator {
         peer_name: &str,
         unit: Unit,
     ) -> Comparison {
+        debug_assert!(
+            unit.is_exact(),
+            "`{label}` compares a timing ({unit}) with Narrator::compare: time it with \
+             compare_timed, compare_throughput or compare_samples so it gets an interval"
+        );
         let comparison = if unit.is_exact() {
             Comparison::exact(&self.topic, label, (ours, peer), peer_name, unit)
         } else {

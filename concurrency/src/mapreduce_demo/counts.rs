@@ -63,6 +63,23 @@ impl WordCounts {
         self.counts.drain()
     }
 
+    /// Removes and returns the entries whose key starts with ASCII
+    /// whitespace. No word can (words are runs of non-whitespace), so the
+    /// streaming dataflow uses such keys to carry messages to worker 0
+    /// along with the counts, and takes them out before the table is used.
+    pub(super) fn take_markers(&mut self) -> Vec<(String, u64)> {
+        let is_marker = |key: &str| key.starts_with(|c: char| c.is_ascii_whitespace());
+        let keys: Vec<String> = self
+            .counts
+            .keys()
+            .filter(|k| is_marker(k))
+            .cloned()
+            .collect();
+        keys.into_iter()
+            .filter_map(|key| self.counts.remove_entry(&key))
+            .collect()
+    }
+
     /// A table of `counts`, which the caller has checked.
     pub(super) fn from_map(counts: HashMap<String, u64>) -> Self {
         WordCounts { counts }

@@ -118,6 +118,23 @@
 //!    `initialize_networking_from_sockets`, exactly what `Config::Cluster`
 //!    does after connecting.
 //!
+//! **Counting your own files** (`mastery mapreduce --input PATH...`). The
+//! engines above count a text held in memory; a reader's files may not fit
+//! in it, so they are *streamed* instead. One thread cuts the inputs into
+//! chunks after whitespace, never across two files ([`ChunkReader`]), and
+//! a bounded queue ([`stream_chunks`]) hands each chunk to whichever worker
+//! takes it first and stops the reader while it is full — so memory follows
+//! the chunk size times the workers, not the input. Each engine has a
+//! streaming twin that takes from the queue and counts with the same
+//! `tally`, so all agree with the one-thread reference
+//! ([`count_single_inputs`]). Across timely processes every process is
+//! given the same paths and reads the words that *start* in its byte range
+//! of them ([`InputList::share`]). The rules (what a directory walk reads
+//! and skips, bytes that are not UTF-8, empty and unreadable inputs), when
+//! streaming pays and what it costs are in `streaming.rs`, `inputs.rs` and
+//! `chunk_reader.rs`; `timely_stream.rs` holds the streaming dataflow, and
+//! `cargo test --test mapreduce inputs` runs the binary over real files.
+//!
 //! Where each piece lives: the reference and the textbook rayon engine are
 //! the core, at the end of this file; `corpus.rs` generates the text,
 //! `chunking.rs` cuts it, `counts.rs` holds [`WordCounts`] with the map and
@@ -226,33 +243,43 @@
 use rayon::prelude::*;
 
 mod child_processes;
+mod chunk_reader;
 mod chunking;
 mod cluster;
 mod corpus;
 mod counts;
 mod demo;
+mod inputs;
 mod pool;
 mod protocol;
 mod rayon_engine;
+mod streaming;
 mod summary;
 mod timely_engine;
+mod timely_stream;
 mod worker;
 
 #[cfg(test)]
 mod tests;
 
 pub use child_processes::run_all_with_deadline;
+pub use chunk_reader::{ChunkReader, MAX_WORD_BYTES, NotUtf8, ReadStats};
 pub use chunking::{default_chunk_bytes, split_chunks, split_ranges};
 pub use cluster::{ClusterSpec, FIRST_DEFAULT_PORT, TimelyError, connect_peers};
 pub use corpus::{BLOCK_BYTES, CorpusError, CorpusSpec};
 pub use counts::{WordCounts, stable_hash};
+pub use inputs::{InputError, InputFile, InputList, InputPiece, InputSource, Skipped};
 pub use pool::{DEFAULT_HANDSHAKE_TIMEOUT, ProcessError, WorkerPool};
 pub use protocol::{
     FrameError, FrameKind, HELLO_MAGIC, MAX_FRAME_PAYLOAD, Message, PROTOCOL_VERSION, write_chunk,
 };
 pub use rayon_engine::{count_rayon, count_rayon_on};
+pub use streaming::{
+    ChunkQueue, StreamError, count_rayon_stream, count_single_inputs, stream_chunks,
+};
 pub use summary::RunSummary;
 pub use timely_engine::{TimelyRun, TimelySetup, count_timely};
+pub use timely_stream::count_timely_stream;
 pub use worker::{
     CRASH_ENV, CRASH_EXIT_CODE, ServeError, WORKER_ENV, WorkerExit, WorkerOptions, serve_worker,
     started_by_hand,

@@ -3,6 +3,7 @@
 //! free, merge the answers, and turn a dead worker into an error that
 //! names it.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use super::chunking::split_chunks;
 use super::counts::WordCounts;
 use super::protocol::{FrameError, Message, PROTOCOL_VERSION, write_chunk};
+use super::streaming::ChunkQueue;
 use super::worker::WORKER_ENV;
 
 /// How long workers have to say hello, by default.
@@ -244,20 +246,41 @@ impl WorkerPool {
     /// failed; the others are stopped and the pool is unusable afterwards
     /// ([`ProcessError::Broken`]).
     pub fn count(&mut self, text: &str, chunk_bytes: usize) -> Result<WordCounts, ProcessError> {
+        let chunks = split_chunks(text, chunk_bytes);
+        self.run(&Feed::Slice {
+            chunks: &chunks,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// Counts the chunks of `queue`, streamed to the workers as they take
+    /// them, until the queue ends (see [`stream_chunks`](super::stream_chunks)):
+    /// each worker's thread in this process holds one chunk at a time.
+    ///
+    /// # Errors
+    /// As [`WorkerPool::count`].
+    pub fn count_stream(&mut self, queue: &ChunkQueue) -> Result<WordCounts, ProcessError> {
+        self.run(&Feed::Queue {
+            queue,
+            taken: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs one job: a thread per worker feeds it chunks from `feed`; the
+    /// partial counts are merged.
+    fn run(&mut self, feed: &Feed<'_>) -> Result<WordCounts, ProcessError> {
         if let Some(why) = &self.broken {
             return Err(ProcessError::Broken(why.clone()));
         }
-        let chunks = split_chunks(text, chunk_bytes);
-        let next = AtomicUsize::new(0);
         let abort = AtomicBool::new(false);
         let outcomes: Vec<Result<WordCounts, JobFailure>> = thread::scope(|s| {
             let jobs: Vec<_> = self
                 .workers
                 .iter_mut()
                 .map(|worker| {
-                    let (chunks, next, abort) = (&chunks, &next, &abort);
+                    let abort = &abort;
                     s.spawn(move || {
-                        let outcome = run_job(worker, chunks, next, abort);
+                        let outcome = run_job(worker, feed, abort);
                         if outcome.is_err() {
                             abort.store(true, Ordering::Relaxed);
                         }
@@ -304,6 +327,45 @@ impl Drop for WorkerPool {
         }
         for w in &mut self.workers {
             settle(&mut w.child, EXIT_GRACE);
+        }
+    }
+}
+
+/// Where a job's chunks come from.
+enum Feed<'a> {
+    /// Cut in advance; the workers share the index of the next one.
+    Slice {
+        chunks: &'a [&'a str],
+        next: AtomicUsize,
+    },
+    /// Streamed through a queue while the job runs.
+    Queue {
+        queue: &'a ChunkQueue,
+        taken: AtomicUsize,
+    },
+}
+
+impl Feed<'_> {
+    /// The next chunk and its number (from 1), or `None` when there are no
+    /// more.
+    fn next_chunk(&self) -> Option<(usize, Cow<'_, str>)> {
+        match self {
+            Feed::Slice { chunks, next } => {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                chunks.get(i).map(|chunk| (i + 1, Cow::Borrowed(*chunk)))
+            }
+            Feed::Queue { queue, taken } => {
+                let chunk = queue.next_chunk()?;
+                Some((taken.fetch_add(1, Ordering::Relaxed) + 1, Cow::Owned(chunk)))
+            }
+        }
+    }
+
+    /// "chunk 3 of 10", or "chunk 3" when the total is not known.
+    fn describe(&self, number: usize) -> String {
+        match self {
+            Feed::Slice { chunks, .. } => format!("chunk {number} of {}", chunks.len()),
+            Feed::Queue { .. } => format!("chunk {number}"),
         }
     }
 }
@@ -409,8 +471,7 @@ fn handshake(
 /// worker failed), then `End`, then its counts.
 fn run_job(
     worker: &mut WorkerProcess,
-    chunks: &[&str],
-    next: &AtomicUsize,
+    feed: &Feed<'_>,
     abort: &AtomicBool,
 ) -> Result<WordCounts, JobFailure> {
     let Some(stdin) = worker.stdin.as_mut() else {
@@ -422,10 +483,11 @@ fn run_job(
         if abort.load(Ordering::Relaxed) {
             return Err(JobFailure::Aborted);
         }
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(chunk) = chunks.get(i) else { break };
-        write_chunk(stdin, chunk).map_err(|_| JobFailure::Send {
-            during: format!("while receiving chunk {} of {}", i + 1, chunks.len()),
+        let Some((number, chunk)) = feed.next_chunk() else {
+            break;
+        };
+        write_chunk(stdin, &chunk).map_err(|_| JobFailure::Send {
+            during: format!("while receiving {}", feed.describe(number)),
         })?;
     }
     Message::End

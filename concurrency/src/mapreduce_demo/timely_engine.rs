@@ -13,6 +13,7 @@ use timely::communication::allocator::ProcessBuilder;
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
 use timely::communication::{AllocatorBuilder, Hooks};
 use timely::container::CapacityContainerBuilder;
+use timely::dataflow::StreamVec;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::operators::vec::ToStream;
@@ -57,6 +58,18 @@ pub struct TimelyRun {
 pub fn count_timely(share: Arc<String>, setup: &TimelySetup) -> Result<TimelyRun, TimelyError> {
     let threads = setup.threads.max(1);
     let ranges = Arc::new(split_ranges(&share, setup.chunk_bytes));
+    run_workers(setup, move |worker| {
+        word_count_dataflow(worker, Arc::clone(&share), Arc::clone(&ranges), threads)
+    })
+}
+
+/// Connects to the peers, runs `dataflow` on every worker thread of this
+/// process to its end, and returns the table of the worker that has one.
+pub(super) fn run_workers<F>(setup: &TimelySetup, dataflow: F) -> Result<TimelyRun, TimelyError>
+where
+    F: Fn(&mut timely::worker::Worker) -> Option<WordCounts> + Send + Sync + 'static,
+{
+    let threads = setup.threads.max(1);
     let connecting = Instant::now();
     let (builders, network): (Vec<AllocatorBuilder>, Box<dyn Any + Send>) = match &setup.cluster {
         Some(cluster) if cluster.processes() > 1 => {
@@ -84,14 +97,8 @@ pub fn count_timely(share: Arc<String>, setup: &TimelySetup) -> Result<TimelyRun
     let connect = connecting.elapsed();
     let counting = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let guards = timely::execute::execute_from(
-            builders,
-            network,
-            WorkerConfig::default(),
-            move |worker| {
-                word_count_dataflow(worker, Arc::clone(&share), Arc::clone(&ranges), threads)
-            },
-        )?;
+        let guards =
+            timely::execute::execute_from(builders, network, WorkerConfig::default(), dataflow)?;
         // Joining the workers, then dropping the guards, which joins the
         // network threads: nothing of the computation outlives this call.
         Ok::<_, String>(guards.join())
@@ -126,7 +133,7 @@ pub fn count_timely(share: Arc<String>, setup: &TimelySetup) -> Result<TimelyRun
     })
 }
 
-type Pairs = CapacityContainerBuilder<Vec<(String, u64)>>;
+pub(super) type Pairs = CapacityContainerBuilder<Vec<(String, u64)>>;
 
 /// One timely worker: builds the word-count dataflow, runs it to the end,
 /// and returns the table if it is worker 0.
@@ -147,8 +154,10 @@ fn word_count_dataflow(
     let gathered: Rc<RefCell<WordCounts>> = Rc::default();
     let sink = Rc::clone(&gathered);
     worker.dataflow::<u64, _, _>(move |scope| {
-        mine.to_stream(scope)
-            .unary_frontier::<Pairs, _, _, _>(Pipeline, "CountWords", move |capability, _| {
+        let counted = mine.to_stream(scope).unary_frontier::<Pairs, _, _, _>(
+            Pipeline,
+            "CountWords",
+            move |capability, _| {
                 let mut capability = Some(capability);
                 let mut counts = WordCounts::new();
                 move |(input, frontier), output| {
@@ -165,33 +174,46 @@ fn word_count_dataflow(
                         }
                     }
                 }
-            })
-            .unary_frontier::<Pairs, _, _, _>(
-                Exchange::new(|pair: &(String, u64)| stable_hash(&pair.0)),
-                "SumByWord",
-                |capability, _| {
-                    let mut capability = Some(capability);
-                    let mut counts = WordCounts::new();
-                    move |(input, frontier), output| {
-                        input.for_each(|_, pairs| counts.extend(pairs.drain(..)));
-                        if frontier.is_empty() {
-                            if let Some(capability) = capability.take() {
-                                output.session(&capability).give_iterator(counts.drain());
-                            }
-                        }
-                    }
-                },
-            )
-            .sink(
-                Exchange::new(|_: &(String, u64)| 0),
-                "Gather",
-                move |(input, _)| {
-                    input.for_each(|_, pairs| sink.borrow_mut().extend(pairs.drain(..)));
-                },
-            );
+            },
+        );
+        sum_and_gather(counted, sink);
     });
     while worker.has_dataflows() {
         worker.step_or_park(None);
     }
     (index == 0).then(|| gathered.take())
+}
+
+/// The end of every word-count dataflow: the `(word, count)` pairs of the
+/// local tables are exchanged by a stable hash of the word, so each word
+/// has one owner; owners add up what they receive and, once their input is
+/// complete, send their sums to worker 0, which gathers them into `sink`.
+pub(super) fn sum_and_gather(
+    counted: StreamVec<'_, u64, (String, u64)>,
+    sink: Rc<RefCell<WordCounts>>,
+) {
+    counted
+        .unary_frontier::<Pairs, _, _, _>(
+            Exchange::new(|pair: &(String, u64)| stable_hash(&pair.0)),
+            "SumByWord",
+            |capability, _| {
+                let mut capability = Some(capability);
+                let mut counts = WordCounts::new();
+                move |(input, frontier), output| {
+                    input.for_each(|_, pairs| counts.extend(pairs.drain(..)));
+                    if frontier.is_empty() {
+                        if let Some(capability) = capability.take() {
+                            output.session(&capability).give_iterator(counts.drain());
+                        }
+                    }
+                }
+            },
+        )
+        .sink(
+            Exchange::new(|_: &(String, u64)| 0),
+            "Gather",
+            move |(input, _)| {
+                input.for_each(|_, pairs| sink.borrow_mut().extend(pairs.drain(..)));
+            },
+        );
 }

@@ -11,7 +11,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use mastery_kit::{Area, Narrator, Topic};
+use mastery_kit::{Area, Narrator, Topic, Verdict};
 
 use super::{
     ConnectOptions, Connection, EventLog, Ledger, LedgerError, Noisy, OnDrop, TempDir, defer,
@@ -140,9 +140,13 @@ fn temp_dirs(n: &mut Narrator) -> anyhow::Result<()> {
     ));
     n.record_count("temp dirs left behind after drop and unwind", left);
 
-    let per_sample: u32 = n.mode().pick(20, 200);
+    // A mkdir and a remove_dir_all cost tens of microseconds here and
+    // milliseconds on some disks, and their noise is far larger than any
+    // difference between the two guards: a few dozen directories per
+    // sample are enough to see that, and deep mode makes many more.
+    let per_sample: u32 = n.mode().pick_deep(1, 20, 200);
     let failures = Cell::new(0u32);
-    n.compare_timed(
+    let dirs = n.compare_timed(
         "create + drop a temp dir",
         u64::from(per_sample),
         || create_and_drop(per_sample, TempDir::new, &failures),
@@ -151,9 +155,11 @@ fn temp_dirs(n: &mut Narrator) -> anyhow::Result<()> {
     );
     let failures = failures.get();
     anyhow::ensure!(failures == 0, "{failures} temp dirs could not be created");
-    n.say(
-        "Both are a mkdir and a remove_dir_all: the system calls are the cost, the guard is not.",
-    );
+    n.say(&format!(
+        "Ours against tempfile: {}. Both are a mkdir and a remove_dir_all: the system calls \
+         are the cost, the guard is not.",
+        dirs.in_words("ours is faster", "tempfile is faster")
+    ));
     Ok(())
 }
 
@@ -171,11 +177,18 @@ fn create_and_drop<D>(count: u32, create: impl Fn() -> io::Result<D>, failures: 
 
 fn guard_overhead(n: &mut Narrator) {
     n.section("What a guard costs: against writing the cleanup by hand");
-    let ops: u32 = n.mode().pick(10_000, 1_000_000);
+    // Each sample is long enough to dwarf the two clock reads around it
+    // and short enough (well under a millisecond) that a busy machine
+    // rarely preempts it, so the two samples of a pair see the same
+    // machine; more scopes per sample do not change the time per scope.
+    // Deep mode times long stretches instead.
+    let ops: u32 = n.mode().pick_deep(2_000, 200_000, 10_000_000);
+    // Timing a scope reads the clock twice per scope, so it takes fewer.
+    let timed_scopes: u32 = n.mode().pick_deep(200, 2_000, 1_000_000);
     // Cells: both closures count into the same place, and both are alive
     // at once inside `compare_timed`.
     let cleaned = Cell::new(0u64);
-    n.compare_timed(
+    let deferred = n.compare_timed(
         "cleanup at scope end: Defer guard vs a manual call",
         u64::from(ops),
         || {
@@ -193,18 +206,18 @@ fn guard_overhead(n: &mut Narrator) {
         },
     );
     let spent = Cell::new(Duration::ZERO);
-    n.compare_timed(
+    let timed = n.compare_timed(
         "time a scope: TimerGuard vs Instant::now + elapsed",
-        u64::from(ops),
+        u64::from(timed_scopes),
         || {
-            for i in 0..ops {
+            for i in 0..timed_scopes {
                 let _timer = time_scope(|d| spent.set(spent.get() + d));
                 black_box(i);
             }
         },
         "manual Instant",
         || {
-            for i in 0..ops {
+            for i in 0..timed_scopes {
                 let started = Instant::now();
                 black_box(i);
                 spent.set(spent.get() + started.elapsed());
@@ -220,8 +233,8 @@ fn guard_overhead(n: &mut Narrator) {
     // without an undo log or a guard.
     let mut direct: BTreeMap<String, i64> =
         BTreeMap::from([("alice".to_owned(), i64::MAX / 2), ("bob".to_owned(), 0)]);
-    let transfers: u32 = n.mode().pick(1_000, 100_000);
-    n.compare_timed(
+    let transfers: u32 = n.mode().pick_deep(200, 2_000, 100_000);
+    let transferred = n.compare_timed(
         "transfer 1: transaction guard (undo log) vs unguarded writes",
         u64::from(transfers),
         || -> Result<(), LedgerError> {
@@ -242,12 +255,31 @@ fn guard_overhead(n: &mut Narrator) {
             }
         },
     );
-    n.say(
-        "A guard compiles to the code you would have written by hand: its `Drop` is inlined at \
-         every exit. The transaction pays for its undo log (a `Vec` and two owned key copies per \
-         transfer) — \
-         that is the price of atomicity, not of the guard.",
-    );
+    n.say(&format!(
+        "Defer against the manual call: {}; TimerGuard against the manual Instant: {}. A \
+         guard's `Drop` is inlined at every exit, the code you would have written by hand.",
+        deferred.in_words("the guard is faster", "the manual call is faster"),
+        timed.in_words("the guard is faster", "the manual Instant is faster"),
+    ));
+    let undo_log = match transferred.verdict {
+        Verdict::Worse => "The guarded transfer is the slower one: it pays for its undo log",
+        Verdict::Better => {
+            "The guarded transfer came out faster on this run, reported as measured, although \
+             it pays for an undo log"
+        }
+        Verdict::Tie { .. } | Verdict::Equal => {
+            "No difference this run can see between the two transfers, although the guarded \
+             one pays for an undo log"
+        }
+        Verdict::TooFewSamples => {
+            "Too few samples in this mode for a verdict on the transfers; the guarded one pays \
+             for an undo log"
+        }
+    };
+    n.say(&format!(
+        "{undo_log} (a `Vec` and two owned key copies per transfer) — the price of \
+         atomicity, not of the guard."
+    ));
 }
 
 fn async_cleanup(n: &mut Narrator) -> anyhow::Result<()> {
@@ -309,10 +341,13 @@ fn async_cleanup(n: &mut Narrator) -> anyhow::Result<()> {
          handed to a task that outlives the caller.",
     );
 
-    let per_sample: u32 = n.mode().pick(1_000, 50_000);
+    // An open, send and close on the current-thread runtime is about a
+    // microsecond: a few thousand make a sample well above the clock's
+    // resolution and short enough to rarely be preempted.
+    let per_sample: u32 = n.mode().pick_deep(100, 2_000, 50_000);
     let quick = ConnectOptions::new("db");
     let quiet = EventLog::new();
-    n.compare_timed(
+    let scoped = n.compare_timed(
         "open, send, close: with_connection scope fn vs by hand",
         u64::from(per_sample),
         || {
@@ -341,6 +376,11 @@ fn async_cleanup(n: &mut Narrator) -> anyhow::Result<()> {
             });
         },
     );
+    n.say(&format!(
+        "The scope function against the same calls by hand: {}. On the happy path it runs \
+         the same open, send and close; what it buys is the close on the error path.",
+        scoped.in_words("the scope function is faster", "by hand is faster")
+    ));
     Ok(())
 }
 

@@ -164,10 +164,12 @@
 //! `mastery run core/context-managers` (drop order logged, a transaction
 //! rolled back by `?` and by a panic, temp dirs removed on drop and on
 //! unwind, the comparisons above, and an async scope function on success,
-//! error and cancellation), and `cargo test -p mastery-core
-//! context_managers`. The code: the core guards below; `drop_order.rs`
-//! (the probes), `exit_stack.rs`, `temp_dir.rs`, `transaction.rs`,
-//! `connection.rs` (async close), `demo.rs`, `tests.rs`.
+//! error and cancellation; `mastery run core/context-managers --deep` times
+//! many more scopes, transfers and temp dirs per sample, with more
+//! samples), and `cargo test -p mastery-core context_managers`. The code:
+//! the core guards below; `drop_order.rs` (the probes), `exit_stack.rs`,
+//! `temp_dir.rs`, `transaction.rs`, `connection.rs` (async close),
+//! `demo.rs`, `tests.rs`.
 
 // A `Result` that is always `Ok` hides where the real failures are (the
 // ledger's `write` once returned one): clippy's pedantic lint, kept on for

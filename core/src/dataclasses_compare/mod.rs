@@ -119,12 +119,14 @@
 //!
 //! ## Run it
 //! `mastery run core/dataclasses-compare` (the table and the comparisons
-//! above), and `cargo test -p mastery-core dataclasses_compare` (garde
-//! reports with field paths, hand-written and garde rules agreeing, JSON
-//! round trips as property tests, array vs object JSON). The code: the
-//! core below (the three shapes); `post_init.rs` (the hand-written check),
-//! `validation.rs` (Pydantic's constructor and `model_validate_json`),
-//! `conversions.rs`, `demo.rs` with `demo/per_million.rs`, `tests.rs`.
+//! above; `mastery run core/dataclasses-compare --deep` times many more
+//! records per sample, and more samples), and `cargo test -p
+//! mastery-core dataclasses_compare` (garde reports with field paths,
+//! hand-written and garde rules agreeing, JSON round trips as property
+//! tests, array vs object JSON). The code: the core below (the three
+//! shapes); `post_init.rs` (the hand-written check), `validation.rs`
+//! (Pydantic's constructor and `model_validate_json`), `conversions.rs`,
+//! `demo.rs` with `demo/per_million.rs`, `tests.rs`.
 
 use serde::{Deserialize, Serialize};
 

@@ -125,6 +125,11 @@
 //!   `size_of` bytes: `#[repr(C)]` against the compiler's field order, and
 //!   an enum's large variant inline against boxed.
 //!
+//! Bytes per record do not depend on how many records there are, so the
+//! default run builds tens of thousands of them (`tracemalloc` makes
+//! CPython's side slow to measure); `mastery run core/descriptors --deep`
+//! builds a million, and recomputes the summary over more readings.
+//!
 //! The trade-offs, in words: a validated type costs a constructor call at
 //! each boundary and an error for the caller to handle; `Cell`, `OnceCell`
 //! and `RefCell` cost `Sync` (use atomics, `OnceLock` or a `Mutex` across
@@ -136,7 +141,8 @@
 //! `mastery run core/descriptors` (the setter rejecting bad values, the
 //! lazy attribute's build count, `RefCell`'s run-time borrow check, a table
 //! of `size_of`/`align_of` — field order, niches, enum sizes — and the heap
-//! for a million records in Rust against CPython), and
+//! per record in Rust against CPython; add `--deep` for a million records),
+//! and
 //! `cargo test -p mastery-core descriptors` (the setter, the lazy counts,
 //! and the layout facts asserted against the compiler). The code: the core
 //! below ([`Percent`] and [`Sensor`]); `validation_error.rs`,

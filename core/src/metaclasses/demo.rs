@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use mastery_kit::{Area, Narrator, Topic, Unit};
+use mastery_kit::{Area, Comparison, Narrator, Topic, Unit, Verdict};
 
 use super::hand_written::{Constructor, HAND_WRITTEN, hand_written_match};
 use super::{Circle, Describe, Origin, Rectangle, Registered, Registration, Registry, Shape};
@@ -119,28 +119,31 @@ fn lookup_costs(n: &mut Narrator, registry: &Registry) -> anyhow::Result<()> {
             names.len()
         );
     }
-    let rounds = n.mode().pick(200, 20_000);
+    // A lookup is nanoseconds: a few thousand rounds make a sample far
+    // longer than the clock reads around it, and more rounds do not change
+    // the time per lookup.
+    let rounds = n.mode().pick_deep(200, 2_000, 20_000);
     let lookups = (names.len() * rounds) as u64;
     let hand_map: HashMap<&str, Constructor> = HAND_WRITTEN.into_iter().collect();
     // One lookup, shared by every comparison below (it borrows the registry,
     // so it is `Copy` and can be handed to each of them).
     let by_registry = |name: &str| registry.get(name).map(|e| e.constructor);
 
-    n.compare_timed(
+    let same_map = n.compare_timed(
         "name → constructor: registry vs hand-written HashMap",
         lookups,
         || count_found(&names, rounds, by_registry),
         "hand-written HashMap",
         || count_found(&names, rounds, |name| hand_map.get(name).copied()),
     );
-    n.compare_timed(
+    let lookup_match = n.compare_timed(
         "name → constructor: registry vs hand-written match",
         lookups,
         || count_found(&names, rounds, by_registry),
         "hand-written match",
         || count_found(&names, rounds, hand_written_match),
     );
-    n.compare_timed(
+    let scan = n.compare_timed(
         "name → constructor: HashMap vs scanning inventory's list",
         lookups,
         || count_found(&names, rounds, by_registry),
@@ -153,21 +156,44 @@ fn lookup_costs(n: &mut Narrator, registry: &Registry) -> anyhow::Result<()> {
             })
         },
     );
-    n.compare_timed(
+    let build_match = n.compare_timed(
         "name → new shape → area(): registry vs hand-written match",
         lookups,
         || build_all(&names, rounds, by_registry),
         "hand-written match",
         || build_all(&names, rounds, hand_written_match),
     );
-    n.say(
-        "The first pair is the same work (both are a HashMap with SipHash): \
-         auto-registration costs nothing per lookup. A match on a handful of \
-         names skips hashing; so does a linear scan, until the list grows. \
-         Constructing the shape (a heap allocation) then costs the same on both \
-         sides, and narrows the gap.",
-    );
+    n.say(&format!(
+        "Registry against the hand-written HashMap: {}. Both hash the name with SipHash; \
+         the registry's value points at the entry, which holds the constructor.",
+        same_map.in_words("the registry is faster", "the hand-written map is faster")
+    ));
+    n.say(&format!(
+        "Against the match: {}; against scanning inventory's list: {}. A match on a handful \
+         of names skips hashing, and so does a linear scan, until the list grows.",
+        lookup_match.in_words("the registry is faster", "the match is faster"),
+        scan.in_words("the registry is faster", "the scan is faster"),
+    ));
+    let narrows = if gap_narrows(&lookup_match, &build_match) {
+        "; the same allocation on both sides narrows the gap"
+    } else {
+        ""
+    };
+    n.say(&format!(
+        "Constructing the shape (a heap allocation) costs the same on both sides: with it, \
+         registry against match: {}{narrows}.",
+        build_match.in_words("the registry is faster", "the match is faster"),
+    ));
     Ok(())
+}
+
+/// Whether `after` is surely closer to a tie than `before`, both losses:
+/// the whole interval of `after` lies above the whole interval of `before`.
+fn gap_narrows(before: &Comparison, after: &Comparison) -> bool {
+    match (before.verdict, before.interval, after.interval) {
+        (Verdict::Worse, Some(before), Some(after)) => after.low > before.high,
+        _ => false,
+    }
 }
 
 /// Looks every name up `rounds` times; how many were found.
@@ -198,9 +224,9 @@ fn sum_over_lookups<T: std::iter::Sum<T>>(
 
 fn walk_costs(n: &mut Narrator, registry: &Registry) {
     n.section("Walking every entry, and building the registry");
-    let rounds = n.mode().pick(200, 20_000);
+    let rounds = n.mode().pick_deep(200, 2_000, 20_000);
     let visits = (registry.len() * rounds) as u64;
-    n.compare_timed(
+    let walk = n.compare_timed(
         "visit every entry: inventory's linked list vs a static array",
         visits,
         || {
@@ -224,7 +250,7 @@ fn walk_costs(n: &mut Narrator, registry: &Registry) {
                 .sum::<usize>()
         },
     );
-    let builds = n.mode().pick(20, 2_000);
+    let builds = n.mode().pick_deep(20, 200, 2_000);
     let timing = n.measure(
         "Registry::global(): walk, dedupe, build the map",
         builds,
@@ -239,11 +265,12 @@ fn walk_costs(n: &mut Narrator, registry: &Registry) {
         timing.ns_per_op / registry.len().max(1) as f64,
         Unit::NsPerOp,
     );
-    n.say(
-        "inventory's list is a chain of statics, one pointer hop per entry; the array \
-         is contiguous. Either is nanoseconds per entry: build the registry once, at \
-         start-up, and keep it.",
-    );
+    n.say(&format!(
+        "inventory's list against the array: {}. The list is a chain of statics, one \
+         pointer hop per entry; the array is contiguous. Either is nanoseconds per entry: \
+         build the registry once, at start-up, and keep it.",
+        walk.in_words("the list is faster", "the array is faster"),
+    ));
 }
 
 fn kit_registry(n: &mut Narrator) {
@@ -279,7 +306,7 @@ fn kit_registry(n: &mut Narrator) {
             me.path
         ));
     }
-    let calls = n.mode().pick(20, 2_000);
+    let calls = n.mode().pick_deep(20, 200, 2_000);
     n.measure("mastery_kit::registry(): collect and sort", calls, || {
         (0..calls)
             .map(|_| mastery_kit::registry().len())

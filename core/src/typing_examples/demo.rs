@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use mastery_kit::{Area, Narrator, Topic};
+use mastery_kit::{Area, Comparison, Narrator, Topic, Verdict};
 
 use super::{
     AnyShape, Circle, LogLevel, Method, NoMethod, NoUrl, NonEmpty, Port, ProxyConfig, Rect,
@@ -82,9 +82,10 @@ fn repeat<T: ?Sized>(reps: usize, input: &T, pass: impl Fn(&T) -> f64) -> f64 {
 fn dispatch_costs(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("Protocol → trait: static vs dynamic dispatch, measured");
     // 4 096 shapes stay in L1/L2, so the figures are about the call, not
-    // about memory; full mode repeats the pass to time a longer stretch.
+    // about memory; full mode repeats the pass to time a longer stretch,
+    // deep mode a longer one still (the time per call does not change).
     const SHAPES: usize = 4_096;
-    let reps = n.mode().pick(4, 64);
+    let reps = n.mode().pick_deep(4, 16, 64);
     let ops = (SHAPES * reps) as u64;
     let circles: Vec<Circle> = (0..SHAPES)
         .map(|i| Circle {
@@ -110,7 +111,7 @@ fn dispatch_costs(n: &mut Narrator) -> anyhow::Result<()> {
     );
     explain_ratio(
         n,
-        homogeneous.speedup,
+        &homogeneous,
         "The generic",
         "`&dyn`",
         "with `area` inlined the loop is a multiply and an add per circle, and the \
@@ -122,7 +123,7 @@ fn dispatch_costs(n: &mut Narrator) -> anyhow::Result<()> {
     // kinds, as they do for a few thousand shapes summed over and over: the
     // enum would then be timed on a list it has learnt, not on an unseen one.
     const MIXED: usize = 1 << 16;
-    let mixed_reps = n.mode().pick(1, 8);
+    let mixed_reps = n.mode().pick_deep(1, 2, 8);
     let mixed = mixed_shapes(MIXED);
     let boxes: Vec<Box<dyn Shape>> = mixed.iter().copied().map(boxed).collect();
     anyhow::ensure!(
@@ -144,7 +145,7 @@ fn dispatch_costs(n: &mut Narrator) -> anyhow::Result<()> {
     );
     explain_ratio(
         n,
-        heterogeneous.speedup,
+        &heterogeneous,
         "The enum",
         "`Box<dyn>`",
         "the match branches on a tag stored next to the values, where `Box<dyn>` first \
@@ -162,22 +163,26 @@ fn dispatch_costs(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// States what a measured ratio means, without claiming more than it shows:
-/// `why` explains a win for `ours`, and is said only when ours did win.
-fn explain_ratio(n: &mut Narrator, speedup: f64, ours: &str, peer: &str, why: &str) {
-    let text = if (0.9..=1.1).contains(&speedup) {
-        format!(
-            "Within 10%: a tie on this machine. The sum is one chain of dependent float \
-             additions (it may not be reordered), and the cost of {peer} hides behind it."
-        )
-    } else if speedup > 1.0 {
-        format!("{ours} is {speedup:.1}× faster on this run: {why}")
-    } else {
-        format!(
+/// States what a comparison lets the reader conclude, and no more: `why`
+/// explains a win for `ours`, and is said only when the verdict is a win.
+fn explain_ratio(n: &mut Narrator, c: &Comparison, ours: &str, peer: &str, why: &str) {
+    let text = match c.verdict {
+        Verdict::Better => format!("{ours} is {:.1}× faster on this run: {why}", c.speedup),
+        Verdict::Worse => format!(
             "{peer} came out {:.1}× faster on this run — reported as measured; the usual \
              expectation is the opposite.",
-            1.0 / speedup
-        )
+            1.0 / c.speedup
+        ),
+        Verdict::Tie { within } => format!(
+            "No difference this run can see (within ±{:.1} %). The sum is one chain of \
+             dependent float additions (it may not be reordered), and the cost of {peer} can \
+             hide behind it.",
+            within * 100.0
+        ),
+        Verdict::Equal | Verdict::TooFewSamples => format!(
+            "Too few samples in this mode for a verdict (ours {:.2}× against {peer}).",
+            c.speedup
+        ),
     };
     n.say(&text);
 }
@@ -209,7 +214,7 @@ fn typed_parsing(n: &mut Narrator) -> anyhow::Result<()> {
             upstream.tls_name.as_ref().map(NonEmpty::as_str)
         ));
     }
-    let docs = n.mode().pick(200, 5_000);
+    let docs = n.mode().pick_deep(50, 200, 5_000);
     let bytes = (GOOD_CONFIG.len() * docs) as u64;
     n.say(&format!(
         "Parsing the same {}-byte document {docs} times into the typed struct — every key \
@@ -234,15 +239,23 @@ fn typed_parsing(n: &mut Narrator) -> anyhow::Result<()> {
                 .count()
         },
     );
-    if parse.speedup > 1.0 {
-        n.say(
-            "The typed parse checks more and still wins: field names are matched and dropped \
-             instead of allocated as map keys, and numbers land in machine integers rather \
-             than in a tree of `Value`s.",
-        );
-    } else {
-        n.say("On this run the untyped parse was not slower; the checks were not free.");
-    }
+    n.say(&match parse.verdict {
+        Verdict::Better => "The typed parse checks more and still wins: field names are \
+             matched and dropped instead of allocated as map keys, and numbers land in machine \
+             integers rather than in a tree of `Value`s."
+            .to_owned(),
+        Verdict::Worse => {
+            "On this run the untyped parse was faster; the checks were not free.".to_owned()
+        }
+        Verdict::Tie { within } => format!(
+            "No difference this run can see (within ±{:.1} %): the checks cost about what \
+             building the tree of `Value`s costs.",
+            within * 100.0
+        ),
+        Verdict::Equal | Verdict::TooFewSamples => {
+            "Too few samples in this mode for a verdict on the two parses.".to_owned()
+        }
+    });
     Ok(())
 }
 

@@ -135,13 +135,14 @@
 //! ## Run it
 //! `mastery run core/typing-examples` (static vs `dyn` vs enum dispatch,
 //! typed parse vs `serde_json::Value`, the errors of real bad documents,
-//! the typestate builder and the compiler's refusal), and
-//! `cargo test -p mastery-core typing_examples` (unit and property tests,
-//! doctests) plus `cargo test -p mastery-core --test typestate_ui` (the
-//! compile-fail cases). The code: the core below (Protocol → trait);
-//! `newtypes.rs` (Annotated), `literals.rs` (Literal), `typed_dict.rs` and
-//! `schema_error.rs` (TypedDict and its errors), `typestate.rs`, `demo.rs`,
-//! `tests.rs`.
+//! the typestate builder and the compiler's refusal;
+//! `mastery run core/typing-examples --deep` times longer stretches, with
+//! more samples), and `cargo test -p mastery-core typing_examples` (unit
+//! and property tests, doctests) plus `cargo test -p mastery-core --test
+//! typestate_ui` (the compile-fail cases). The code: the core below
+//! (Protocol → trait); `newtypes.rs` (Annotated), `literals.rs` (Literal),
+//! `typed_dict.rs` and `schema_error.rs` (TypedDict and its errors),
+//! `typestate.rs`, `demo.rs`, `tests.rs`.
 
 mod demo;
 mod literals;

@@ -267,13 +267,32 @@ pub enum ErrorKind {
         /// Which rule was broken.
         reason: &'static str,
     },
-    /// XML: an encoding other than UTF-8.
+    /// XML: an encoding other than UTF-8 and UTF-16.
     #[error(
-        "encoding `{encoding}` is not supported: this parser reads UTF-8 only (transcode the input first)"
+        "encoding `{encoding}` is not supported: this parser reads UTF-8, and UTF-16 with a byte order mark (transcode the input first, e.g. `iconv -f {encoding} -t UTF-8`)"
     )]
     XmlUnsupportedEncoding {
         /// The encoding declared or detected.
         encoding: String,
+    },
+    /// XML: the encoding declaration names another encoding than the one
+    /// the document's first bytes show (XML 1.0 §4.3.3).
+    #[error(
+        "the XML declaration says encoding `{declared}`, but the document is {actual}: correct the declaration, or transcode the document to match it"
+    )]
+    XmlEncodingMismatch {
+        /// The encoding the declaration names.
+        declared: String,
+        /// The encoding the first bytes show, and how.
+        actual: &'static str,
+    },
+    /// XML: bytes that do not decode as UTF-16 in a document whose byte
+    /// order mark says it is UTF-16 (position: the first byte of the bad
+    /// code unit).
+    #[error("invalid UTF-16: {reason} (the byte order mark says the document is UTF-16)")]
+    InvalidUtf16 {
+        /// What is wrong with the code unit.
+        reason: &'static str,
     },
     /// XML: a misplaced construct, with the rule it breaks.
     #[error("{reason}")]
@@ -358,6 +377,13 @@ impl ParseError {
     /// Where: the offending byte (or the end of the input).
     pub fn position(&self) -> Position {
         self.position
+    }
+
+    /// The same error at another byte offset (same line and column): a
+    /// parser that reads a transcoded input places it in the original.
+    pub(crate) fn with_offset(mut self, offset: u64) -> Self {
+        self.position.offset = offset;
+        self
     }
 }
 

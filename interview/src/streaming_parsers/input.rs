@@ -8,6 +8,8 @@
 //! that reaches past the prefix — invalid, or cut by the end of the chunk —
 //! is validated on its own.
 
+use super::work;
+
 /// A chunk and its longest valid UTF-8 prefix, checked once per chunk so
 /// that every token inside the prefix is a `&str` slice of it in O(1)
 /// instead of being validated on its own. A chunk fed as `&str` is known
@@ -50,6 +52,7 @@ impl<'c> Input<'c> {
     /// invalid, or cut short by the end of the chunk.
     #[cold]
     fn validate(&self, range: std::ops::Range<usize>) -> Result<&'c str, usize> {
+        work::charge(range.len());
         let start = range.start;
         std::str::from_utf8(&self.bytes[range]).map_err(|e| start + e.valid_up_to())
     }
@@ -66,10 +69,12 @@ impl<'c> Input<'c> {
 /// also says where the valid part ends. (`benches/streaming_parsers.rs`,
 /// `json/ours-64KiB-chunks` against `json/ours`, shows what chunking costs.)
 pub(crate) fn valid_utf8_prefix(bytes: &[u8]) -> &str {
+    work::charge(bytes.len());
     let whole = without_cut_char(bytes);
     if let Ok(text) = simdutf8::basic::from_utf8(&bytes[..whole]) {
         return text;
     }
+    work::charge(bytes.len());
     match simdutf8::compat::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => simdutf8::basic::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),

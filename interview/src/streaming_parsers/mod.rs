@@ -17,9 +17,10 @@
 //! complete), [`csv::CsvParser`] (RFC 4180 plus delimiter, quote, header,
 //! flexible records, any line ends; one event per record whose fields are
 //! `&str` slices) and [`xml::XmlParser`] (XML 1.0 well-formedness with
-//! namespaces, the internal DTD subset's general entities expanded under an
-//! expansion budget, nothing external fetched). `mastery parse
-//! <json|csv|xml> FILE` runs them over a file or stdin.
+//! namespaces or plain names, UTF-8 or UTF-16 input, the internal DTD
+//! subset's general entities expanded under an expansion budget, nothing
+//! external fetched). `mastery parse <json|csv|xml> FILE` runs them over a
+//! file or stdin.
 //!
 //! ```
 //! use mastery_interview::streaming_parsers::json::{JsonEvent, JsonOptions, JsonParser};
@@ -146,8 +147,9 @@
 //!
 //! ## What it costs
 //! The demo measures two things. **Memory**: each format streamed through
-//! a reader (hundreds of MB in a full run, generated while it is read, so
-//! the input never exists in memory), with the peak heap the process held —
+//! a reader (tens of MB in a full run, hundreds with `mastery run
+//! interview/streaming-parsers --deep`; generated while it is read, so the
+//! input never exists in memory), with the peak heap the process held —
 //! the parser's buffers and one read chunk, whatever the input's size.
 //! **Throughput against the peer each format's users reach for**, on
 //! generated input in memory: JSON events against `serde_json` into
@@ -166,6 +168,28 @@
 //! `csv/csv-crate-string` (UTF-8 checked), `xml/quick-xml-attributes`
 //! (attributes and text unescaped).
 //!
+//! **One huge token** — a string, field, text node or comment of hundreds
+//! of MB read 64 KiB at a time — costs time linear in its length, whatever
+//! the chunking: each feed scans only the new bytes for the token's end
+//! and copies them into `pending`, the token's start is located once, and
+//! the whole token is parsed once, when its end arrives. A test proves it
+//! by counting, not timing: every pass over a cut token's bytes charges a
+//! test-only meter (`work.rs`), and for every token kind of the three
+//! formats, fed in 1-byte, 7-byte and 64 KiB chunks, the work per input
+//! byte stays under a small constant; the bench `streaming_huge_token`
+//! shows the same in time, parsing one token of each format at two sizes
+//! four times apart. Memory is about the token's own size: `pending`
+//! holds its raw bytes and grows in small steps rather than doubling
+//! (`pending.rs`), and the event lends the text from there; a
+//! token whose text must be decoded (escapes, references, doubled quotes,
+//! `\r`) also holds the decoded text in a second buffer, about its size
+//! again.
+//!
+//! **UTF-16 XML** costs one more pass and one more buffer: each chunk is
+//! decoded into UTF-8 (one reused buffer, about one and a half chunks)
+//! and then parsed like any UTF-8 chunk; an error's byte offset is moved
+//! back into the UTF-16 bytes only when there is an error.
+//!
 //! What you give up: events are lower level than a typed struct — you
 //! track where you are yourself (a key path, a depth counter); a token
 //! that spans a chunk boundary is copied once; a single enormous string
@@ -176,12 +200,15 @@
 //! ## Run it
 //! `mastery run interview/streaming-parsers` (chunking, strict errors,
 //! each format streamed with its peak heap, throughput against `serde_json`,
-//! `csv` and `quick-xml`); `mastery parse json|csv|xml FILE` (`--events`,
-//! `--records`); `cargo test -p mastery-interview streaming_parsers`
+//! `csv` and `quick-xml`; `--deep` streams and races on larger inputs with
+//! more samples); `mastery parse json|csv|xml FILE` (`--events`,
+//! `--records`; for XML, `--no-namespaces`; a UTF-16 file needs no
+//! flag, its byte order mark says so); `cargo test -p mastery-interview streaming_parsers`
 //! (conformance tables from RFC 8259, RFC 4180 and XML 1.0, chunking and
 //! arbitrary-bytes property tests, agreement with the peers); and
 //! `cargo bench -p mastery-interview --bench streaming_parsers` (JSON),
-//! `--bench streaming_csv`, `--bench streaming_xml`.
+//! `--bench streaming_csv`, `--bench streaming_xml`, and
+//! `--bench streaming_huge_token` (one huge token per format, two sizes).
 //!
 //! [`feed`]: json::JsonParser::feed
 //! [`finish`]: json::JsonParser::finish
@@ -192,10 +219,12 @@ mod error;
 mod input;
 pub mod json;
 mod lifecycle;
+mod pending;
 mod position;
 mod reader;
 mod sample_text;
 mod swar;
+mod work;
 pub mod xml;
 
 #[cfg(test)]

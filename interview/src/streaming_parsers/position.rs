@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use super::work;
+
 /// A place in the input: byte offset (0-based), line and column (1-based).
 ///
 /// Lines end at `\n` (so `\r\n` counts once); the column counts characters
@@ -105,6 +107,7 @@ fn count_chars(bytes: &[u8]) -> u64 {
 /// bytes per SSE instruction, where a `u64` counter would take two lanes.
 #[inline]
 fn count_bytes(bytes: &[u8], pred: impl Fn(u8) -> bool + Copy) -> u64 {
+    work::charge(bytes.len());
     bytes
         .chunks(255)
         .map(|block| block.iter().fold(0u8, |n, &b| n + u8::from(pred(b))))
@@ -119,6 +122,7 @@ fn last_newline(bytes: &[u8]) -> Option<usize> {
     let mut start = bytes.len();
     for block in bytes.rchunks(64) {
         start -= block.len();
+        work::charge(block.len());
         if block.contains(&b'\n') {
             return block.iter().rposition(|&b| b == b'\n').map(|k| start + k);
         }

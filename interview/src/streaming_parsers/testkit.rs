@@ -13,7 +13,8 @@
 //! - Conformance tables: [`Case`], [`check_table`].
 //! - Promises every parser keeps: [`check_lifecycle`],
 //!   [`check_error_positions`], [`check_messages`],
-//!   [`check_default_depth_limit`], [`check_pull_adapter`].
+//!   [`check_default_depth_limit`], [`check_pull_adapter`],
+//!   [`check_huge_tokens_cost_linear_work`].
 //! - Property tests: [`cuts`], [`parse_cut`],
 //!   [`check_chunking_never_matters`], [`token_soup`], [`edits`],
 //!   [`mutate`].
@@ -28,8 +29,9 @@ use proptest::sample::Index;
 
 use super::csv::{CsvOptions, CsvParser};
 use super::json::{JsonOptions, JsonParser};
+use super::work::charged_by;
 use super::xml::{XmlOptions, XmlParser};
-use super::{ErrorKind, Events, ParseError, Position, PushParser, Summary};
+use super::{ErrorKind, Events, ParseError, Position, PushParser, Summary, count_in_chunks};
 
 /// What a parse produced: the events before the error, and the error.
 pub(crate) type Outcome<E> = (Vec<E>, Option<ParseError>);
@@ -255,6 +257,66 @@ pub(crate) fn check_table<O: ParserOptions>(table: &[Case], options: O) {
         }
     }
     assert_no_failures(&format!("conformance table with {options:?}"), &failures);
+}
+
+/// One huge token and the document around it: what the token is, and
+/// the document with the token about `len` bytes long.
+pub(crate) type HugeToken = (&'static str, fn(usize) -> Vec<u8>);
+
+/// The most work the work meter ([`charged_by`]) may count per byte of
+/// input. A byte of a token cut by chunk boundaries is scanned for the
+/// token's end, copied into `pending` (and again, a bounded number of
+/// times, as the buffer grows), validated as UTF-8, parsed once the token
+/// is whole, and counted for the line and column: about ten passes. Work
+/// proportional to the bytes already pending, on every feed, exceeds it by
+/// far.
+pub(crate) const MAX_WORK_PER_BYTE: u64 = 16;
+
+/// Chunk sizes, each with the token length it is tried at: one byte (a
+/// feed per byte), seven (never aligned with an eight-byte scan), and the
+/// 64 KiB of a file read, where the token spans 64 chunks. Small enough
+/// for an unoptimized test build; large enough that a cost of the bytes
+/// already pending on each feed shows as hundreds of bytes of work per
+/// byte (tens at 64 KiB).
+const CHUNKINGS: [(usize, usize); 3] = [(1, 8 << 10), (7, 64 << 10), (64 << 10, 4 << 20)];
+
+/// `open`, then `unit` repeated to about `len` bytes, then `close`: a
+/// document around one huge token.
+pub(crate) fn around(open: &str, unit: &str, close: &str, len: usize) -> Vec<u8> {
+    let mut doc = open.as_bytes().to_vec();
+    doc.extend(unit.as_bytes().repeat(len.div_ceil(unit.len())));
+    doc.extend_from_slice(close.as_bytes());
+    doc
+}
+
+/// Parses each document of `table` in each of [`CHUNKINGS`] and checks that
+/// it succeeds and costs at most [`MAX_WORK_PER_BYTE`] bytes of work per
+/// byte of input: a token cut by many chunk boundaries costs O(its
+/// length) in total. Reports every failing case at once, with its work
+/// per byte.
+pub(crate) fn check_huge_tokens_cost_linear_work<O: ParserOptions>(
+    table: &[HugeToken],
+    options: O,
+) {
+    let mut failures = Vec::new();
+    for &(token, document) in table {
+        for (chunk, len) in CHUNKINGS {
+            let input = document(len);
+            let mut parser = options.parser();
+            let (parsed, work) = charged_by(|| count_in_chunks(&mut parser, &input, chunk));
+            let case = format!("{token} ({} bytes) in {chunk}-byte chunks", input.len());
+            if let Err(e) = parsed {
+                failures.push(format!("{case}: {e}"));
+            } else if work > MAX_WORK_PER_BYTE * input.len() as u64 {
+                let per_byte = work as f64 / input.len() as f64;
+                failures.push(format!("{case}: {per_byte:.1} bytes of work per byte"));
+            }
+        }
+    }
+    assert_no_failures(
+        &format!("more than {MAX_WORK_PER_BYTE} bytes of work per byte of input"),
+        &failures,
+    );
 }
 
 /// A document fed as one chunk, then finished: its input, the events

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use mastery_kit::{Area, Narrator, Topic, Unit, Verdict};
+use mastery_kit::{Area, Narrator, Topic, Unit, Verdict, take_turns};
 use serde::Deserialize;
 
 use super::python_peer::PythonRunner;
@@ -281,33 +281,30 @@ fn scheduling_overhead(n: &mut Narrator, peer: Result<PythonRunner, String>) -> 
         };
         ours_once()?;
         peer.time(shape, tasks, WORKERS)?;
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        for round in 0..n.samples() {
-            if round % 2 == 0 {
-                ours.push(ours_once()?);
-                theirs.push(peer.time(shape, tasks, WORKERS)?);
+        let samples = take_turns(n.samples(), 2, |side| {
+            if side == 0 {
+                ours_once()
             } else {
-                theirs.push(peer.time(shape, tasks, WORKERS)?);
-                ours.push(ours_once()?);
+                peer.time(shape, tasks, WORKERS)
             }
-        }
+        })?;
         let c = n.compare_samples(
             &label,
-            &ours,
-            &theirs,
+            &samples[0],
+            &samples[1],
             "graphlib + ThreadPoolExecutor",
             Unit::NsPerOp,
         );
-        let verdict = match c.verdict {
-            Verdict::Better => "ours hands tasks out faster on this shape".to_owned(),
-            Verdict::Worse => "Python's runner is faster on this shape".to_owned(),
-            Verdict::Tie { within } => {
-                format!("no difference this run can see (±{:.0}%)", within * 100.0)
-            }
-            Verdict::Equal | Verdict::TooFewSamples => {
-                "too few samples for a verdict (quick mode)".to_owned()
-            }
-        };
+        let verdict = c.in_words(
+            &format!(
+                "ours hands tasks out {} on this shape",
+                c.faster_or_slower()
+            ),
+            &format!(
+                "Python's runner is faster on this shape (ours {})",
+                c.faster_or_slower()
+            ),
+        );
         n.say(&format!("{}: {verdict}.", shape.name()));
     }
     n.say(

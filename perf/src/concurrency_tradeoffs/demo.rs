@@ -18,7 +18,7 @@ use super::{
     MemorySource, TradeoffError, WaitMemory, WaitRun, count_tasks, count_threads, start_workers,
     waits_processes, waits_tasks, waits_threads,
 };
-use crate::paired::{against, take_turns};
+use mastery_kit::take_turns;
 
 mastery_kit::inventory::submit! {
     Topic {
@@ -220,7 +220,7 @@ fn cpu_bound(
         );
         verdicts.push(format!(
             "{cores} threads against one thread: {}",
-            against(&c)
+            c.faster_or_slower()
         ));
         if let Some(processes) = samples_of("N processes") {
             let c = n.compare_samples(
@@ -232,7 +232,7 @@ fn cpu_bound(
             );
             verdicts.push(format!(
                 "{cores} threads against {cores} processes: {}",
-                against(&c)
+                c.faster_or_slower()
             ));
         }
     }
@@ -246,7 +246,7 @@ fn cpu_bound(
         );
         verdicts.push(format!(
             "{cores} tasks on the multi-thread runtime against the current-thread one: {}",
-            against(&c)
+            c.faster_or_slower()
         ));
     }
     table.rows.push(row);

@@ -12,7 +12,8 @@ use super::{
     Convoy, DEFAULT_SWITCH_INTERVAL, Scheme, blocking_calls, condvar_pingpong, convoy,
     gil_pingpong, histogram_sequential, run_scheme,
 };
-use crate::paired::{against, factor, take_turns, tie_band};
+use crate::paired::{factor, tie_band};
+use mastery_kit::take_turns;
 
 mastery_kit::inventory::submit! {
     Topic {
@@ -224,7 +225,7 @@ fn handoff_latency(n: &mut Narrator) -> anyhow::Result<()> {
          machine, up to milliseconds on a loaded one, whence the spread."
     ));
     let mut wake_ns = Vec::with_capacity(rounds);
-    let passes = take_turns(rounds, 2, |i| {
+    let passes = take_turns::<anyhow::Error>(rounds, 2, |i| {
         Ok(if i == 0 {
             let run = gil_pingpong(handoffs);
             wake_ns.extend(run.release_to_run.map(|d| d.as_secs_f64() * 1e9));
@@ -299,7 +300,7 @@ fn io_released(n: &mut Narrator) -> anyhow::Result<()> {
          {rounds} rounds (`--deep` makes 20 calls of 5 ms).",
         call.as_millis()
     ));
-    let walls = take_turns(rounds, 2, |i| {
+    let walls = take_turns::<anyhow::Error>(rounds, 2, |i| {
         Ok(millis(blocking_calls(threads, calls, call, i == 0)))
     })?;
     let io = n.compare_samples(
@@ -318,7 +319,7 @@ fn io_released(n: &mut Narrator) -> anyhow::Result<()> {
         _ => format!(
             "Released against held: {} — the calls did not overlap as they should; a loaded \
              machine can delay the sleeping threads past their calls.",
-            against(&io)
+            io.faster_or_slower()
         ),
     });
     Ok(())
@@ -352,7 +353,7 @@ fn convoy_effect(n: &mut Narrator) -> anyhow::Result<()> {
     ));
     let mut alone_calls = Vec::new();
     let mut busy_runs = Vec::new();
-    let medians = take_turns(rounds, 2, |i| {
+    let medians = take_turns::<anyhow::Error>(rounds, 2, |i| {
         let run = convoy(calls_per_round, call, DEFAULT_SWITCH_INTERVAL, i == 1);
         let median = millis(run.median_call());
         if i == 0 {
@@ -391,7 +392,7 @@ fn convoy_effect(n: &mut Narrator) -> anyhow::Result<()> {
         _ => format!(
             "Alone against next to the CPU thread: {} — in this run the CPU thread did not \
              hold the IO thread back (read the waiting calls above).",
-            against(&verdict)
+            verdict.faster_or_slower()
         ),
     };
     n.say(&format!(

@@ -13,7 +13,7 @@ use super::{
     words_owned,
 };
 use crate::bytecode_demo::clip;
-use crate::paired::{against, factor};
+use crate::paired::factor;
 
 mastery_kit::inventory::submit! {
     Topic {
@@ -345,7 +345,7 @@ fn boxed_slices(n: &mut Narrator) {
     let estimate_boxed = boxed.len() * size_of::<u64>();
     compare_heap(
         n,
-        "heap held (bytes)",
+        "heap held after growing: Box<[u64]> vs Vec<u64> (bytes)",
         HeapSide {
             name: "Box<[u64]>",
             used: used_boxed,
@@ -396,7 +396,7 @@ fn small_vectors(n: &mut Narrator) {
             .sum::<usize>();
     let (i, v) = compare_heap(
         n,
-        "heap held (bytes)",
+        "heap held by short lists: InlineVec<u32, 4> vs Vec<u32> (bytes)",
         HeapSide {
             name: "Vec<InlineVec<u32, 4>>",
             used: used_inline,
@@ -480,7 +480,7 @@ fn scope_peak(n: &mut Narrator) {
         ),
         _ => format!(
             ". In time, streaming against collecting: {}.",
-            against(&time)
+            time.faster_or_slower()
         ),
     };
     n.say(&format!(

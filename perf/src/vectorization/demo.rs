@@ -13,7 +13,7 @@ use super::{
     Kernel, LengthMismatch, Simd, copy_bytes, dot_error_bound, last_level_cache_bytes, read_pass,
     reference_dot, reference_sum, sample_data, sum_error_bound,
 };
-use crate::paired::{against, take_turns};
+use mastery_kit::take_turns;
 
 mod python;
 
@@ -333,7 +333,7 @@ fn compare_with_scalar(
             "scalar for-loop",
             Unit::MegabytesPerSec,
         );
-        verdicts.push(format!("{}: {}", kernel.name(), against(&c)));
+        verdicts.push(format!("{}: {}", kernel.name(), c.faster_or_slower()));
     }
     n.say(&format!(
         "Against the scalar loop in this run: {}.",

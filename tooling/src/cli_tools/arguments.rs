@@ -29,13 +29,21 @@ pub struct MapreduceArgs {
     /// Which engine counts
     #[arg(long, value_enum, default_value_t = MapreduceEngine::Rayon)]
     pub engine: MapreduceEngine,
-    /// Corpus size: bytes, or with a unit (kB, MB, GB = powers of 1000; KiB, MiB, GiB)
+    /// Count your own files instead of a generated corpus: files, directories (recursive, sorted; hidden entries and symlinks inside them skipped) or `-` for stdin
+    #[arg(
+        long,
+        num_args = 1..,
+        value_name = "PATH",
+        conflicts_with_all = ["bytes", "seed", "vocabulary"]
+    )]
+    pub input: Vec<PathBuf>,
+    /// Generated corpus size, not with --input: bytes, or with a unit (kB, MB, GB = powers of 1000; KiB, MiB, GiB)
     #[arg(long, default_value = "100MB", value_parser = parse_size, value_name = "SIZE")]
     pub bytes: u64,
-    /// Seed of the corpus generator (same seed, same corpus, on every process and host)
+    /// Seed of the corpus generator (same seed, same corpus, on every process and host; not with --input)
     #[arg(long, default_value_t = 42, value_name = "N")]
     pub seed: u64,
-    /// Distinct words in the generated vocabulary (Zipf-distributed)
+    /// Distinct words in the generated vocabulary (Zipf-distributed; not with --input)
     #[arg(long, default_value_t = 50_000, value_name = "N")]
     pub vocabulary: usize,
     /// Threads (rayon), worker processes (processes) or worker threads per process (timely) [default: one per core]
@@ -132,7 +140,7 @@ pub enum ParseFormat {
     Json,
     /// RFC 4180 CSV and the usual dialect options
     Csv,
-    /// XML 1.0, well-formedness checked
+    /// XML 1.0 in UTF-8 or UTF-16, well-formedness and namespaces checked
     Xml,
 }
 
@@ -177,6 +185,9 @@ pub struct ParseArgs {
     /// CSV: quote character
     #[arg(long, default_value_t = '"', value_name = "CHAR")]
     pub quote: char,
+    /// XML: plain XML 1.0 names, no namespace processing (`a:b:c` is a name)
+    #[arg(long)]
+    pub no_namespaces: bool,
 }
 
 /// Arguments of `mastery dag`.

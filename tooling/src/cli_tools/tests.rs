@@ -109,6 +109,45 @@ fn mapreduce_takes_timely_conventions_and_worker_is_hidden() -> Result<(), clap:
 }
 
 #[test]
+fn mapreduce_input_takes_paths_and_stdin_but_not_the_corpus_flags() -> Result<(), clap::Error> {
+    let cli = Cli::try_parse_from([
+        "mastery",
+        "mapreduce",
+        "--input",
+        "notes.txt",
+        "docs/",
+        "-",
+        "--engine",
+        "single",
+    ])?;
+    let Command::Mapreduce(args) = cli.command else {
+        panic!("not mapreduce: {:?}", cli.command)
+    };
+    let paths: Vec<&str> = args.input.iter().filter_map(|p| p.to_str()).collect();
+    assert_eq!(paths, ["notes.txt", "docs/", "-"]);
+    let repeated = Cli::try_parse_from(["mastery", "mapreduce", "--input", "a", "--input", "b"])?;
+    let Command::Mapreduce(args) = repeated.command else {
+        panic!("not mapreduce")
+    };
+    assert_eq!(args.input.len(), 2);
+    for (flag, value) in [("--bytes", "1MB"), ("--seed", "7"), ("--vocabulary", "10")] {
+        let err = Cli::try_parse_from(["mastery", "mapreduce", "--input", "a", flag, value])
+            .expect_err("the corpus flags do not mix with --input");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains(flag), "{flag}: {err}");
+    }
+    let defaults = Cli::try_parse_from(["mastery", "mapreduce"])?;
+    let Command::Mapreduce(args) = defaults.command else {
+        panic!("not mapreduce")
+    };
+    assert!(
+        args.input.is_empty(),
+        "the generated corpus stays the default"
+    );
+    Ok(())
+}
+
+#[test]
 fn demo_runs_in_quick_mode() {
     mastery_kit::demo_test::run_quick("tooling/cli-tools", demo);
 }

@@ -6,6 +6,8 @@ mod counts;
 mod engines;
 mod frames;
 mod hostfiles;
+mod inputs;
+mod streaming;
 mod summary_and_demo;
 mod worker_programs;
 

@@ -88,6 +88,7 @@ impl PythonRun {
         let sizes: Vec<u64> = record_counts(mode).into_iter().map(u64::from).collect();
         let spawned = Command::new("python3")
             .arg("-I") // isolated: no user site-packages, no PYTHON* variables
+            .arg("-S") // no `site` import: the script needs only the standard library
             .arg("-c")
             .arg(PYTHON_SCRIPT)
             .args(sizes.iter().map(u64::to_string))

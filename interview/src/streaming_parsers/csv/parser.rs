@@ -6,7 +6,8 @@ use super::scan::{Dialect, FieldState, RecordScan, find_record_end, scan_record}
 use super::{CsvEvent, CsvOptions, CsvParser, OwnedCsvEvent};
 use crate::streaming_parsers::input::{BOM, Bom};
 use crate::streaming_parsers::{
-    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where,
+    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where, pending,
+    work,
 };
 
 /// Record numbering and the strict field-count check.
@@ -232,8 +233,7 @@ impl CsvParser {
     /// turned out not to be one.
     fn open_with_bom_bytes(&mut self, n: u8) {
         if n > 0 {
-            self.pending.clear();
-            self.pending.extend_from_slice(&BOM[..usize::from(n)]);
+            pending::restart(&mut self.pending, &BOM[..usize::from(n)]);
             self.pending_pos = Position::START;
             self.partial = Some(FieldState::Unquoted);
         }
@@ -284,8 +284,9 @@ impl CsvParser {
                     i = end;
                 }
                 RecordScan::Incomplete(state) => {
-                    self.pending.clear();
-                    self.pending.extend_from_slice(&buf[i..]);
+                    // `scan_record` went through to the end of the chunk.
+                    work::charge(n - i);
+                    pending::restart(&mut self.pending, &buf[i..]);
                     self.pending_pos = self.pos.advanced(&chunk[..from + i]);
                     self.partial = Some(state);
                     return Ok(());
@@ -312,12 +313,14 @@ impl CsvParser {
         };
         match find_record_end(chunk, state, self.dialect) {
             Err(state) => {
-                self.pending.extend_from_slice(chunk);
+                work::charge(chunk.len());
+                pending::extend(&mut self.pending, chunk);
                 self.partial = Some(state);
                 Ok(chunk.len())
             }
             Ok(end) => {
-                self.pending.extend_from_slice(&chunk[..=end]);
+                work::charge(end + 1);
+                pending::extend(&mut self.pending, &chunk[..=end]);
                 self.partial = None;
                 self.parse_pending(false, on_event)?;
                 Ok(end + 1)
@@ -332,6 +335,8 @@ impl CsvParser {
         at_end: bool,
         on_event: &mut F,
     ) -> Result<(), Fail> {
+        // The whole record, parsed once by the in-chunk scanner.
+        work::charge(self.pending.len());
         let input = Input::new(&self.pending, None, 0);
         let scan = scan_record(
             &input,

@@ -9,8 +9,9 @@ use proptest::prelude::*;
 use super::*;
 use crate::streaming_parsers::input::BOM;
 use crate::streaming_parsers::testkit::{
-    self, Case, Lifecycle, Reader, Says, TestEvent, check_chunking_never_matters, check_table,
-    cuts, parse, parse_cut,
+    self, Case, HugeToken, Lifecycle, Reader, Says, TestEvent, around,
+    check_chunking_never_matters, check_huge_tokens_cost_linear_work, check_table, cuts, parse,
+    parse_cut,
 };
 use crate::streaming_parsers::{self as sp, ErrorKind, Summary};
 
@@ -619,4 +620,22 @@ proptest! {
             );
         }
     }
+}
+
+/// One huge field of each kind, and one huge record.
+const HUGE_TOKENS: &[HugeToken] = &[
+    ("a quoted field", |len| around("\"", "x", "\"\n", len)),
+    ("a quoted field with doubled quotes and line ends", |len| {
+        around("\"", "a\"\"b\r\n", "\"\n", len)
+    }),
+    ("an unquoted field", |len| around("", "x", "\n", len)),
+    ("a non-ASCII field", |len| around("", "é日😀", "\r\n", len)),
+    ("a record of many fields", |len| {
+        around("a", ",b,\"c\"", "\n", len)
+    }),
+];
+
+#[test]
+fn a_huge_token_costs_linear_work_in_any_chunking() {
+    check_huge_tokens_cost_linear_work(HUGE_TOKENS, CsvOptions::default());
 }

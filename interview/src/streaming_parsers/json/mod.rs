@@ -84,6 +84,10 @@ pub struct JsonParser {
     pending: Vec<u8>,
     /// Where `pending` starts in the input.
     pending_pos: Position,
+    /// `partial` was cut by the end of the chunk being fed: `pending_pos`
+    /// is found once that chunk's position is known. A token resumed from
+    /// an earlier chunk already has it, and it does not change.
+    suspended: bool,
     /// The decoded text of a string with escapes.
     scratch: String,
     /// The position of the next byte to be fed.

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::streaming_parsers::input::{BOM, Bom};
 use crate::streaming_parsers::{
-    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where,
+    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where, work,
 };
 
 impl JsonParser {
@@ -21,6 +21,7 @@ impl JsonParser {
             partial: Partial::None,
             pending: Vec::new(),
             pending_pos: Position::START,
+            suspended: false,
             scratch: String::new(),
             pos: Position::START,
             lines: Lines::default(),
@@ -129,10 +130,13 @@ impl JsonParser {
             Ok(()) => {
                 let Lines { newlines, after } = self.lines;
                 self.pos = self.pos.advanced_counted(chunk, newlines, after);
-                if self.partial != Partial::None {
-                    // A pending token holds no newline (a raw one is an
-                    // error inside a string), so its start is found from
-                    // the end without counting the chunk again.
+                if std::mem::take(&mut self.suspended) {
+                    // A token cut by this chunk's end holds no newline (a
+                    // raw one is an error inside a string), so its start
+                    // is found from the end without counting the chunk
+                    // again. Only then: a token that runs on through later
+                    // chunks keeps its start, and counting all of it on
+                    // every feed would make a long token quadratic.
                     self.pending_pos = self.pos.before_line_part(&self.pending);
                 }
                 Ok(())
@@ -224,6 +228,7 @@ impl JsonParser {
         match std::mem::replace(&mut self.partial, Partial::None) {
             Partial::None => {}
             Partial::String { .. } => {
+                work::charge(self.pending.len());
                 let token = Input::new(&self.pending, None, 0);
                 return Err(match scan_string(&token, 0, 1, &mut self.scratch) {
                     StringScan::Error(at, kind) => Fail {
@@ -246,6 +251,7 @@ impl JsonParser {
                         kind: ErrorKind::UnexpectedEnd { expected },
                     });
                 }
+                work::charge(self.pending.len());
                 on_event(JsonEvent::Number(JsonNumber(ascii_str(&self.pending))));
                 self.word_done(on_event);
             }

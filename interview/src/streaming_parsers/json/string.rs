@@ -1,7 +1,7 @@
 //! String tokens: the plain-byte scan, escapes, and where a string cut by
 //! a chunk boundary ends.
 
-use crate::streaming_parsers::{ErrorKind, Input, swar};
+use crate::streaming_parsers::{ErrorKind, Input, swar, work};
 
 /// What a string's scan found.
 pub(super) enum StringScan<'a> {
@@ -102,6 +102,12 @@ pub(super) fn skip_plain(buf: &[u8], mut i: usize) -> usize {
 /// of its closing quote, or of a byte that is an error in any string (a
 /// control byte, a bad escape letter) — `None` if it goes on past `chunk`.
 pub(super) fn find_string_end(chunk: &[u8], after_backslash: &mut bool) -> Option<usize> {
+    let end = find_string_end_unmetered(chunk, after_backslash);
+    work::charge(end.map_or(chunk.len(), |end| end + 1));
+    end
+}
+
+fn find_string_end_unmetered(chunk: &[u8], after_backslash: &mut bool) -> Option<usize> {
     let mut i = 0;
     loop {
         if *after_backslash {

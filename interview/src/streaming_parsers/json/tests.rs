@@ -10,8 +10,9 @@ use super::number::{NumberScan, number_end, scan_number};
 use super::string::skip_plain;
 use super::*;
 use crate::streaming_parsers::testkit::{
-    self, Case, Lifecycle, Reader, Says, TestEvent, check_chunking_never_matters, check_table,
-    cuts, parse, parse_cut,
+    self, Case, HugeToken, Lifecycle, Reader, Says, TestEvent, around,
+    check_chunking_never_matters, check_huge_tokens_cost_linear_work, check_table, cuts, parse,
+    parse_cut,
 };
 
 /// Events as compact text: `{ "key": [ #1 "s" true null ] }`, `;` for
@@ -807,4 +808,26 @@ proptest! {
             String::from_utf8_lossy(&bytes), ours.1, theirs.err()
         );
     }
+}
+
+/// One huge token of each kind — and literals and whitespace, which are
+/// never long but are cut anywhere too.
+const HUGE_TOKENS: &[HugeToken] = &[
+    ("a string", |len| around("\"", "x", "\"", len)),
+    ("a string with escapes", |len| {
+        around("\"", r"a\n\\\u00e9\ud83d\ude00", "\"", len)
+    }),
+    ("a non-ASCII string", |len| around("\"", "é日😀", "\"", len)),
+    ("a key", |len| around("{\"", "k", "\": 1}", len)),
+    ("an integer", |len| around("-1", "2", "", len)),
+    ("a number with fraction and exponent", |len| {
+        around("0.", "5", "e-12345", len)
+    }),
+    ("literals", |len| around("[null", ",true,false", "]", len)),
+    ("whitespace", |len| around("[", " \r\n\t", "]", len)),
+];
+
+#[test]
+fn a_huge_token_costs_linear_work_in_any_chunking() {
+    check_huge_tokens_cost_linear_work(HUGE_TOKENS, JsonOptions::default());
 }

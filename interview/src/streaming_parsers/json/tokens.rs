@@ -15,7 +15,7 @@
 use super::number::{NumberPhase, NumberScan, ascii_str, number_end, scan_number};
 use super::string::{StringScan, find_string_end, scan_string, skip_plain};
 use super::{JsonEvent, JsonNumber, JsonParser, Partial, State};
-use crate::streaming_parsers::{ErrorKind, Fail, Input, Where};
+use crate::streaming_parsers::{ErrorKind, Fail, Input, Where, pending, work};
 
 /// `true`, `false` or `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +49,9 @@ impl JsonParser {
     /// Keeps the rest of `chunk` from `start` as a token to be completed by
     /// the next chunk.
     fn suspend(&mut self, chunk: &[u8], start: usize, partial: Partial) {
-        self.pending.clear();
-        self.pending.extend_from_slice(&chunk[start..]);
+        pending::restart(&mut self.pending, &chunk[start..]);
         // `feed` sets `pending_pos` once the chunk's position is known.
+        self.suspended = true;
         self.partial = partial;
     }
 
@@ -91,6 +91,8 @@ impl JsonParser {
                 Ok(end + 1)
             }
             StringScan::Incomplete => {
+                // `scan_string` went through to the end of the chunk.
+                work::charge(chunk.len() - start);
                 let mut after_backslash = false;
                 // No closing quote: this only learns whether a `\` is open.
                 let _ = find_string_end(&chunk[start + 1..], &mut after_backslash);
@@ -136,6 +138,7 @@ impl JsonParser {
                 Ok(end)
             }
             NumberScan::More(phase) => {
+                work::charge(chunk.len() - start);
                 self.suspend(chunk, start, Partial::Number(phase));
                 Ok(chunk.len())
             }
@@ -162,8 +165,8 @@ impl JsonParser {
         }
         match match_literal(chunk, start, literal, 0) {
             Ok(matched) => {
-                self.pending.clear();
-                self.partial = Partial::Literal { literal, matched };
+                // A literal's state is all it needs: no bytes are kept.
+                self.suspend(chunk, chunk.len(), Partial::Literal { literal, matched });
                 Ok(chunk.len())
             }
             Err(fail) => Err(fail),
@@ -184,15 +187,17 @@ impl JsonParser {
                 mut after_backslash,
             } => {
                 let Some(end) = find_string_end(chunk, &mut after_backslash) else {
-                    self.pending.extend_from_slice(chunk);
+                    pending::extend(&mut self.pending, chunk);
                     self.partial = Partial::String {
                         key,
                         after_backslash,
                     };
                     return Ok(chunk.len());
                 };
-                self.pending.extend_from_slice(&chunk[..=end]);
+                pending::extend(&mut self.pending, &chunk[..=end]);
                 self.partial = Partial::None;
+                // The whole token, parsed once by the in-chunk scanner.
+                work::charge(self.pending.len());
                 let token = Input::new(&self.pending, None, 0);
                 match scan_string(&token, 0, 1, &mut self.scratch) {
                     StringScan::Done { text, .. } => {
@@ -224,14 +229,17 @@ impl JsonParser {
             }
             Partial::Number(phase) => match scan_number(chunk, 0, phase) {
                 NumberScan::Done(end) => {
-                    self.pending.extend_from_slice(&chunk[..end]);
+                    work::charge(end);
+                    pending::extend(&mut self.pending, &chunk[..end]);
                     self.partial = Partial::None;
+                    work::charge(self.pending.len());
                     on_event(JsonEvent::Number(JsonNumber(ascii_str(&self.pending))));
                     self.word_done(on_event);
                     Ok(end)
                 }
                 NumberScan::More(phase) => {
-                    self.pending.extend_from_slice(chunk);
+                    work::charge(chunk.len());
+                    pending::extend(&mut self.pending, chunk);
                     self.partial = Partial::Number(phase);
                     Ok(chunk.len())
                 }
@@ -267,6 +275,7 @@ fn match_literal(buf: &[u8], i: usize, literal: Literal, mut matched: u8) -> Res
         let Some(&b) = buf.get(k) else {
             break;
         };
+        work::charge(1);
         if b != text[usize::from(matched)] {
             let expected = literal.text();
             return Err(Fail::chunk(k, ErrorKind::InvalidLiteral { expected }));

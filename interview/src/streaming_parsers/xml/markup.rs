@@ -11,6 +11,7 @@ use super::events::{AttrSlot, Attributes, NsRef, Span, StartElement};
 use super::names::scan_name;
 use super::stop::{Step, Stop, fail, misplaced, unexpected};
 use super::token_end::{Classified, Markup, bad_markup, classify};
+use super::utf16::{Encoding, check_declared};
 use super::{Frame, XmlEvent, XmlParser};
 use crate::streaming_parsers::ErrorKind;
 
@@ -213,7 +214,7 @@ impl XmlParser {
                 // Delimit the declaration first, so a quote left open
                 // cannot run past its `?>`.
                 let (close, _) = content_until(s, target_end, b"?>", false, &mut self.scratch)?;
-                return match declaration(&s[..close + 2], target_end, on_event) {
+                return match declaration(&s[..close + 2], target_end, self.encoding, on_event) {
                     Err(Stop::Incomplete) => unexpected(
                         s,
                         close,
@@ -307,7 +308,14 @@ impl XmlParser {
 }
 
 /// The XML declaration, after `<?xml` at `s[..i]`.
-fn declaration<F: FnMut(XmlEvent<'_>)>(s: &str, i: usize, on_event: &mut F) -> Step<usize> {
+/// `encoding`: what the document's first bytes showed, which an encoding
+/// declaration must agree with.
+fn declaration<F: FnMut(XmlEvent<'_>)>(
+    s: &str,
+    i: usize,
+    encoding: Encoding,
+    on_event: &mut F,
+) -> Step<usize> {
     let b = s.as_bytes();
     let version = match pseudo_attribute(s, i, "version")? {
         Some(found) => found,
@@ -324,7 +332,7 @@ fn declaration<F: FnMut(XmlEvent<'_>)>(s: &str, i: usize, on_event: &mut F) -> S
         return unexpected(s, version.1.start, "a version `1.0` (or `1.x`)");
     }
     let mut at = version.0;
-    let mut encoding = None;
+    let mut declared = None;
     if let Some((end, value)) = pseudo_attribute(s, at, "encoding")? {
         let name = &s[value.clone()];
         let good = name.bytes().enumerate().all(|(k, c)| {
@@ -338,11 +346,10 @@ fn declaration<F: FnMut(XmlEvent<'_>)>(s: &str, i: usize, on_event: &mut F) -> S
                 "an encoding name (letters, digits, `.`, `_`, `-`)",
             );
         }
-        if !name.eq_ignore_ascii_case("UTF-8") {
-            let encoding = name.to_owned();
-            return fail(value.start, ErrorKind::XmlUnsupportedEncoding { encoding });
+        if let Err(kind) = check_declared(encoding, name) {
+            return fail(value.start, kind);
         }
-        encoding = Some(name);
+        declared = Some(name);
         at = end;
     }
     let mut standalone = None;
@@ -362,7 +369,7 @@ fn declaration<F: FnMut(XmlEvent<'_>)>(s: &str, i: usize, on_event: &mut F) -> S
     }
     on_event(XmlEvent::Declaration {
         version: v,
-        encoding,
+        encoding: declared,
         standalone,
     });
     Ok(close + 2)

@@ -25,7 +25,8 @@
 //! # What is checked
 //! Everything XML 1.0 (5th edition) calls a well-formedness constraint for a
 //! document without an external subset: the XML declaration (only at the
-//! very start; `version="1.x"`, `encoding` must be UTF-8, `standalone`),
+//! very start; `version="1.x"`, `encoding` agreeing with the bytes,
+//! `standalone`),
 //! the DOCTYPE and the syntax of every declaration in its internal subset,
 //! element and attribute syntax, names per the `NameStartChar`/`NameChar`
 //! productions, matching end tags, unique attributes, no `<` in attribute
@@ -66,8 +67,25 @@
 //!   an error. Parameter entities are not expanded; declarations after a
 //!   parameter-entity reference are syntax-checked but not processed (§5.1
 //!   allows this for unread parameter entities).
-//! - **Encoding**: UTF-8 only. A UTF-8 byte order mark is skipped; a UTF-16
-//!   one, or an `encoding` other than UTF-8, is an error that says so.
+//! - **Encoding**: UTF-8, and UTF-16 with its byte order mark (`FF FE`
+//!   little-endian, `FE FF` big-endian), the two XML 1.0 §4.3.3 requires.
+//!   A UTF-16 document is decoded chunk by chunk into UTF-8 and parsed by
+//!   the same code, so its events are those of the same document in UTF-8;
+//!   memory stays constant (one reused buffer for the decoded chunk; a
+//!   code unit or surrogate pair cut by a chunk boundary is carried over).
+//!   Errors are where they would be in UTF-8 — line and column count
+//!   characters — and the byte offset counts the input's own bytes. The
+//!   encoding declaration must agree with the bytes: `UTF-8` without a
+//!   UTF-16 byte order mark; `UTF-16`, or the name with the mark's byte
+//!   order (`UTF-16LE` after `FF FE`), with one; anything else is an error
+//!   that names both. Other encodings (`ISO-8859-1`, `Shift_JIS`) are an
+//!   error that names the encoding: transcode first. A code unit that is
+//!   not UTF-16 (a lone surrogate, an odd byte at the end) is an error at
+//!   its first byte.
+//! - **Namespaces** can be switched off ([`XmlOptions::namespaces`],
+//!   `mastery parse xml --no-namespaces`): names are then plain XML 1.0
+//!   names, so `a:b:c` — well-formed XML 1.0, not namespace-well-formed —
+//!   is accepted, and no prefix is resolved.
 //!
 //! ```
 //! use mastery_interview::streaming_parsers::xml::{XmlEvent, XmlOptions, XmlParser};
@@ -133,6 +151,8 @@
 //!   `names.rs`: the name scanner;
 //! - `stop.rs`: how a token parser stops early; `chars.rs`: the character
 //!   classes (`Char`, names, whitespace);
+//! - `utf16.rs`: the encoding from the first bytes, the UTF-16 decoder and
+//!   error offsets placed in the input (uses `parser.rs`);
 //! - `events.rs`, `options.rs`: the public types; `bench_input.rs`: the
 //!   generated input of the benchmarks and the demo.
 //!
@@ -167,6 +187,7 @@ mod references;
 mod stop;
 mod text;
 mod token_end;
+mod utf16;
 
 pub use bench_input::bench_input_xml;
 pub use events::{
@@ -177,6 +198,7 @@ pub use options::XmlOptions;
 use dtd::{Dtd, Replacement};
 use events::{AttrSlot, NsRef};
 use token_end::Partial;
+use utf16::{Encoding, Utf16State};
 
 /// The namespace of the `xml` prefix, bound in every document.
 pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
@@ -248,6 +270,12 @@ pub struct XmlParser {
     pos: Position,
     /// How far a byte order mark at the start has been matched.
     bom: Bom,
+    /// The encoding the first bytes show.
+    encoding: Encoding,
+    /// The UTF-16 decoder's state, when the encoding is UTF-16.
+    utf16: Utf16State,
+    /// The last chunk of UTF-16 input, decoded (reused).
+    decoded: String,
     /// Failed or finished.
     life: Lifecycle,
 }

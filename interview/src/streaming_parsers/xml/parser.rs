@@ -5,10 +5,12 @@ use super::dtd::Dtd;
 use super::events::NsRef;
 use super::stop::{Step, Stop, fail};
 use super::token_end::{Classified, Partial, bad_markup, classify, find_end};
+use super::utf16::{Encoding, Utf16State};
 use super::{OwnedXmlEvent, XmlEvent, XmlOptions, XmlParser};
 use crate::streaming_parsers::input::{BOM, Bom};
 use crate::streaming_parsers::{
-    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where,
+    ErrorKind, Fail, Format, Input, Lifecycle, ParseError, Position, PushParser, Where, pending,
+    work,
 };
 
 impl XmlParser {
@@ -36,6 +38,9 @@ impl XmlParser {
             suspended_at: None,
             pos: Position::START,
             bom: Bom::Looking(0),
+            encoding: Encoding::Sniffing(None),
+            utf16: Utf16State::default(),
+            decoded: String::new(),
             life: Lifecycle::new(),
         }
     }
@@ -63,14 +68,16 @@ impl XmlParser {
             attrs,
             attr_text,
             entity_frames,
-            pending
+            pending,
+            decoded
         );
         *self = fresh;
     }
 
-    /// The position of the next byte to be fed.
+    /// The position of the next byte to be fed (the offset counts the
+    /// input's bytes, UTF-16 too).
     pub fn position(&self) -> Position {
-        self.pos
+        self.input_position()
     }
 
     /// The current nesting depth (open elements).
@@ -85,9 +92,11 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
+        self.life.check_feed(Format::Xml, self.position())?;
         // `None`: nothing is known about the bytes, so `feed_chunk`
         // validates their UTF-8 once, for the whole chunk.
-        self.feed_chunk(chunk, None, &mut on_event)
+        let fed = self.feed_any(chunk, None, &mut on_event);
+        fed.map_err(|error| self.life.fail(error))
     }
 
     /// [`feed`](Self::feed) for input that is already text: the same events
@@ -96,7 +105,9 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
-        self.feed_chunk(chunk.as_bytes(), Some(chunk), &mut on_event)
+        self.life.check_feed(Format::Xml, self.position())?;
+        let fed = self.feed_any(chunk.as_bytes(), Some(chunk), &mut on_event);
+        fed.map_err(|error| self.life.fail(error))
     }
 
     /// Ends the input: checks that no token is left open and that the root
@@ -109,21 +120,23 @@ impl XmlParser {
         if !self.life.start_finish()? {
             return Ok(());
         }
-        self.finish_input(&mut on_event).map_err(|fail| {
-            let error = self.locate(fail, &[]);
-            self.life.fail(error)
-        })
+        let finished = self.finish_encoding(&mut on_event).and_then(|()| {
+            self.finish_input(&mut on_event)
+                .map_err(|fail| self.in_input(self.locate(fail, &[]), self.decoded.as_bytes()))
+        });
+        finished.map_err(|error| self.life.fail(error))
     }
 
     /// `fail` as a [`ParseError`], `chunk` being the bytes fed last.
-    fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
+    pub(super) fn locate(&self, fail: Fail, chunk: &[u8]) -> ParseError {
         let pending = (self.pending_pos, &self.pending[..]);
         fail.locate(Format::Xml, (self.pos, chunk), pending)
     }
 
-    /// The body of `feed` and `feed_str`: `known` is the chunk as text when
-    /// the caller already had it.
-    fn feed_chunk<F>(
+    /// Parses a chunk of UTF-8: `known` is the chunk as text when the
+    /// caller already had it. The error is located (in the UTF-8 read) but
+    /// not yet remembered.
+    pub(super) fn feed_chunk<F>(
         &mut self,
         chunk: &[u8],
         known: Option<&str>,
@@ -132,7 +145,6 @@ impl XmlParser {
     where
         F: FnMut(XmlEvent<'_>),
     {
-        self.life.check_feed(Format::Xml, self.pos)?;
         let mut skipped = 0;
         let result = self.run(chunk, known, &mut skipped, on_event);
         // `run` has moved `pos` past the bytes it skipped.
@@ -147,10 +159,7 @@ impl XmlParser {
                 };
                 Ok(())
             }
-            Err(fail) => {
-                let error = self.locate(fail, rest);
-                Err(self.life.fail(error))
-            }
+            Err(fail) => Err(self.locate(fail, rest)),
         }
     }
 
@@ -187,19 +196,16 @@ impl XmlParser {
         self.scan(&Input::new(chunk, known, i), 0, on_event)
     }
 
-    /// Skips a UTF-8 byte order mark at the very start; rejects UTF-16.
+    /// Skips a UTF-8 byte order mark at the very start (a UTF-16 one has
+    /// been decoded into it).
     fn skip_bom(&mut self, chunk: &[u8]) -> Result<usize, Fail> {
         let Bom::Looking(mut matched) = self.bom else {
             return Ok(0);
         };
         for (i, &b) in chunk.iter().enumerate() {
             if matched == 0 && (b == 0xFE || b == 0xFF) {
-                return Err(Fail {
-                    at: Where::At(Position::START),
-                    kind: ErrorKind::XmlUnsupportedEncoding {
-                        encoding: "UTF-16 (byte order mark FE FF or FF FE)".to_owned(),
-                    },
-                });
+                // Half a UTF-16 byte order mark: never UTF-8.
+                return Err(Self::broken_bom());
             }
             if b == BOM[usize::from(matched)] {
                 matched += 1;
@@ -344,8 +350,10 @@ impl XmlParser {
         let bytes = input.bytes;
         let is_text = partial == Partial::Text;
         let Some(len) = find_end(&mut partial, &[], &bytes[i..]) else {
-            self.pending.clear();
-            self.pending.extend_from_slice(&bytes[i..]);
+            // The in-place parse that found the token cut went through to
+            // the end of the chunk.
+            work::charge(bytes.len() - i);
+            pending::restart(&mut self.pending, &bytes[i..]);
             self.pending_pos = self.pos.advanced(&bytes[..i]);
             self.suspended_at = Some(i);
             self.partial = partial;
@@ -354,6 +362,7 @@ impl XmlParser {
         let end = i + len;
         // A text token includes the `<` that ends it, so the scan sees it.
         let token_end = if is_text { end + 1 } else { end };
+        work::charge(token_end - i);
         let result = match input.text.get(i..token_end) {
             Some(text) => self.token(text, is_text, on_event),
             None => self.raw_token(&bytes[i..token_end], is_text, on_event),
@@ -398,6 +407,8 @@ impl XmlParser {
         if let (false, Classified::Bad(at)) = (is_text, classify(bytes)) {
             return bad_markup(bytes, at);
         }
+        // The UTF-8 check, then the parse of the whole token.
+        work::charge(2 * bytes.len());
         let (text, bad) = utf8_prefix(bytes);
         match self.token(text, is_text, on_event) {
             Err(Stop::Incomplete) if bad.is_some() => {
@@ -406,6 +417,7 @@ impl XmlParser {
                 // character it starts, as one chunk would.
                 let cut = bytes.get(text.len()..).unwrap_or_default();
                 if std::str::from_utf8(cut).is_err_and(|e| e.error_len().is_none()) {
+                    work::charge(2 * text.len());
                     let mut patched = String::with_capacity(text.len() + 3);
                     patched.push_str(text);
                     patched.push('\u{FFFD}');
@@ -433,13 +445,13 @@ impl XmlParser {
         let mut partial = self.partial;
         let is_text = partial == Partial::Text;
         let Some(end) = find_end(&mut partial, &self.pending, chunk) else {
-            self.pending.extend_from_slice(chunk);
+            pending::extend(&mut self.pending, chunk);
             self.partial = partial;
             return Ok(chunk.len());
         };
-        self.pending.extend_from_slice(&chunk[..end]);
+        pending::extend(&mut self.pending, &chunk[..end]);
         if is_text {
-            self.pending.push(b'<');
+            pending::extend(&mut self.pending, b"<");
         }
         self.partial = Partial::None;
         let pending = std::mem::take(&mut self.pending);
@@ -461,6 +473,28 @@ impl XmlParser {
         }
     }
 
+    /// Parses the token cut by the end of the last chunk as if the input
+    /// ended there: the error inside it, if any. (Its parse is then over.)
+    pub(super) fn cut_token_error<F>(&mut self, on_event: &mut F) -> Option<Fail>
+    where
+        F: FnMut(XmlEvent<'_>),
+    {
+        let partial = std::mem::replace(&mut self.partial, Partial::None);
+        if partial == Partial::None {
+            return None;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let result = self.raw_token(&pending, partial == Partial::Text, on_event);
+        self.pending = pending;
+        match result {
+            Err(Stop::Error(at, kind)) => Some(Fail {
+                at: Where::Pending(at),
+                kind,
+            }),
+            _ => None,
+        }
+    }
+
     fn finish_input<F: FnMut(XmlEvent<'_>)>(&mut self, on_event: &mut F) -> Result<(), Fail> {
         let end = Where::At(self.pos);
         if let Bom::Looking(matched) = self.bom {
@@ -468,17 +502,11 @@ impl XmlParser {
                 return Err(Self::broken_bom());
             }
         }
-        let partial = std::mem::replace(&mut self.partial, Partial::None);
+        let partial = self.partial;
         if partial != Partial::None {
             // Report an error inside the cut token before "ended early".
-            let pending = std::mem::take(&mut self.pending);
-            let result = self.raw_token(&pending, partial == Partial::Text, on_event);
-            self.pending = pending;
-            if let Err(Stop::Error(at, kind)) = result {
-                return Err(Fail {
-                    at: Where::Pending(at),
-                    kind,
-                });
+            if let Some(fail) = self.cut_token_error(on_event) {
+                return Err(fail);
             }
             return Err(Fail {
                 at: end,
@@ -552,7 +580,7 @@ impl PushParser for XmlParser {
     }
 
     fn position(&self) -> Position {
-        self.pos
+        self.input_position()
     }
 
     fn format(&self) -> Format {

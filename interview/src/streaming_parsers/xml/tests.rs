@@ -12,8 +12,9 @@ use super::text::skip_text;
 use super::*;
 use crate::streaming_parsers::ErrorKind;
 use crate::streaming_parsers::testkit::{
-    self, Case, Lifecycle, Reader, Says, TestEvent, check_chunking_never_matters, check_table,
-    cuts, parse, parse_bytewise, parse_cut, parse_split,
+    self, Case, HugeToken, Lifecycle, Reader, Says, TestEvent, around,
+    check_chunking_never_matters, check_huge_tokens_cost_linear_work, check_table, cuts, parse,
+    parse_bytewise, parse_cut, parse_split,
 };
 
 fn show_ns(ns: &Option<String>) -> String {
@@ -236,6 +237,14 @@ const ACCEPTED: &[Case] = &[
         b"<!DOCTYPE a [<!ENTITY % p 'x'>%p;<!ATTLIST a d CDATA 'v'>]><a/>",
         Ok("doctype[a,,,<!ENTITY % p 'x'>%p;<!ATTLIST a d CDATA 'v'>] <a> </a>"),
     ),
+    // UTF-16 with its byte order mark (§4.3.3), declared or not
+    // (`utf16/` checks it in depth).
+    (b"\xFF\xFE<\x00a\x00/\x00>\x00", Ok("<a> </a>")),
+    (b"\xFE\xFF\x00<\x00a\x00/\x00>", Ok("<a> </a>")),
+    (
+        b"\xFF\xFE<\x00?\x00x\x00m\x00l\x00 \x00v\x00e\x00r\x00s\x00i\x00o\x00n\x00=\x00'\x001\x00.\x000\x00'\x00 \x00e\x00n\x00c\x00o\x00d\x00i\x00n\x00g\x00=\x00'\x00u\x00t\x00f\x00-\x001\x006\x00'\x00?\x00>\x00<\x00a\x00/\x00>\x00",
+        Ok("decl[1.0,utf-16] <a> </a>"),
+    ),
 ];
 
 const REJECTED: &[Case] = &[
@@ -302,7 +311,9 @@ const REJECTED: &[Case] = &[
     (b"<a x=\"\x0c\"/>", Err((6, "XmlInvalidChar"))),
     (b"<a><!--\x02--></a>", Err((7, "XmlInvalidChar"))),
     (b"<a><![CDATA[\x7f\x08]]></a>", Err((13, "XmlInvalidChar"))),
-    // UTF-8 only: invalid bytes, UTF-16, other encodings.
+    // UTF-8 (or UTF-16 with its byte order mark): invalid bytes, half a
+    // UTF-16 byte order mark, other encodings, a declaration that
+    // contradicts the bytes.
     (b"<a>\xff</a>", Err((3, "InvalidUtf8"))),
     (b"<a>\xc3(</a>", Err((3, "InvalidUtf8"))),
     (b"<a x=\"\xc3\"/>", Err((6, "InvalidUtf8"))),
@@ -310,16 +321,23 @@ const REJECTED: &[Case] = &[
     (b"<a>\xed\xa0\x80</a>", Err((3, "InvalidUtf8"))),
     (b"<a>\xe2\x82", Err((3, "InvalidUtf8"))),
     (b"<a>x</\xff>", Err((6, "InvalidUtf8"))),
-    (
-        b"\xFF\xFE<\x00a\x00/\x00>\x00",
-        Err((0, "XmlUnsupportedEncoding")),
-    ),
-    (b"\xFE\xFF\x00<", Err((0, "XmlUnsupportedEncoding"))),
+    (b"\xFE\xFF\x00<", Err((4, "UnexpectedEnd"))),
+    (b"\xFF\xFE<\x00\x00\xDC", Err((4, "InvalidUtf16"))),
+    (b"\xFE<a/>", Err((0, "InvalidUtf8"))),
+    (b"\xFF", Err((0, "InvalidUtf8"))),
     (b"\xEF\xBB<a/>", Err((0, "InvalidUtf8"))),
     (b"\xEF\xBB\xBF\xEF\xBB\xBF<a/>", Err((3, "XmlMisplaced"))),
     (
         b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>",
         Err((30, "XmlUnsupportedEncoding")),
+    ),
+    (
+        b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>",
+        Err((30, "XmlUnsupportedEncoding")),
+    ),
+    (
+        b"<?xml version=\"1.0\" encoding=\"UTF-16\"?><a/>",
+        Err((30, "XmlEncodingMismatch")),
     ),
     // The XML declaration: only first, well-formed, reserved target.
     (b" <?xml version=\"1.0\"?><a/>", Err((3, "XmlMisplaced"))),
@@ -705,7 +723,9 @@ fn messages_say_what_was_wrong_and_what_to_do() {
             (b"<p:a/>", Says::Part("undeclared namespace prefix `p`")),
             (
                 b"<?xml version='1.0' encoding='latin1'?><a/>",
-                Says::Part("UTF-8 only"),
+                Says::Part(
+                    "encoding `latin1` is not supported: this parser reads UTF-8, and UTF-16",
+                ),
             ),
             (
                 b"<!DOCTYPE a [<!ENTITY e SYSTEM 'x'>]><a>&e;</a>",
@@ -1340,3 +1360,52 @@ proptest! {
         check_chunking_never_matters(&bytes, &cuts, XmlOptions::default())?;
     }
 }
+
+/// One huge token of each kind XML has.
+const HUGE_TOKENS: &[HugeToken] = &[
+    ("an element name", |len| around("<a", "b", "/>", len)),
+    ("an end tag name", |len| {
+        let name = "n".repeat(len / 2);
+        format!("<{name}></{name}>").into_bytes()
+    }),
+    ("an attribute name", |len| {
+        around("<r a", "b", "='1'/>", len)
+    }),
+    ("an attribute value", |len| {
+        around("<r a='", "x", "'/>", len)
+    }),
+    ("an attribute value with references", |len| {
+        around("<r a=\"", "x&amp;&#233;\t", "\"/>", len)
+    }),
+    ("a namespace name", |len| {
+        around("<p:r xmlns:p='urn:", "x", "'/>", len)
+    }),
+    ("text", |len| around("<r>", "x", "</r>", len)),
+    ("text with references and line ends", |len| {
+        around("<r>", "a&lt;&#x65E5;\r\n", "</r>", len)
+    }),
+    ("non-ASCII text", |len| around("<r>", "é日😀", "</r>", len)),
+    ("a comment", |len| around("<r><!--", "x-", "x--></r>", len)),
+    ("a CDATA section", |len| {
+        around("<r><![CDATA[", "x]]", "]]></r>", len)
+    }),
+    ("a processing instruction target", |len| {
+        around("<?p", "i", "?><r/>", len)
+    }),
+    ("a processing instruction", |len| {
+        around("<r><?pi ", "x?", "?></r>", len)
+    }),
+    ("a DOCTYPE", |len| {
+        around("<!DOCTYPE r [", "<!-- x --><?p x?>", "]><r/>", len)
+    }),
+    ("an entity value in the DOCTYPE", |len| {
+        around("<!DOCTYPE r [<!ENTITY e '", "x", "'>]><r/>", len)
+    }),
+];
+
+#[test]
+fn a_huge_token_costs_linear_work_in_any_chunking() {
+    check_huge_tokens_cost_linear_work(HUGE_TOKENS, XmlOptions::default());
+}
+
+mod utf16;

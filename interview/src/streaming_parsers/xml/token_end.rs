@@ -8,7 +8,7 @@
 //! would end or fail — that is what makes chunking invisible.
 
 use super::stop::{Step, fail};
-use crate::streaming_parsers::ErrorKind;
+use crate::streaming_parsers::{ErrorKind, work};
 
 /// A token cut by the end of a chunk, and the state of the scan for its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +174,19 @@ impl Partial {
 /// or fail, so the token it delimits parses exactly as it would in one
 /// chunk.
 pub(super) fn find_end(partial: &mut Partial, seen: &[u8], new: &[u8]) -> Option<usize> {
+    // The opening of markup not yet classified: at most nine bytes of
+    // `seen` are looked at again.
+    if *partial == Partial::Markup {
+        work::charge(seen.len().min(9));
+    }
+    let end = scan_for_end(partial, seen, new);
+    // `new` up to the token's end (for text, up to its `<`).
+    work::charge(end.map_or(new.len(), |end| (end + 1).min(new.len())));
+    end
+}
+
+/// The body of [`find_end`].
+fn scan_for_end(partial: &mut Partial, seen: &[u8], new: &[u8]) -> Option<usize> {
     let mut i = 0;
     if *partial == Partial::Markup {
         // Classify with up to nine bytes: `<![CDATA[` and `<!DOCTYPE`.

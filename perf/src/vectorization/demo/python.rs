@@ -15,7 +15,7 @@ use super::super::{
     ENABLE_PYTHON, Kernel, Simd, dot_error_bound, locate_python, python_dir, reference_dot,
     reference_sum, sample_data, sum_error_bound,
 };
-use crate::paired::{against, take_turns};
+use mastery_kit::take_turns;
 
 pub(super) fn python_comparison(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("Python on the same kernel: pure-Python loop vs NumPy vs the Rust extension");
@@ -95,9 +95,9 @@ pub(super) fn python_comparison(n: &mut Narrator) -> anyhow::Result<()> {
         n.say(&format!(
             "{name}: the extension's SIMD kernel against the Python loop: {}; against NumPy: \
              {}; its scalar loop against the Python loop: {}.",
-            against(&simd_vs_loop),
-            against(&simd_vs_numpy),
-            against(&scalar_vs_loop)
+            simd_vs_loop.faster_or_slower(),
+            simd_vs_numpy.faster_or_slower(),
+            scalar_vs_loop.faster_or_slower()
         ));
     }
     n.say(
@@ -166,7 +166,7 @@ fn python_loop_only(
             }
         };
         let mut python_values = Vec::new();
-        let samples = take_turns(n.samples(), 3, |i| match i {
+        let samples = take_turns::<anyhow::Error>(n.samples(), 3, |i| match i {
             0 => Ok(time_rust(&|| run(best))),
             1 => Ok(time_rust(&|| run(Kernel::Loop))),
             _ => {
@@ -203,8 +203,8 @@ fn python_loop_only(
             "{name}: the Rust {} kernel against the Python loop: {}; the Rust scalar loop \
              against it: {}.",
             best.name(),
-            against(&best_vs_loop),
-            against(&scalar_vs_loop)
+            best_vs_loop.faster_or_slower(),
+            scalar_vs_loop.faster_or_slower()
         ));
     }
     n.say(
