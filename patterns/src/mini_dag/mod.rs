@@ -114,7 +114,9 @@
 //! - **scheduling overhead per task** on four shapes — a chain, a diamond,
 //!   a fan-out 1 → N and N independent tasks — of no-op tasks, ours (build
 //!   the `Dag`, run it on worker threads) against `graphlib` driving a
-//!   `ThreadPoolExecutor` in `python3`, paired round by round.
+//!   `ThreadPoolExecutor` in `python3`, paired round by round (full and
+//!   deep mode; a quick run times ours alone, since starting the
+//!   interpreter would outlast the rest of it).
 //!
 //! Where the costs are: a task hand-off is two channel messages and a
 //! thread wake-up on each side; a chain pays it in full for every task,

@@ -80,3 +80,19 @@ fn shapes_have_the_edges_they_are_named_for() {
     let dag = Dag::new(Shape::Diamond.pipeline(6, Path::new("."))).expect("a valid graph");
     assert_eq!(dag.levels(), [0, 1, 1, 1, 1, 2]);
 }
+
+/// The demo's Python peer, driven directly (quick mode leaves it out):
+/// when a `python3` with `graphlib` is installed, it answers for every
+/// shape with a positive time per task; without one there is nothing to
+/// check.
+#[test]
+fn the_graphlib_runner_times_every_shape_when_python_is_there() {
+    let Ok(mut peer) = PythonRunner::spawn(Path::new("python3")).and_then(PythonRunner::ready)
+    else {
+        return;
+    };
+    for shape in Shape::ALL {
+        let ns = peer.time(shape, 10, 2).expect("the runner answers");
+        assert!(ns.is_finite() && ns > 0.0, "{shape:?}: {ns}");
+    }
+}
