@@ -259,3 +259,36 @@ fn cycles_in_a_long_chain_do_not_overflow_the_stack() {
     assert_eq!(cycles.len(), 1);
     assert_eq!(cycles[0].len(), n + 1);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// On any small directed graph: cycles are reported exactly when there
+    /// is no topological order, and each reported cycle is a real one — a
+    /// closed path along existing edges that repeats no task.
+    #[test]
+    fn reported_cycles_are_real_and_missing_only_without_cycles(
+        edges in proptest::collection::vec((0usize..8, 0usize..8), 0..16)
+    ) {
+        let n = 8;
+        let mut next = vec![Vec::new(); n];
+        for (a, b) in edges {
+            if !next[a].contains(&b) {
+                next[a].push(b);
+            }
+        }
+        let deps = super::super::graph::reverse(&next);
+        let ordered = super::super::graph::topological_order(&deps, &next).is_some();
+        let cycles = find_cycles(&next);
+        proptest::prop_assert_eq!(cycles.is_empty(), ordered);
+        for cycle in &cycles {
+            proptest::prop_assert!(cycle.len() >= 2 && cycle.first() == cycle.last());
+            for pair in cycle.windows(2) {
+                proptest::prop_assert!(next[pair[0]].contains(&pair[1]), "{:?}", cycle);
+            }
+            let mut inner = cycle[..cycle.len() - 1].to_vec();
+            inner.sort_unstable();
+            inner.dedup();
+            proptest::prop_assert_eq!(inner.len(), cycle.len() - 1);
+        }
+    }
+}
