@@ -57,7 +57,7 @@ fn independent_tasks_run_at_once_up_to_the_bound() {
             .map(|i| {
                 TaskSpec::new(
                     format!("t{i}"),
-                    Action::Builtin(Builtin::Sleep(Duration::from_millis(60))),
+                    Action::Builtin(Builtin::Sleep(Duration::from_millis(150))),
                 )
             })
             .collect::<Vec<_>>()
