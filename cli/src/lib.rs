@@ -17,12 +17,15 @@
 //! - [`mapreduce`] — `mastery mapreduce` (word count with one thread,
 //!   rayon, worker processes or timely dataflow) and the hidden
 //!   `mastery worker` its process engine starts.
+//! - [`dag`] — `mastery dag`: validate, draw (DOT, Mermaid) and run a
+//!   pipeline file with `patterns/mini-dag`.
 //! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
 //!   extension that `perf/vectorization` times against.
 
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod dag;
 pub mod error;
 pub mod explain;
 pub mod list;

@@ -13,10 +13,11 @@
 //!   `tests/ui/dependency_injection/`).
 //! - `plugin_system` — `entry_points` → `inventory` at compile time and
 //!   `cdylib` plugins behind a versioned C ABI at run time.
-//! - `mini_dag` — tasks with dependencies: validation, parallel execution,
+//! - [`mini_dag`] — tasks with dependencies: validation, parallel execution,
 //!   retries, caching, DOT and Mermaid export (`mastery dag`).
 
 #![forbid(unsafe_code)]
 
 pub mod decorator_factories;
 pub mod dependency_injection;
+pub mod mini_dag;

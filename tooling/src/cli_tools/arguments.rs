@@ -190,6 +190,32 @@ pub struct ParseArgs {
     pub no_namespaces: bool,
 }
 
+/// Arguments of `mastery dag`.
+#[derive(Debug, Args, Clone)]
+pub struct DagArgs {
+    /// The pipeline file (TOML; see patterns/dags/ for examples)
+    #[arg(value_name = "FILE.toml")]
+    pub file: PathBuf,
+    /// Print the graph as Graphviz DOT (pipe into `dot -Tsvg`)
+    #[arg(long, conflicts_with_all = ["mermaid", "run"])]
+    pub dot: bool,
+    /// Print the graph as a Mermaid flowchart
+    #[arg(long, conflicts_with = "run")]
+    pub mermaid: bool,
+    /// Run the pipeline: parallel, retried, cached; then the timeline
+    #[arg(long)]
+    pub run: bool,
+    /// With --run: run every task, ignoring the cache
+    #[arg(long, requires = "run")]
+    pub force: bool,
+    /// With --run: tasks at once [default: the file's concurrency, else one per core]
+    #[arg(short = 'j', long, requires = "run", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// With --run: print the timeline as JSON instead of text (progress goes to stderr)
+    #[arg(long, requires = "run")]
+    pub json: bool,
+}
+
 /// How demos run.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RunArgs {
@@ -219,6 +245,7 @@ impl Cli {
             | Command::Explain { .. }
             | Command::Parse(_)
             | Command::Mapreduce(_)
+            | Command::Dag(_)
             | Command::Setup(_)
             | Command::Worker(_) => RunArgs::default(),
         };

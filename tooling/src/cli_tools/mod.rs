@@ -55,8 +55,8 @@ mod demo;
 mod tests;
 
 pub use arguments::{
-    MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, RunArgs, SetupCommand, SetupPythonArgs,
-    WorkerArgs, parse_size,
+    DagArgs, MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, RunArgs, SetupCommand,
+    SetupPythonArgs, WorkerArgs, parse_size,
 };
 
 // ANCHOR: core
@@ -67,7 +67,7 @@ pub use arguments::{
     name = "mastery",
     version,
     about = "Advanced Rust: every Advanced Python roadmap item answered in Rust, measured on your machine",
-    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n  mastery mapreduce --engine timely --processes 2 --process 0\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
+    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n  mastery mapreduce --engine timely --processes 2 --process 0\n  mastery dag patterns/dags/build.toml --run\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
 )]
 pub struct Cli {
     /// Options every command accepts.
@@ -141,6 +141,11 @@ pub enum Command {
         after_help = "Examples:\n  mastery mapreduce --engine rayon --bytes 100MB --top 5\n  mastery mapreduce --engine processes --workers 4 --output counts.tsv\n  mastery mapreduce --input README.md docs/ --top 20   # your own files\n  cat *.txt | mastery mapreduce --input - --engine single\n  mastery mapreduce --engine timely --processes 2 --process 0 &\n  mastery mapreduce --engine timely --processes 2 --process 1\n  mastery mapreduce --engine timely -n 3 -p 0 --hostfile hosts.txt   # one HOST:PORT line per process\n\n--input: paths are read in the order given; directories recursively, in sorted path order, skipping hidden entries (.name), symlinks and special files inside them (paths you name are always read; a path named twice is read twice). A word is a run of bytes between ASCII whitespace, and a file's end ends a word; bytes that are not UTF-8 are counted as U+FFFD, with a warning naming the file and the offset; a word over 16 MiB is an error (not text). The input is streamed: memory stays about --chunk-bytes x --workers (plus the count tables), whatever its size; the summary reports the peak heap. No files, or only empty ones, count zero words, with a warning.\n\nEvery process of a timely run must get the same corpus options, or the same --input paths: each process reads the words that start in its byte range of the inputs (listed the same way on every process), so every host must see the same files at the same paths (a shared or copied tree; per-host different paths are not supported: process 0 fails if a process listed other files or sizes; stdin works with one process only). Process 0 prints the result.\nExit codes: 0 ok, 1 the count failed (a worker died, a peer unreachable, a read failed part-way, processes listed different inputs), 2 usage error (bad option, hostfile or process index; an input that cannot be opened or listed)."
     )]
     Mapreduce(MapreduceArgs),
+    /// Validate, draw or run a pipeline of tasks (the mini DAG framework)
+    #[command(
+        after_help = "Examples:\n  mastery dag patterns/dags/build.toml            # validate, list the tasks by level\n  mastery dag patterns/dags/build.toml --dot | dot -Tsvg > build.svg\n  mastery dag patterns/dags/build.toml --mermaid\n  mastery dag patterns/dags/build.toml --run -j 4\n  mastery dag patterns/dags/build.toml --run --force --json > timeline.json\n\nExit codes: 0 valid / every task succeeded, 1 a task failed (its dependents are skipped), 2 usage error or an invalid pipeline (every problem is listed as FILE:LINE:COL)."
+    )]
+    Dag(DagArgs),
     /// Install what a demo needs beyond Rust (today: Python for perf/vectorization)
     #[command(subcommand)]
     Setup(SetupCommand),
