@@ -20,7 +20,7 @@
 //! - `mini_dag` — tasks with dependencies: validation, parallel execution,
 //!   retries, caching, DOT and Mermaid export (`mastery dag`).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod decorator_factories;
 pub mod dependency_injection;

@@ -81,14 +81,19 @@
 //! finds, and `--run NAME ARG` to call one), and `cargo test -p
 //! mastery-patterns plugin_system` (builds the example plugins in
 //! `patterns/plugins/` with cargo first). The code: the core below (the
-//! contract and the compile-time registry); `error.rs`, `demo.rs`,
-//! `tests.rs`.
+//! contract and the compile-time registry); `dylib.rs` (the loader: the
+//! crate's only `unsafe`), `example_plugins.rs` (finding and building the
+//! examples), `error.rs`, `demo.rs`, `tests.rs`; the plugins themselves and
+//! the ABI crate in `patterns/plugins/`.
 
 mod demo;
+mod dylib;
 mod error;
+pub mod example_plugins;
 #[cfg(test)]
 mod tests;
 
+pub use dylib::{LibraryPlugin, library_files, load_library};
 pub use error::PluginError;
 
 use std::fmt;
