@@ -82,7 +82,8 @@
 //! mastery-patterns plugin_system` (builds the example plugins in
 //! `patterns/plugins/` with cargo first). The code: the core below (the
 //! contract and the compile-time registry); `dylib.rs` (the loader: the
-//! crate's only `unsafe`), `example_plugins.rs` (finding and building the
+//! crate's only `unsafe`), `process.rs` (executables and their line
+//! protocol), `example_plugins.rs` (finding and building the
 //! examples), `error.rs`, `demo.rs`, `tests.rs`; the plugins themselves and
 //! the ABI crate in `patterns/plugins/`.
 
@@ -90,11 +91,16 @@ mod demo;
 mod dylib;
 mod error;
 pub mod example_plugins;
+mod process;
 #[cfg(test)]
 mod tests;
 
 pub use dylib::{LibraryPlugin, library_files, load_library};
 pub use error::PluginError;
+pub use process::{
+    EXECUTABLE_PREFIX, PROTOCOL_VERSION, ProcessPlugin, executable_files, path_dirs, plugin_name,
+    start_executable,
+};
 
 use std::fmt;
 use std::path::PathBuf;

@@ -175,3 +175,129 @@ fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("patterns/plugin-system", demo::demo);
     assert_eq!(n.recorded("plugins registered at compile time"), Some(2.0));
 }
+
+/// Writes an executable shell script `mastery-<name>` into `dir`.
+#[cfg(unix)]
+fn script(dir: &Path, name: &str, body: &str) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(format!("mastery-{name}"));
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n"))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    Ok(path)
+}
+
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[test]
+fn a_good_executable_plugin_answers_over_its_pipes() -> TestResult {
+    let path = example_plugins::rot13_executable(built()?);
+    let mut plugin = start_executable(&path, PATIENCE)?;
+    let info = plugin.info();
+    assert_eq!(
+        (info.name.as_str(), info.version.as_str(), info.abi),
+        ("rot13", "0.1.0", Some(PROTOCOL_VERSION))
+    );
+    for input in ["Hello, World!", "", "ünïcode ok"] {
+        assert_eq!(plugin.call(input)?, rot13(input), "input {input:?}");
+    }
+    match plugin.call("panic!") {
+        Err(PluginError::Refused { message, .. }) => assert!(message.contains("panicked")),
+        other => panic!("expected the plugin's own panic report, got {other:?}"),
+    }
+    assert_eq!(plugin.call("after")?, "nsgre");
+    match plugin.call("two\nlines") {
+        Err(e @ PluginError::BadInput { .. }) => assert!(e.to_string().contains("line break")),
+        other => panic!("expected BadInput, got {other:?}"),
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn an_executable_that_exits_or_hangs_is_an_error_not_a_stuck_host() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let quick = std::time::Duration::from_millis(300);
+
+    let exits = script(
+        dir.path(),
+        "exits",
+        "echo 'mastery-plugin 1 exits 0.1'\nread line\nexit 3",
+    )?;
+    let mut plugin = start_executable(&exits, PATIENCE)?;
+    match plugin.call("x") {
+        Err(e @ PluginError::Exited { .. }) => assert!(e.to_string().contains('3'), "{e}"),
+        other => panic!("expected Exited, got {other:?}"),
+    }
+    // Once gone, it stays an error.
+    assert!(matches!(plugin.call("y"), Err(PluginError::Exited { .. })));
+
+    let hangs = script(
+        dir.path(),
+        "hangs",
+        "echo 'mastery-plugin 1 hangs 0.1'\nexec sleep 30",
+    )?;
+    let mut plugin = start_executable(&hangs, quick)?;
+    match plugin.call("x") {
+        Err(e @ PluginError::Timeout { .. }) => assert!(e.to_string().contains("killed"), "{e}"),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+
+    let silent = script(dir.path(), "silent", "exec sleep 30")?;
+    assert!(matches!(
+        start_executable(&silent, quick),
+        Err(PluginError::Timeout { .. })
+    ));
+
+    let chatty = script(dir.path(), "chatty", "echo hello there")?;
+    match start_executable(&chatty, PATIENCE) {
+        Err(e @ PluginError::Contract { .. }) => {
+            assert!(e.to_string().contains("handshake"), "{e}")
+        }
+        other => panic!("expected a contract error, got {other:?}"),
+    }
+
+    let future = script(dir.path(), "future", "echo 'mastery-plugin 2 future 9.0'")?;
+    assert!(matches!(
+        start_executable(&future, PATIENCE),
+        Err(PluginError::AbiMismatch {
+            found: 2,
+            expected: 1,
+            ..
+        })
+    ));
+
+    let missing = dir.path().join("mastery-missing");
+    assert!(matches!(
+        start_executable(&missing, PATIENCE),
+        Err(PluginError::Spawn { .. })
+    ));
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn executables_are_found_like_path_lookups() -> TestResult {
+    let first = tempfile::tempdir()?;
+    let second = tempfile::tempdir()?;
+    script(first.path(), "b", "")?;
+    script(second.path(), "b", "")?;
+    script(second.path(), "a", "")?;
+    std::fs::write(second.path().join("mastery-notexec"), "")?;
+    std::fs::write(second.path().join("other-tool"), "")?;
+    let path_var = std::env::join_paths([first.path(), second.path()])?;
+    let dirs = path_dirs(Some(&path_var));
+    let found = executable_files(dirs.iter().map(PathBuf::as_path));
+    let shown: Vec<_> = found
+        .iter()
+        .map(|p| {
+            (
+                plugin_name(p).unwrap_or("?"),
+                p.parent() == Some(first.path()),
+            )
+        })
+        .collect();
+    // b from the first directory wins; a is found in the second.
+    assert_eq!(shown, [("b", true), ("a", false)]);
+    assert!(path_dirs(None).is_empty());
+    Ok(())
+}
