@@ -17,6 +17,8 @@
 //! - [`mapreduce`] — `mastery mapreduce` (word count with one thread,
 //!   rayon, worker processes or timely dataflow) and the hidden
 //!   `mastery worker` its process engine starts.
+//! - [`plugins`] — `mastery plugins [DIR]`: the plugins found compiled in,
+//!   as libraries and as `mastery-<name>` executables; `--run` calls one.
 //! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
 //!   extension that `perf/vectorization` times against.
 
@@ -28,6 +30,7 @@ pub mod explain;
 pub mod list;
 pub mod mapreduce;
 pub mod parse;
+pub mod plugins;
 pub mod run;
 pub mod settings;
 pub mod setup;

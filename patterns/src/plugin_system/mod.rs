@@ -83,11 +83,12 @@
 //! `patterns/plugins/` with cargo first). The code: the core below (the
 //! contract and the compile-time registry); `dylib.rs` (the loader: the
 //! crate's only `unsafe`), `process.rs` (executables and their line
-//! protocol), `example_plugins.rs` (finding and building the
+//! protocol), `discovery.rs` (all three at once, for `mastery plugins`), `example_plugins.rs` (finding and building the
 //! examples), `error.rs`, `demo.rs`, `tests.rs`; the plugins themselves and
 //! the ABI crate in `patterns/plugins/`.
 
 mod demo;
+mod discovery;
 mod dylib;
 mod error;
 pub mod example_plugins;
@@ -95,6 +96,7 @@ mod process;
 #[cfg(test)]
 mod tests;
 
+pub use discovery::{Found, PluginKind, SearchPath, discover, take_plugin};
 pub use dylib::{LibraryPlugin, library_files, load_library};
 pub use error::PluginError;
 pub use process::{
