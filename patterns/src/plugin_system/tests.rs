@@ -171,9 +171,22 @@ fn library_files_lists_only_library_names() -> TestResult {
 }
 
 #[test]
-fn demo_runs_in_quick_mode() {
+fn demo_runs_in_quick_mode() -> TestResult {
+    // Built first, so the quick demo finds the plugins and measures all three.
+    built()?;
     let n = mastery_kit::demo_test::run_quick("patterns/plugin-system", demo::demo);
     assert_eq!(n.recorded("plugins registered at compile time"), Some(2.0));
+    assert_eq!(
+        n.recorded("bad plugins refused with an Err (no crash)"),
+        Some(4.0)
+    );
+    let labels: Vec<_> = n.comparisons().iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    assert!(
+        labels.iter().all(|l| l.starts_with("one call:")),
+        "{labels:?}"
+    );
+    Ok(())
 }
 
 /// Writes an executable shell script `mastery-<name>` into `dir`.
