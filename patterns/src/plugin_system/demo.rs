@@ -138,8 +138,8 @@ fn libraries(n: &mut Narrator, dir: &Path) -> anyhow::Result<LibraryPlugin> {
     }
     n.say(
         "The panic was caught inside the plugin by catch_unwind (export_plugin! wraps every \
-         call) and crossed the boundary as a status and a message; the plugin's own panic hook \
-         may have printed it on stderr. Unwinding through extern \"C\" would have aborted.",
+         call) and crossed the boundary as a status and a message. Unwinding through extern \"C\" \
+         would have aborted the whole process.",
     );
     n.record_count("bad plugins refused with an Err (no crash)", refusals);
     Ok(plugin)

@@ -5,7 +5,9 @@
 
 #![allow(unsafe_code)]
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
 use crate::{Output, PluginV1, STATUS_OK, STATUS_PANICKED, STATUS_REFUSED};
 
@@ -16,6 +18,28 @@ pub struct StaticTable(pub PluginV1);
 // SAFETY: the table is never written after it is built, and its pointers
 // are to `'static` string literals and functions, which any thread may read.
 unsafe impl Sync for StaticTable {}
+
+thread_local! {
+    /// Whether this thread is inside [`call_guarded`], whose panics are
+    /// reported to the host and need no printing.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs, once, a panic hook that stays quiet for panics inside
+/// [`call_guarded`] (their message crosses to the host as the error) and
+/// hands every other panic to the hook that was there before. The hook is
+/// the plugin's own: a `cdylib` carries its own copy of `std`.
+pub fn quiet_guarded_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
 
 /// Runs `call` on the input and writes the answer to `*out`; a panic is
 /// caught here and reported as [`STATUS_PANICKED`] with its message.
@@ -35,10 +59,12 @@ pub unsafe fn call_guarded(
         // SAFETY: the caller promises `len` readable bytes at `input`.
         unsafe { std::slice::from_raw_parts(input, len) }
     };
+    let was_guarded = GUARDED.with(|g| g.replace(true));
     let outcome = catch_unwind(AssertUnwindSafe(|| match std::str::from_utf8(bytes) {
         Ok(text) => call(text),
         Err(e) => Err(format!("input is not UTF-8: {e}")),
     }));
+    GUARDED.with(|g| g.set(was_guarded));
     let (status, text) = match outcome {
         Ok(Ok(answer)) => (STATUS_OK, answer),
         Ok(Err(message)) => (STATUS_REFUSED, message),

@@ -17,7 +17,8 @@
 //! [`export_plugin!`] writes both for a `fn(&str) -> Result<String, String>`,
 //! and runs it under `catch_unwind`: a panic unwinding out of an
 //! `extern "C"` function aborts the whole process, so it must stop inside
-//! the plugin and cross as a status ([`STATUS_PANICKED`]) and a message.
+//! the plugin and cross as a status ([`STATUS_PANICKED`]) and a message
+//! (the plugin's panic hook stays quiet for those: the host reports them).
 //!
 //! Text the plugin returns is allocated by the plugin's allocator and must
 //! be freed by it: the host hands every [`Output`] back to
@@ -103,6 +104,7 @@ macro_rules! export_plugin {
         #[allow(unsafe_code)]
         #[unsafe(no_mangle)]
         pub extern "C" fn mastery_plugin_v1() -> *const $crate::PluginV1 {
+            $crate::export::quiet_guarded_panics();
             static PLUGIN: $crate::export::StaticTable =
                 $crate::export::StaticTable($crate::PluginV1 {
                     name: concat!($name, "\0").as_ptr().cast(),
