@@ -54,10 +54,19 @@ fn example_dir(n: &mut Narrator) -> Option<PathBuf> {
         return Some(dir);
     }
     let command = example_plugins::build_command(&dir, &ALL_CRATES);
-    let shown = format!("{command:?}");
+    let shown = example_plugins::shown(&command);
+    if !example_plugins::can_build_into(&dir) {
+        n.say(&format!(
+            "skipped: the example plugins are not next to this program ({}), and it does not run \
+             from a cargo target directory of the workspace to build them into; run `cargo build \
+             --release --workspace` and target/release/mastery.",
+            dir.display()
+        ));
+        return None;
+    }
     if n.mode() == Mode::Quick {
         n.say(&format!(
-            "skipped: the example plugins are not built next to this program (quick mode builds              nothing); build them with {shown}, or `cargo build --workspace`."
+            "skipped: the example plugins are not built next to this program (quick mode builds nothing); build them with {shown}, or `cargo build --workspace`."
         ));
         return None;
     }

@@ -44,12 +44,34 @@ pub fn profile_dir() -> Option<PathBuf> {
     }
 }
 
+/// Whether `profile_dir` is a profile directory of a cargo target
+/// directory whose workspace sources are still here: only then can the
+/// examples be built into it.
+pub fn can_build_into(profile_dir: &Path) -> bool {
+    let is_target = profile_dir
+        .parent()
+        .is_some_and(|t| t.join("CACHEDIR.TAG").exists() || t.join(".rustc_info.json").exists());
+    is_target && workspace_manifest().exists()
+}
+
+fn workspace_manifest() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml")
+}
+
+/// A command as one would type it: `cargo build -p …`.
+pub fn shown(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The command that builds `crates` into `profile_dir` (the target
 /// directory is its parent; `debug` is the `dev` profile).
 pub fn build_command(profile_dir: &Path, crates: &[&str]) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") | None => "dev",
         Some(other) => other,
@@ -58,7 +80,7 @@ pub fn build_command(profile_dir: &Path, crates: &[&str]) -> Command {
         .arg("build")
         .arg("--quiet")
         .arg("--manifest-path")
-        .arg(workspace.join("Cargo.toml"))
+        .arg(workspace_manifest())
         .arg("--profile")
         .arg(profile);
     if let Some(target) = profile_dir.parent() {
@@ -79,7 +101,13 @@ pub fn build_command(profile_dir: &Path, crates: &[&str]) -> Command {
 pub fn build(crates: &[&str]) -> Result<PathBuf, String> {
     let dir = profile_dir().ok_or("cannot tell where this program runs from")?;
     let mut command = build_command(&dir, crates);
-    let shown = format!("{command:?}");
+    let shown = shown(&command);
+    if !can_build_into(&dir) {
+        return Err(format!(
+            "{} is not a cargo target directory of this workspace; run mastery from target/<profile> after `cargo build --workspace`",
+            dir.display()
+        ));
+    }
     let status = command
         .status()
         .map_err(|e| format!("cannot run {shown}: {e}"))?;
