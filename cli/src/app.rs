@@ -15,7 +15,7 @@ use mastery_tooling::logging_examples;
 
 use crate::error::AppError;
 use crate::run::Output;
-use crate::{dag, explain, list, mapreduce, parse, run, settings, setup};
+use crate::{dag, explain, list, mapreduce, parse, plugins, run, settings, setup};
 
 /// Runs a parsed command line to completion and returns the exit code.
 ///
@@ -78,5 +78,11 @@ pub fn execute(cli: Cli, worker_program: Option<PathBuf>) -> Result<u8, AppError
         Command::Dag(args) => dag::dag(&args),
         Command::Setup(command) => setup::setup(&command, demo_settings.python.as_deref()),
         Command::Worker(args) => mapreduce::worker(&args),
+        Command::Plugins(args) => plugins::plugins(
+            &mut std::io::stdout().lock(),
+            &args,
+            worker_program.as_deref(),
+            std::env::var_os("PATH").as_deref(),
+        ),
     }
 }

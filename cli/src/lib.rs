@@ -19,6 +19,8 @@
 //!   `mastery worker` its process engine starts.
 //! - [`dag`] — `mastery dag`: validate, draw (DOT, Mermaid) and run a
 //!   pipeline file with `patterns/mini-dag`.
+//! - [`plugins`] — `mastery plugins [DIR]`: the plugins found compiled in,
+//!   as libraries and as `mastery-<name>` executables; `--run` calls one.
 //! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
 //!   extension that `perf/vectorization` times against.
 
@@ -31,6 +33,7 @@ pub mod explain;
 pub mod list;
 pub mod mapreduce;
 pub mod parse;
+pub mod plugins;
 pub mod run;
 pub mod settings;
 pub mod setup;

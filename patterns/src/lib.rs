@@ -11,13 +11,18 @@
 //!   a missing dependency as a compile error or an `Err` naming its type;
 //!   test doubles injected per way (trybuild cases in
 //!   `tests/ui/dependency_injection/`).
-//! - `plugin_system` — `entry_points` → `inventory` at compile time and
-//!   `cdylib` plugins behind a versioned C ABI at run time.
+//! - [`plugin_system`] — `entry_points` → one plugin contract found three
+//!   ways: `inventory` at compile time, `cdylib` plugins loaded with
+//!   `libloading` behind a versioned C ABI (the only `unsafe` of the
+//!   crate, in `plugin_system/dylib.rs`), and `mastery-<name>` executables
+//!   over a line protocol (`mastery plugins`); example plugins in
+//!   `patterns/plugins/`.
 //! - [`mini_dag`] — tasks with dependencies: validation, parallel execution,
 //!   retries, caching, DOT and Mermaid export (`mastery dag`).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod decorator_factories;
 pub mod dependency_injection;
 pub mod mini_dag;
+pub mod plugin_system;

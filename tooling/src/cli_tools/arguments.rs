@@ -216,6 +216,34 @@ pub struct DagArgs {
     pub json: bool,
 }
 
+/// The ways `mastery plugins --kind` can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PluginKindArg {
+    /// Registered at compile time with inventory
+    Compiled,
+    /// A cdylib loaded through the versioned C ABI
+    Library,
+    /// A mastery-<name> executable speaking the line protocol
+    Executable,
+}
+
+/// Arguments of `mastery plugins`.
+#[derive(Debug, Args, Clone)]
+pub struct PluginsArgs {
+    /// Also look here for plugin libraries (lib*.so, *.dylib, *.dll) and mastery-<name> executables
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Call the plugin NAME on INPUT and print its answer, instead of listing
+    #[arg(long, num_args = 2, value_names = ["NAME", "INPUT"])]
+    pub run: Option<Vec<String>>,
+    /// With --run: take the plugin found this way when several share the name [default: the first found]
+    #[arg(long, value_enum, requires = "run")]
+    pub kind: Option<PluginKindArg>,
+    /// Seconds an executable plugin may take for its handshake and each answer
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub timeout: f64,
+}
+
 /// How demos run.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RunArgs {
@@ -247,6 +275,7 @@ impl Cli {
             | Command::Mapreduce(_)
             | Command::Dag(_)
             | Command::Setup(_)
+            | Command::Plugins(_)
             | Command::Worker(_) => RunArgs::default(),
         };
         Overrides {

@@ -55,8 +55,8 @@ mod demo;
 mod tests;
 
 pub use arguments::{
-    DagArgs, MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, RunArgs, SetupCommand,
-    SetupPythonArgs, WorkerArgs, parse_size,
+    DagArgs, MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, PluginKindArg, PluginsArgs,
+    RunArgs, SetupCommand, SetupPythonArgs, WorkerArgs, parse_size,
 };
 
 // ANCHOR: core
@@ -149,6 +149,11 @@ pub enum Command {
     /// Install what a demo needs beyond Rust (today: Python for perf/vectorization)
     #[command(subcommand)]
     Setup(SetupCommand),
+    /// Plugins found three ways (compiled in, libraries, mastery-<name> executables): list them or run one
+    #[command(
+        after_help = "Looks for: plugins compiled in (inventory); plugin libraries in DIR and in the mastery executable's directory; mastery-<name> executables there and on PATH (the first of a name wins).\n\nExamples:\n  cargo build --release --workspace && target/release/mastery plugins\n  mastery plugins target/debug\n  mastery plugins --run rot13 'Hello, plugins'\n  mastery plugins target/release --run rot13 Hello --kind library\n\nExit codes: 0 ok, 1 a plugin failed (to load, or its call), 2 usage error (no such DIR or plugin name)."
+    )]
+    Plugins(PluginsArgs),
     /// Internal: the word-count worker that `mastery mapreduce --engine processes` starts
     #[command(hide = true)]
     Worker(WorkerArgs),
