@@ -168,14 +168,18 @@ impl Plugin for LibraryPlugin {
     }
 }
 
-/// The files in `dir` named like a dynamic library on this platform
-/// (`lib*.so`, `lib*.dylib`, `*.dll`), sorted.
+/// The files in `dir` named like a plugin library on this platform
+/// (`libmastery_plugin_*.so`, `libmastery_plugin_*.dylib`,
+/// `mastery_plugin_*.dll`), sorted. The name is the convention, as
+/// `mastery-<name>` is for executables: loading a library runs its
+/// initialisers, so discovery opens only files that claim to be plugins,
+/// never every library that happens to sit in the directory.
 ///
 /// # Errors
 /// The directory cannot be read.
 pub fn library_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let suffix = std::env::consts::DLL_SUFFIX;
-    let prefix = std::env::consts::DLL_PREFIX;
+    let prefix = format!("{}mastery_plugin_", std::env::consts::DLL_PREFIX);
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter(|entry| {
@@ -187,7 +191,7 @@ pub fn library_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         .filter(|path| {
             path.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(suffix))
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(suffix))
         })
         .collect();
     files.sort();

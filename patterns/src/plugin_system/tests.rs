@@ -159,14 +159,21 @@ fn a_library_that_is_no_plugin_lacks_the_handshake() -> TestResult {
 #[test]
 fn library_files_lists_only_library_names() -> TestResult {
     let dir = tempfile::tempdir()?;
-    for name in ["libb.so", "liba.so", "notes.txt", "mastery-x", "b.so"] {
+    for name in [
+        "libmastery_plugin_b.so",
+        "libmastery_plugin_a.so",
+        "libother.so",
+        "notes.txt",
+        "mastery-x",
+        "mastery_plugin_c.so",
+    ] {
         std::fs::write(dir.path().join(name), "")?;
     }
     let names: Vec<_> = library_files(dir.path())?
         .iter()
         .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
         .collect();
-    assert_eq!(names, ["liba.so", "libb.so"]);
+    assert_eq!(names, ["libmastery_plugin_a.so", "libmastery_plugin_b.so"]);
     Ok(())
 }
 

@@ -230,7 +230,7 @@ pub enum PluginKindArg {
 /// Arguments of `mastery plugins`.
 #[derive(Debug, Args, Clone)]
 pub struct PluginsArgs {
-    /// Also look here for plugin libraries (lib*.so, *.dylib, *.dll) and mastery-<name> executables
+    /// Also look here for plugin libraries (libmastery_plugin_*.so, .dylib; mastery_plugin_*.dll) and mastery-<name> executables
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Call the plugin NAME on INPUT and print its answer, instead of listing
