@@ -2,11 +2,14 @@
 //! links `mastery-testing` as a plain library, built without `cfg(test)`,
 //! so the swapped `entropy()` of its unit tests is not there.
 
-use mastery_testing::mocking_monkeypatch::{ENTROPY_IS_SWAPPED, coupon_code};
+use mastery_testing::mocking_monkeypatch::{coupon_code, entropy_is_swapped};
 
 #[test]
 fn another_crate_gets_the_real_body_not_the_test_swap() {
-    assert!(!ENTROPY_IS_SWAPPED, "the library was built with cfg(test)");
+    assert!(
+        !entropy_is_swapped(),
+        "the library was built with cfg(test)"
+    );
     let code = coupon_code();
     assert!(code.starts_with("SAVE-") && code.len() == 13, "{code}");
     // The real body draws fresh bits per call: the fixed test value would

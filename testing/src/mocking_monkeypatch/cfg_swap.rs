@@ -8,7 +8,9 @@
 
 /// Whether this build of the crate has the test body of `entropy()`: true
 /// only inside this crate's unit tests.
-pub const ENTROPY_IS_SWAPPED: bool = cfg!(test);
+pub fn entropy_is_swapped() -> bool {
+    cfg!(test)
+}
 
 #[cfg(not(test))]
 fn entropy() -> u32 {

@@ -137,7 +137,7 @@ mod tests;
 mod warehouse;
 
 pub use broken::reserve_cart_broken;
-pub use cfg_swap::{ENTROPY_IS_SWAPPED, coupon_code};
+pub use cfg_swap::{coupon_code, entropy_is_swapped};
 pub use clock::{Clock, Lease, ManualClock, NotReady, SystemClock, wait_until_ready};
 pub use closure_seam::{OrderRef, fresh_order_reference, order_reference};
 pub use env_fs::{EnvMap, ReportError, Settings, SettingsError, process_env, write_report};

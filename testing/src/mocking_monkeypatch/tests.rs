@@ -213,7 +213,7 @@ fn the_closure_seam_takes_a_fixed_clock_and_entropy() {
 
 #[test]
 fn the_cfg_test_swap_is_in_effect_inside_this_crate() {
-    assert!(ENTROPY_IS_SWAPPED);
+    assert!(entropy_is_swapped());
     assert_eq!(coupon_code(), "SAVE-00005EED");
 }
 
