@@ -2,10 +2,13 @@
 //!
 //! Hypothesis, pytest and profilers, answered with Rust's test ecosystem.
 //!
-//! # Layout (planned; see ROADMAP.md for status)
-//! - `hypothesis_examples` — `proptest`: model-based tests, round-trips,
-//!   shrinking shown (the LRU cache's model test is a live example today:
-//!   `interview/src/lru_cache.rs`).
+//! # Layout (see ROADMAP.md for status)
+//! - [`hypothesis_examples`] — `proptest`: composed, recursive, filtered and
+//!   mapped strategies; round trips of the interview streaming parsers
+//!   against `serde_json` and `csv`; a model-based test of the interview
+//!   `LruCache`; three planted bugs found and shrunk by a seeded
+//!   `TestRunner`; the same generator on raw bytes through `arbitrary`.
+//!   Topic `testing/hypothesis-examples`.
 //! - `mocking_monkeypatch` — `mockall` on trait seams, a fake clock instead
 //!   of monkeypatching time, environment and filesystem seams.
 //! - `pytest_plugins` — fixtures with `rstest`, a data-driven harness with
@@ -13,6 +16,8 @@
 //! - `profiling_demo` — `cProfile` / `line_profiler` → sampling profiles,
 //!   callgrind instruction counts, criterion.
 //!
-//! Nothing is built here yet.
+//! The other three are planned.
 
 #![forbid(unsafe_code)]
+
+pub mod hypothesis_examples;
