@@ -213,6 +213,7 @@
 //! [`feed`]: json::JsonParser::feed
 //! [`finish`]: json::JsonParser::finish
 
+pub mod conformance;
 pub mod csv;
 mod demo;
 mod error;
