@@ -103,6 +103,31 @@ impl CaseOptions {
     }
 }
 
+impl CaseOptions {
+    /// Parses `input` as one chunk with these options: the rendered events
+    /// and the error, if one ended the parse.
+    pub fn outcome(self, input: &[u8]) -> (String, Option<ParseError>) {
+        match self {
+            CaseOptions::Csv(o) => rendered(CsvParser::new(o), input, render_csv),
+            CaseOptions::Json(o) => rendered(JsonParser::new(o), input, render_json),
+            CaseOptions::Xml(o) => rendered(XmlParser::new(o), input, render_xml),
+        }
+    }
+}
+
+/// An outcome in one line, as a case file would state it:
+/// `events: …` or `error: Kind at byte N`.
+pub fn describe((events, error): &(String, Option<ParseError>)) -> String {
+    match error {
+        None => format!("events: {events}"),
+        Some(e) => format!(
+            "error: {} at byte {}",
+            kind_name(e.kind()),
+            e.position().offset
+        ),
+    }
+}
+
 fn csv_preset(name: &str) -> Option<CsvOptions> {
     let base = CsvOptions::new();
     Some(match name {
@@ -301,11 +326,7 @@ impl ConformanceCase {
 
     /// Parses the input as one chunk: the rendered events and the error.
     pub fn outcome(&self) -> (String, Option<ParseError>) {
-        match self.options {
-            CaseOptions::Csv(o) => rendered(CsvParser::new(o), &self.input, render_csv),
-            CaseOptions::Json(o) => rendered(JsonParser::new(o), &self.input, render_json),
-            CaseOptions::Xml(o) => rendered(XmlParser::new(o), &self.input, render_xml),
-        }
+        self.options.outcome(&self.input)
     }
 
     /// Runs the case under every feeding (see the module doc).
