@@ -119,6 +119,7 @@ impl CaseOptions {
 /// `events: …` or `error: Kind at byte N`.
 pub fn describe((events, error): &(String, Option<ParseError>)) -> String {
     match error {
+        None if events.is_empty() => "events:".to_owned(),
         None => format!("events: {events}"),
         Some(e) => format!(
             "error: {} at byte {}",

@@ -72,6 +72,7 @@ const TYPO: &str = "parser: json\ninput: \"[1]\"\nevent: [ #1 ]\n";
 #[case::json_lines(Format::Json, "json-lines", b"1 2", "events: #1 ; #2 ;")]
 #[case::json_error(Format::Json, "default", b"[1,]", "error: UnexpectedByte at byte 3")]
 #[case::csv_header(Format::Csv, "header", b"h\n1", r#"events: H["h"] ["1"]"#)]
+#[case::csv_empty(Format::Csv, "default", b"", "events:")]
 #[case::xml(Format::Xml, "default", b"<a x='1'/>", r#"events: <a x="1"> </a>"#)]
 fn the_service_answers_in_the_case_files_notation(
     server: LoopbackServer,
