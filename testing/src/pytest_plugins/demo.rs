@@ -35,6 +35,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     let cases = Path::new(CASES_DIR);
     count_cases(n, cases)?;
     run_harness(n, cases)?;
+    nextest_protocol(n, cases)?;
     broken_file(n)?;
     shared_fixture_cost(n)?;
     markers(n);
@@ -55,7 +56,8 @@ fn count_cases(n: &mut Narrator, cases: &Path) -> anyhow::Result<()> {
         *groups.entry(group.to_owned()).or_default() += 1;
     }
     for (group, count) in &groups {
-        n.show(format!("{group:<22} {count:>4} files"));
+        let files = if *count == 1 { "file" } else { "files" };
+        n.show(format!("{group:<22} {count:>4} {files}"));
     }
     for format in [Format::Csv, Format::Json, Format::Xml] {
         let prefix = format!("{}/", format.to_string().to_lowercase());
@@ -126,6 +128,53 @@ fn run_harness(n: &mut Narrator, cases: &Path) -> anyhow::Result<()> {
     anyhow::ensure!(
         report.requests == tally.num_passed,
         "one request per trial was expected"
+    );
+    Ok(())
+}
+
+fn nextest_protocol(n: &mut Narrator, cases: &Path) -> anyhow::Result<()> {
+    n.section("What nextest asks of the harness");
+    n.say(
+        "nextest runs the same binary twice over: `--list --format terse` to learn the tests, \
+         then `--exact <name>` once per test, each in a process of its own. The harness \
+         answers both through libtest-mimic; here both are driven in this process.",
+    );
+    let log = tempfile::NamedTempFile::new()?;
+    let logfile = log.path().display().to_string();
+    let list = Arguments::from_iter([
+        "conformance_cases",
+        "--list",
+        "--format",
+        "terse",
+        "--logfile",
+        &logfile,
+    ]);
+    run_conformance(&list, cases)?;
+    let listing = std::fs::read_to_string(log.path())?;
+    let first = listing.lines().next().unwrap_or_default().to_owned();
+    n.show(format!(
+        "--list --format terse: {first} … ({} lines)",
+        listing.lines().count()
+    ));
+    let name = first.strip_suffix(": test").unwrap_or_default();
+    let exact = Arguments::from_iter([
+        "conformance_cases",
+        "--exact",
+        name,
+        "--nocapture",
+        "--logfile",
+        &logfile,
+    ]);
+    let one = run_conformance(&exact, cases)?;
+    n.show(format!(
+        "--exact {name}: {} passed, {} filtered out; the session fixture started for it \
+         answered {} request",
+        one.conclusion.num_passed, one.conclusion.num_filtered_out, one.teardown.requests
+    ));
+    n.record_count("tests nextest lists", listing.lines().count());
+    n.say(
+        "So under nextest a session fixture is set up and torn down once per test: sharing \
+         across tests needs a process outside them.",
     );
     Ok(())
 }
@@ -201,7 +250,6 @@ fn shared_fixture_cost(n: &mut Narrator) -> anyhow::Result<()> {
         "a fresh server per test",
         on_fresh,
     );
-    drop(on_shared);
     let report = shared.shutdown();
     anyhow::ensure!(
         failures == 0 && fresh_failures == 0 && report.bad_requests == 0,
@@ -241,7 +289,7 @@ fn markers(n: &mut Narrator) {
         "`#[ignore = \"reason\"]` parks a test (run it with --ignored); the `slow-tests` \
          feature un-parks the slow ones at build time; nextest picks tests at run time with \
          filtersets and paces them with groups. The workspace's .config/nextest.toml, used by \
-         `cargo nextest run --profile ci`:",
+         `cargo nextest run --workspace --profile ci`:",
     );
     n.show_block(&NEXTEST_CONFIG.trim_end());
 }

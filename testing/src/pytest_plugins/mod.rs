@@ -51,7 +51,7 @@
 //!   `--ignored` or `--include-ignored`); a cargo feature is a marker you
 //!   select at build time (`--features slow-tests` turns on the tests that
 //!   `cfg_attr(not(feature = "slow-tests"), ignore)` parks); and nextest's
-//!   filtersets select at run time: `cargo nextest run -E
+//!   filtersets select at run time: `cargo nextest run --workspace -E
 //!   'test(/redis/)'`. The workspace's `.config/nextest.toml` has a `ci`
 //!   profile and a test group that runs the tests starting a
 //!   `redis-server` one at a time.
@@ -106,7 +106,7 @@
 //! fixture's setup and teardown, the cost of a fresh fixture);
 //! `cargo test -p mastery-testing --test conformance_cases` (one test per
 //! case file; add a filter such as `json/rejected`), `cargo nextest run
-//! --profile ci` (the same tests, each in its own process, with the
+//! --workspace --profile ci` (the same tests, each in its own process, with the
 //! workspace's groups); `cargo test -p mastery-testing pytest_plugins`
 //! (rstest fixtures and cases, the teardown proofs, the libtest and
 //! nextest protocols driven in-process); `--features slow-tests` for the
