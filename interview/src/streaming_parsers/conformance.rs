@@ -78,7 +78,15 @@ pub const PRESETS: [(Format, &[&str]); 3] = [
         ],
     ),
     (Format::Json, &["default", "json-lines", "keep-bom"]),
-    (Format::Xml, &["default", "no-namespaces"]),
+    (
+        Format::Xml,
+        &[
+            "default",
+            "no-namespaces",
+            "max-depth-2",
+            "entity-budget-10",
+        ],
+    ),
 ];
 
 impl CaseOptions {
@@ -96,6 +104,14 @@ impl CaseOptions {
             (Format::Xml, "default") => CaseOptions::Xml(XmlOptions::new()),
             (Format::Xml, "no-namespaces") => CaseOptions::Xml(XmlOptions {
                 namespaces: false,
+                ..XmlOptions::new()
+            }),
+            (Format::Xml, "max-depth-2") => CaseOptions::Xml(XmlOptions {
+                max_depth: 2,
+                ..XmlOptions::new()
+            }),
+            (Format::Xml, "entity-budget-10") => CaseOptions::Xml(XmlOptions {
+                max_entity_expansion: 10,
                 ..XmlOptions::new()
             }),
             _ => return None,
@@ -499,13 +515,10 @@ pub fn kind_name(kind: &ErrorKind) -> String {
 }
 
 /// Events, then the error if one ended the parse.
-pub(crate) type Outcome<E> = (Vec<E>, Option<ParseError>);
+type Outcome<E> = (Vec<E>, Option<ParseError>);
 
 /// Feeds `chunks` to `parser` one after another, then finishes.
-pub(crate) fn feed_chunks<P: PushParser>(
-    mut parser: P,
-    chunks: &[&[u8]],
-) -> Outcome<P::OwnedEvent> {
+fn feed_chunks<P: PushParser>(mut parser: P, chunks: &[&[u8]]) -> Outcome<P::OwnedEvent> {
     let mut events = Vec::new();
     for chunk in chunks {
         if let Err(e) = parser.feed(chunk, |e| events.push(P::to_owned_event(&e))) {
@@ -546,7 +559,7 @@ fn shown(input: &[u8]) -> String {
 /// `expected`, then every two-way cut, byte by byte, and text cut at every
 /// character boundary against the one-chunk outcome. Returns one line per
 /// failure.
-pub(crate) fn check_feedings<P>(
+fn check_feedings<P>(
     new_parser: impl Fn() -> P,
     render: fn(&[P::OwnedEvent]) -> String,
     input: &[u8],

@@ -4,13 +4,15 @@
 //! outcome, errors stick, `finish` ends the input, `reset` starts over,
 //! errors say where, the pull adapter reads any reader — so each promise is
 //! checked here once, generic over [`PushParser`], and each format's tests
-//! hand it data: their inputs and the events or errors they expect, as
-//! tables of cases. A failing case is named in the failure.
+//! hand it data: their inputs and the events or errors they expect — the
+//! conformance cases as files under `interview/conformance/`, one case
+//! each, the rest as tables. A failing case is named in the failure.
 //!
 //! # Layout
 //! - Feeding: [`feed_all`], [`parse`], [`parse_split`], [`parse_bytewise`],
 //!   and the options that make a parser ([`ParserOptions`]).
-//! - Conformance tables: [`Case`], [`check_table`].
+//! - Conformance cases, read from `interview/conformance/`:
+//!   [`load_case_folder`], [`check_case_folder`].
 //! - Promises every parser keeps: [`check_lifecycle`],
 //!   [`check_error_positions`], [`check_messages`],
 //!   [`check_default_depth_limit`], [`check_pull_adapter`],
@@ -28,7 +30,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use super::conformance::{CASES_DIR, ConformanceCase, Expected, case_files, check_feedings};
+use super::conformance::{CASES_DIR, ConformanceCase, case_files};
 use super::csv::{CsvOptions, CsvParser};
 use super::json::{JsonOptions, JsonParser};
 use super::work::charged_by;
@@ -190,12 +192,6 @@ pub(crate) fn bytewise(input: &[u8]) -> Vec<&[u8]> {
     input.chunks(1).collect()
 }
 
-/// A conformance case written inline: input, and either the rendered
-/// events or the error (byte offset, `ErrorKind` variant name). The
-/// conformance tables live in files (`interview/conformance/`, read by
-/// [`check_case_folder`]); inline cases are for options no preset names.
-pub(crate) type Case = (&'static [u8], Result<&'static str, (u64, &'static str)>);
-
 pub(crate) use super::conformance::kind_name;
 
 /// `input` as text for a failure message.
@@ -207,30 +203,6 @@ fn shown(input: &[u8]) -> String {
 /// a table check reports all its failing cases at once.
 fn assert_no_failures(what: &str, failures: &[String]) {
     assert!(failures.is_empty(), "{what}:\n{}", failures.join("\n"));
-}
-
-/// Runs an inline table the way a case file is run: the one-chunk result
-/// must match the case, and every two-way split, byte-by-byte feeding and
-/// text split must give the identical outcome. Reports every failing case
-/// at once.
-pub(crate) fn check_table<O: ParserOptions>(table: &[Case], options: O) {
-    let mut failures = Vec::new();
-    for &(input, expected) in table {
-        let expected = match expected {
-            Ok(events) => Expected::Events(events.to_owned()),
-            Err((offset, kind)) => Expected::Error {
-                kind: kind.to_owned(),
-                offset,
-            },
-        };
-        failures.extend(check_feedings(
-            || options.parser(),
-            render::<EventOf<O>>,
-            input,
-            &expected,
-        ));
-    }
-    assert_no_failures(&format!("conformance table with {options:?}"), &failures);
 }
 
 /// The case files of one folder of `interview/conformance/` (such as

@@ -13,8 +13,7 @@ use super::*;
 use crate::streaming_parsers::ErrorKind;
 use crate::streaming_parsers::testkit::{
     self, HugeToken, Lifecycle, Reader, Says, TestEvent, around, check_chunking_never_matters,
-    check_huge_tokens_cost_linear_work, check_table, cuts, parse, parse_bytewise, parse_cut,
-    parse_split,
+    check_huge_tokens_cost_linear_work, cuts, parse, parse_bytewise, parse_cut, parse_split,
 };
 
 /// Events as compact text: `<a@urn x="1"> "text" </a@urn>`, `!"…"` for
@@ -54,11 +53,8 @@ fn nesting_is_limited_without_recursion() {
         err.map(|e| e.kind().clone()),
         Some(ErrorKind::TooDeep { .. })
     ));
-    let shallow = XmlOptions {
-        max_depth: 2,
-        ..XmlOptions::default()
-    };
-    check_table(&[(b"<a><b><c/></b></a>", Err((6, "TooDeep")))], shallow);
+    // A lower limit (`max-depth-2`): the case file under `xml/max-depth/`.
+    testkit::check_case_folder("xml/max-depth");
 }
 
 #[test]
@@ -100,21 +96,9 @@ fn entity_bombs_hit_the_expansion_budget() {
     let (_, err) = parse(doc, small);
     assert_eq!(err.map(|e| e.position().offset), Some(48));
     assert_eq!(parse(&doc[..], XmlOptions::default()).1, None);
-    // Markup in entities is charged too, tags included: `<b>xy</b>` is 9
-    // bytes, so the second reference overruns a budget of 10.
-    check_table(
-        &[
-            (
-                b"<!DOCTYPE r [<!ENTITY e \"<b>xy</b>\">]><r>&e;</r>",
-                Ok(r#"doctype[r,,,<!ENTITY e "<b>xy</b>">] <r> <b> "xy" </b> </r>"#),
-            ),
-            (
-                b"<!DOCTYPE r [<!ENTITY e \"<b>xy</b>\">]><r>&e;&e;</r>",
-                Err((44, "XmlEntityExpansionLimit")),
-            ),
-        ],
-        small,
-    );
+    // Markup in entities is charged too, tags included (the case files
+    // under `xml/entity-budget/`, with the same budget of 10).
+    testkit::check_case_folder("xml/entity-budget");
     // A bomb of elements: ten levels of ten references to `<l/>`.
     let mut doc = String::from("<!DOCTYPE r [<!ENTITY m0 \"<l/>\">");
     for level in 1..10 {
