@@ -13,14 +13,20 @@
 //!   mocks and a hand-written fake, closures, `cfg(test)`, an injected and a
 //!   paused clock, an env map and a temp dir) and the shortcuts the compiler
 //!   refuses (`tests/ui/forbidden_patches`).
-//! - `pytest_plugins` — fixtures with `rstest`, a data-driven harness with
-//!   `libtest-mimic`, markers → `#[ignore]`, features and nextest filters.
+//! - [`pytest_plugins`] — `rstest` fixtures and `#[case]` tables; a
+//!   `libtest-mimic` harness (`tests/conformance_cases.rs`) that makes one
+//!   test per conformance case file of the interview parsers, with a
+//!   session fixture (a loopback parse service) torn down after the last
+//!   trial; markers → `#[ignore]`, the `slow-tests` feature, nextest
+//!   filtersets and groups (`.config/nextest.toml`); `insta` snapshots of
+//!   the CLI in the root `tests/cli_snapshots.rs`.
 //! - `profiling_demo` — `cProfile` / `line_profiler` → sampling profiles,
 //!   callgrind instruction counts, criterion.
 //!
-//! The other two are planned.
+//! The last one is planned.
 
 #![forbid(unsafe_code)]
 
 pub mod hypothesis_examples;
 pub mod mocking_monkeypatch;
+pub mod pytest_plugins;

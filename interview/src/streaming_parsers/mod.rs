@@ -204,8 +204,11 @@
 //! more samples); `mastery parse json|csv|xml FILE` (`--events`,
 //! `--records`; for XML, `--no-namespaces`; a UTF-16 file needs no
 //! flag, its byte order mark says so); `cargo test -p mastery-interview streaming_parsers`
-//! (conformance tables from RFC 8259, RFC 4180 and XML 1.0, chunking and
-//! arbitrary-bytes property tests, agreement with the peers); and
+//! (conformance cases from RFC 8259, RFC 4180 and XML 1.0 — one file
+//! each under `interview/conformance/`, read through [`conformance`] and
+//! also run one test per file by `cargo test -p mastery-testing --test
+//! conformance_cases` — chunking and arbitrary-bytes property tests,
+//! agreement with the peers); and
 //! `cargo bench -p mastery-interview --bench streaming_parsers` (JSON),
 //! `--bench streaming_csv`, `--bench streaming_xml`, and
 //! `--bench streaming_huge_token` (one huge token per format, two sizes).
@@ -213,6 +216,7 @@
 //! [`feed`]: json::JsonParser::feed
 //! [`finish`]: json::JsonParser::finish
 
+pub mod conformance;
 pub mod csv;
 mod demo;
 mod error;

@@ -4,13 +4,15 @@
 //! outcome, errors stick, `finish` ends the input, `reset` starts over,
 //! errors say where, the pull adapter reads any reader — so each promise is
 //! checked here once, generic over [`PushParser`], and each format's tests
-//! hand it data: their inputs and the events or errors they expect, as
-//! tables of cases. A failing case is named in the failure.
+//! hand it data: their inputs and the events or errors they expect — the
+//! conformance cases as files under `interview/conformance/`, one case
+//! each, the rest as tables. A failing case is named in the failure.
 //!
 //! # Layout
 //! - Feeding: [`feed_all`], [`parse`], [`parse_split`], [`parse_bytewise`],
 //!   and the options that make a parser ([`ParserOptions`]).
-//! - Conformance tables: [`Case`], [`check_table`].
+//! - Conformance cases, read from `interview/conformance/`:
+//!   [`load_case_folder`], [`check_case_folder`].
 //! - Promises every parser keeps: [`check_lifecycle`],
 //!   [`check_error_positions`], [`check_messages`],
 //!   [`check_default_depth_limit`], [`check_pull_adapter`],
@@ -23,10 +25,12 @@
 
 use std::fmt;
 use std::io;
+use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+use super::conformance::{CASES_DIR, ConformanceCase, case_files};
 use super::csv::{CsvOptions, CsvParser};
 use super::json::{JsonOptions, JsonParser};
 use super::work::charged_by;
@@ -188,19 +192,7 @@ pub(crate) fn bytewise(input: &[u8]) -> Vec<&[u8]> {
     input.chunks(1).collect()
 }
 
-/// A conformance case: input, and either the rendered events or the error
-/// (byte offset, `ErrorKind` variant name).
-pub(crate) type Case = (&'static [u8], Result<&'static str, (u64, &'static str)>);
-
-/// The variant name of an error kind (`TooDeep`, `InvalidUtf8`, …).
-pub(crate) fn kind_name(kind: &ErrorKind) -> String {
-    let debug = format!("{kind:?}");
-    debug
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
+pub(crate) use super::conformance::kind_name;
 
 /// `input` as text for a failure message.
 fn shown(input: &[u8]) -> String {
@@ -213,50 +205,31 @@ fn assert_no_failures(what: &str, failures: &[String]) {
     assert!(failures.is_empty(), "{what}:\n{}", failures.join("\n"));
 }
 
-/// Runs a conformance table: the one-chunk result must match the case, and
-/// every two-way split and byte-by-byte feeding must give the identical
-/// outcome. Reports every failing case at once.
-pub(crate) fn check_table<O: ParserOptions>(table: &[Case], options: O) {
-    let new_parser = || options.parser();
+/// The case files of one folder of `interview/conformance/` (such as
+/// `json/accepted`); fails if there are none.
+pub(crate) fn load_case_folder(folder: &str) -> Vec<(PathBuf, ConformanceCase)> {
+    let dir = Path::new(CASES_DIR).join(folder);
+    let files = case_files(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    assert!(!files.is_empty(), "no case files in {}", dir.display());
+    files
+        .into_iter()
+        .map(|path| {
+            let case = ConformanceCase::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            (path, case)
+        })
+        .collect()
+}
+
+/// Runs every case file of one folder of `interview/conformance/` under
+/// every feeding; reports every failing file at once.
+pub(crate) fn check_case_folder(folder: &str) {
     let mut failures = Vec::new();
-    for (input, expected) in table {
-        let shown = shown(input);
-        let whole = feed_all(new_parser(), &[*input]);
-        match (expected, &whole) {
-            (Ok(events), (got, None)) if render(got) != *events => {
-                failures.push(format!("input {shown}: got {}", render(got)));
-            }
-            (Err((offset, kind)), (_, Some(err)))
-                if (err.position().offset, kind_name(err.kind()).as_str()) != (*offset, *kind) =>
-            {
-                failures.push(format!("input {shown}: got {err:?}: {err}"));
-            }
-            (Ok(_), (_, Some(err))) => failures.push(format!("input {shown} rejected: {err}")),
-            (Err(_), (got, None)) => {
-                failures.push(format!("input {shown} accepted: {}", render(got)));
-            }
-            _ => {}
-        }
-        for cut in 0..=input.len() {
-            if feed_all(new_parser(), &split_at(input, &[cut])) != whole {
-                failures.push(format!("input {shown} differs when cut at {cut}"));
-            }
-        }
-        if feed_all(new_parser(), &bytewise(input)) != whole {
-            failures.push(format!("input {shown} differs byte by byte"));
-        }
-        // Text fed as `&str` is not validated again: the same outcome.
-        if let Ok(text) = std::str::from_utf8(input) {
-            for cut in 0..=text.len() {
-                if text.is_char_boundary(cut)
-                    && feed_all(new_parser(), &split_str_at(text, &[cut])) != whole
-                {
-                    failures.push(format!("input {shown} differs as text cut at {cut}"));
-                }
-            }
+    for (path, case) in load_case_folder(folder) {
+        if let Err(mismatch) = case.check() {
+            failures.push(format!("{}:\n{mismatch}", path.display()));
         }
     }
-    assert_no_failures(&format!("conformance table with {options:?}"), &failures);
+    assert_no_failures(&format!("case files in {folder}"), &failures);
 }
 
 /// One huge token and the document around it: what the token is, and

@@ -9,142 +9,29 @@ use proptest::prelude::*;
 use super::*;
 use crate::streaming_parsers::input::BOM;
 use crate::streaming_parsers::testkit::{
-    self, Case, HugeToken, Lifecycle, Reader, Says, TestEvent, around,
-    check_chunking_never_matters, check_huge_tokens_cost_linear_work, check_table, cuts, parse,
-    parse_cut,
+    self, HugeToken, Lifecycle, Reader, Says, TestEvent, around, check_chunking_never_matters,
+    check_huge_tokens_cost_linear_work, cuts, parse, parse_cut,
 };
 use crate::streaming_parsers::{self as sp, ErrorKind, Summary};
 
 /// Events as compact text: `["a", "b"] ["c", ""]`, `H` before the header.
 impl TestEvent for OwnedCsvEvent {
     fn render(events: &[Self]) -> String {
-        let words: Vec<String> = events
-            .iter()
-            .map(|e| match e {
-                OwnedCsvEvent::Header(fields) => format!("H{fields:?}"),
-                OwnedCsvEvent::Record(fields) => format!("{fields:?}"),
-            })
-            .collect();
-        words.join(" ")
+        crate::streaming_parsers::conformance::render_csv(events)
     }
 }
 
-const ACCEPTED: &[Case] = &[
-    // Records and fields (RFC 4180 §2.1, §2.4).
-    (b"", Ok("")),
-    (b"a", Ok(r#"["a"]"#)),
-    (b"a,b\n", Ok(r#"["a", "b"]"#)),
-    (b"a,b\nc,d\n", Ok(r#"["a", "b"] ["c", "d"]"#)),
-    // Line ends: CRLF (the RFC's), LF, lone CR, mixed.
-    (b"a,b\r\nc,d\r\n", Ok(r#"["a", "b"] ["c", "d"]"#)),
-    (b"a,b\rc,d\r", Ok(r#"["a", "b"] ["c", "d"]"#)),
-    (b"a\rb\nc\r\nd", Ok(r#"["a"] ["b"] ["c"] ["d"]"#)),
-    // The last record needs no line end (§2.2).
-    (b"a,b\nc,d", Ok(r#"["a", "b"] ["c", "d"]"#)),
-    (b"a,b\r\nc,d", Ok(r#"["a", "b"] ["c", "d"]"#)),
-    // Empty lines are skipped, wherever they are.
-    (b"\n\n\r\n\r\r", Ok("")),
-    (b"a\n\n\nb\n", Ok(r#"["a"] ["b"]"#)),
-    (b"\r\n\r\na\r\n\r\n", Ok(r#"["a"]"#)),
-    (b"\n\ra\n\r", Ok(r#"["a"]"#)),
-    // Empty fields.
-    (b",", Ok(r#"["", ""]"#)),
-    (b",,\n", Ok(r#"["", "", ""]"#)),
-    (b"a,\n", Ok(r#"["a", ""]"#)),
-    (b",a", Ok(r#"["", "a"]"#)),
-    (b"a,\r\n,b", Ok(r#"["a", ""] ["", "b"]"#)),
-    // Spaces are data (§2.4).
-    (b" a , b ", Ok(r#"[" a ", " b "]"#)),
-    (b"a\tb", Ok(r#"["a\tb"]"#)),
-    // Quoted fields (§2.5-2.7): empty, with delimiters, doubled quotes and
-    // line ends inside.
-    (b"\"\"", Ok(r#"[""]"#)),
-    (b"\"\",\"\"", Ok(r#"["", ""]"#)),
-    (b"a,\"\"\n", Ok(r#"["a", ""]"#)),
-    (b"\"a\"", Ok(r#"["a"]"#)),
-    (b"\"a,b\",c", Ok(r#"["a,b", "c"]"#)),
-    (b"\"a\"\"b\"", Ok(r#"["a\"b"]"#)),
-    (b"\"\"\"\"", Ok(r#"["\""]"#)),
-    (b"\"\"\"\"\"\"", Ok(r#"["\"\""]"#)),
-    (b"\"\"\"a\"", Ok(r#"["\"a"]"#)),
-    (b"\"a\"\"\",b", Ok(r#"["a\"", "b"]"#)),
-    (b"\"a\"\"b\"\"c\",\"d\"", Ok(r#"["a\"b\"c", "d"]"#)),
-    (b"\"a\nb\",c\n", Ok(r#"["a\nb", "c"]"#)),
-    (b"\"a\r\nb\"\r\n", Ok(r#"["a\r\nb"]"#)),
-    (b"\"\r\"\r", Ok(r#"["\r"]"#)),
-    (b"\"\n\n\"", Ok(r#"["\n\n"]"#)),
-    (b"x,\"y\"\"\n\"\"z\"\n", Ok(r#"["x", "y\"\n\"z"]"#)),
-    (
-        b"\"a\",\"b\"\r\n\"c\",\"d\"",
-        Ok(r#"["a", "b"] ["c", "d"]"#),
-    ),
-    // UTF-8 text.
-    (
-        "é,日本,😀\n\"naïve, \"\"Größe\"\"\",x,".as_bytes(),
-        Ok(r#"["é", "日本", "😀"] ["naïve, \"Größe\"", "x", ""]"#),
-    ),
-    // A byte order mark is skipped at the start only.
-    (b"\xEF\xBB\xBFa,b", Ok(r#"["a", "b"]"#)),
-    (b"\xEF\xBB\xBF", Ok("")),
-    (b"\xEF\xBB\xBF\"a\"", Ok(r#"["a"]"#)),
-    (b"\xEF\xBB\xBF\n\xEF\xBB\xBF", Ok(r#"["\u{feff}"]"#)),
-    (b"\xEF\xBB\xBF\xEF\xBB\xBFx", Ok(r#"["\u{feff}x"]"#)),
-    (b"a\xEF\xBB\xBF", Ok(r#"["a\u{feff}"]"#)),
-    // Not a BOM, but valid UTF-8 starting with EF BB (U+FEC0).
-    (b"\xEF\xBB\x80", Ok("[\"\u{fec0}\"]")),
-];
-
-const REJECTED: &[Case] = &[
-    // A quote inside an unquoted field, even after a space.
-    (b"a\"b", Err((1, "QuoteInUnquotedField"))),
-    (b"a,b\"", Err((3, "QuoteInUnquotedField"))),
-    (b" \"a\"", Err((1, "QuoteInUnquotedField"))),
-    (b"ok\nab\"\"c\n", Err((5, "QuoteInUnquotedField"))),
-    // Text after a closing quote.
-    (b"\"a\"b", Err((3, "TextAfterClosingQuote"))),
-    (b"\"a\" ,b", Err((3, "TextAfterClosingQuote"))),
-    (b"\"a\"\"\"x", Err((5, "TextAfterClosingQuote"))),
-    // A quoted field never closed: at its opening quote.
-    (b"\"", Err((0, "UnclosedQuote"))),
-    (b"\"a", Err((0, "UnclosedQuote"))),
-    (b"\"\"\"", Err((0, "UnclosedQuote"))),
-    (b"\"a\"\"", Err((0, "UnclosedQuote"))),
-    (b"x,y\nx,\"a\nb,c\n", Err((6, "UnclosedQuote"))),
-    // Strict field counts: at the record's first byte.
-    (b"a,b\nc\n", Err((4, "FieldCount"))),
-    (b"a\nb,c\n", Err((2, "FieldCount"))),
-    (b"a,b\r\n\r\nc,d,e", Err((7, "FieldCount"))),
-    (b"\"a\nb\",c\n\"d\"", Err((8, "FieldCount"))),
-    // Invalid UTF-8, at the first bad byte, before later errors.
-    (b"\xff", Err((0, "InvalidUtf8"))),
-    (b"a,\xff", Err((2, "InvalidUtf8"))),
-    (b"a,\xff\n", Err((2, "InvalidUtf8"))),
-    (b"\"a\xff\"", Err((2, "InvalidUtf8"))),
-    (b"\"a\xe2\x82\"", Err((2, "InvalidUtf8"))),
-    (b"\"a\xe2\x82\"\"\"", Err((2, "InvalidUtf8"))),
-    (b"a\xe2\x82", Err((1, "InvalidUtf8"))),
-    (b"a\xe2\x82,b", Err((1, "InvalidUtf8"))),
-    (b"\xc0\x80", Err((0, "InvalidUtf8"))),
-    (b"\xed\xa0\x80", Err((0, "InvalidUtf8"))),
-    (b"a\xff\"b", Err((1, "InvalidUtf8"))),
-    (b"\"a\xff", Err((2, "InvalidUtf8"))),
-    (b"\"a\"\xff", Err((3, "TextAfterClosingQuote"))),
-    // The first bytes of a BOM, then something else: data, invalid here.
-    (b"\xEF", Err((0, "InvalidUtf8"))),
-    (b"\xEF\xBB", Err((0, "InvalidUtf8"))),
-    (b"\xEF\xBBa", Err((0, "InvalidUtf8"))),
-    (b"\xEF\n", Err((0, "InvalidUtf8"))),
-    (b"\xEF,\"", Err((0, "InvalidUtf8"))),
-];
+// The conformance tables are files: `interview/conformance/csv/`, one case
+// a file, also run one test per file by `testing/pytest-plugins`' harness.
 
 #[test]
 fn accepts_what_rfc_4180_allows() {
-    check_table(ACCEPTED, CsvOptions::default());
+    testkit::check_case_folder("csv/accepted");
 }
 
 #[test]
 fn rejects_malformed_csv_at_the_right_byte() {
-    check_table(REJECTED, CsvOptions::default());
+    testkit::check_case_folder("csv/rejected");
 }
 
 /// A header line: its own event, and it sets the field count.
@@ -161,78 +48,17 @@ const FLEXIBLE: CsvOptions = CsvOptions {
 
 #[test]
 fn flexible_mode_allows_ragged_records() {
-    check_table(
-        &[
-            (b"a,b\nc\nd,e,f", Ok(r#"["a", "b"] ["c"] ["d", "e", "f"]"#)),
-            (b"\"\"\n,\n", Ok(r#"[""] ["", ""]"#)),
-            (b"a\nb\"", Err((3, "QuoteInUnquotedField"))),
-        ],
-        FLEXIBLE,
-    );
+    testkit::check_case_folder("csv/flexible");
 }
 
 #[test]
 fn the_header_is_its_own_event_and_sets_the_field_count() {
-    check_table(
-        &[
-            (b"", Ok("")),
-            (b"\n\nh1,h2\n", Ok(r#"H["h1", "h2"]"#)),
-            (
-                b"h1,h2\n1,2\n3,4",
-                Ok(r#"H["h1", "h2"] ["1", "2"] ["3", "4"]"#),
-            ),
-            (b"\xEF\xBB\xBF\"h\"\r\n1\r\n", Ok(r#"H["h"] ["1"]"#)),
-            (b"h1,h2\n1\n", Err((6, "FieldCount"))),
-            (b"h1\n1,2\n", Err((3, "FieldCount"))),
-        ],
-        HEADER,
-    );
-    let both = CsvOptions {
-        flexible: true,
-        ..HEADER
-    };
-    check_table(&[(b"h\n1,2\n\n3", Ok(r#"H["h"] ["1", "2"] ["3"]"#))], both);
+    testkit::check_case_folder("csv/header");
 }
 
 #[test]
 fn custom_delimiters_and_quotes() {
-    let semicolon = CsvOptions {
-        delimiter: b';',
-        quote: b'\'',
-        ..CsvOptions::new()
-    };
-    let tsv = CsvOptions {
-        delimiter: b'\t',
-        ..CsvOptions::new()
-    };
-    let no_bom = CsvOptions {
-        skip_bom: false,
-        ..CsvOptions::new()
-    };
-    let dialects: [(CsvOptions, &[Case]); 3] = [
-        (
-            semicolon,
-            &[
-                (b"a;'b;c';'d''e'\n", Ok(r#"["a", "b;c", "d'e"]"#)),
-                (b"a,b;c", Ok(r#"["a,b", "c"]"#)),
-                (b"\"x\";y", Ok(r#"["\"x\"", "y"]"#)),
-                (b"'a\nb';''", Ok(r#"["a\nb", ""]"#)),
-                (b"a'b;c", Err((1, "QuoteInUnquotedField"))),
-                (b"'a',b", Err((3, "TextAfterClosingQuote"))),
-            ],
-        ),
-        (
-            tsv,
-            &[
-                (b"a\tb c\t\"d\te\"\r\n", Ok(r#"["a", "b c", "d\te"]"#)),
-                (b"a,b\tc", Ok(r#"["a,b", "c"]"#)),
-            ],
-        ),
-        (no_bom, &[(b"\xEF\xBB\xBFa,b", Ok(r#"["\u{feff}a", "b"]"#))]),
-    ];
-    for (options, table) in dialects {
-        check_table(table, options);
-    }
+    testkit::check_case_folder("csv/dialects");
 }
 
 #[test]

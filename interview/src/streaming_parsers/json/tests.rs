@@ -10,248 +10,34 @@ use super::number::{NumberScan, number_end, scan_number};
 use super::string::skip_plain;
 use super::*;
 use crate::streaming_parsers::testkit::{
-    self, Case, HugeToken, Lifecycle, Reader, Says, TestEvent, around,
-    check_chunking_never_matters, check_huge_tokens_cost_linear_work, check_table, cuts, parse,
-    parse_cut,
+    self, HugeToken, Lifecycle, Reader, Says, TestEvent, around, check_chunking_never_matters,
+    check_huge_tokens_cost_linear_work, cuts, parse, parse_cut,
 };
 
 /// Events as compact text: `{ "key": [ #1 "s" true null ] }`, `;` for
 /// `EndOfValue`.
 impl TestEvent for OwnedJsonEvent {
     fn render(events: &[Self]) -> String {
-        let words: Vec<String> = events
-            .iter()
-            .map(|e| match e {
-                OwnedJsonEvent::StartObject => "{".to_owned(),
-                OwnedJsonEvent::EndObject => "}".to_owned(),
-                OwnedJsonEvent::StartArray => "[".to_owned(),
-                OwnedJsonEvent::EndArray => "]".to_owned(),
-                OwnedJsonEvent::Key(k) => format!("{k:?}:"),
-                OwnedJsonEvent::String(s) => format!("{s:?}"),
-                OwnedJsonEvent::Number(n) => format!("#{n}"),
-                OwnedJsonEvent::Bool(b) => b.to_string(),
-                OwnedJsonEvent::Null => "null".to_owned(),
-                OwnedJsonEvent::EndOfValue => ";".to_owned(),
-            })
-            .collect();
-        words.join(" ")
+        crate::streaming_parsers::conformance::render_json(events)
     }
 }
 
-const ACCEPTED: &[Case] = &[
-    // Scalars at top level, whitespace around them (RFC 8259 §2).
-    (b"1", Ok("#1")),
-    (b" \t\n\r1 \n", Ok("#1")),
-    (b"\"x\"", Ok(r#""x""#)),
-    (b"true", Ok("true")),
-    (b"false", Ok("false")),
-    (b"null", Ok("null")),
-    // Numbers (§6), kept as written.
-    (b"0", Ok("#0")),
-    (b"-0", Ok("#-0")),
-    (b"-1.5e+10", Ok("#-1.5e+10")),
-    (b"1E-5", Ok("#1E-5")),
-    (b"0.0001", Ok("#0.0001")),
-    (b"-0.0e-0", Ok("#-0.0e-0")),
-    (b"10e01", Ok("#10e01")),
-    (
-        b"123456789012345678901234567890123456789",
-        Ok("#123456789012345678901234567890123456789"),
-    ),
-    (b"1e400", Ok("#1e400")),
-    (b"[0,-0,0.5]", Ok("[ #0 #-0 #0.5 ]")),
-    // Strings (§7): every escape, surrogate pairs, raw UTF-8.
-    (b"\"\"", Ok(r#""""#)),
-    (br#""\"\\\/\b\f\n\r\t""#, Ok(r#""\"\\/\u{8}\u{c}\n\r\t""#)),
-    (br#""\u0041\u00e9\u65E5""#, Ok(r#""Aé日""#)),
-    (br#""\uaBcD\uFfFf\u0009""#, Ok(r#""ꯍ\u{ffff}\t""#)),
-    (br#""\uD83D\uDE00""#, Ok(r#""😀""#)),
-    (br#""\ud83d\ude00""#, Ok(r#""😀""#)),
-    (br#""\uDBFF\uDFFF""#, Ok(r#""\u{10ffff}""#)),
-    (br#""\u0000""#, Ok(r#""\0""#)),
-    (br#""\uFEFF""#, Ok(r#""\u{feff}""#)),
-    (br#""a\\b""#, Ok(r#""a\\b""#)),
-    ("\"日本語 é 😀\"".as_bytes(), Ok(r#""日本語 é 😀""#)),
-    (b"\"\x7f\"", Ok(r#""\u{7f}""#)),
-    (br#""x\u00e9y\nz""#, Ok(r#""xéy\nz""#)),
-    // Structures (§4, §5).
-    (b"[]", Ok("[ ]")),
-    (b"{}", Ok("{ }")),
-    (b"[[]]", Ok("[ [ ] ]")),
-    (b"[{}]", Ok("[ { } ]")),
-    (
-        br#"{"a":{"b":[1,"x",true,false,null]}}"#,
-        Ok(r#"{ "a": { "b": [ #1 "x" true false null ] } }"#),
-    ),
-    (b"[ 1 , 2 ]", Ok("[ #1 #2 ]")),
-    (
-        b"{ \"a\" : 1 ,\n\t\"b\" : 2 }",
-        Ok(r#"{ "a": #1 "b": #2 }"#),
-    ),
-    // Duplicate keys: the RFC says SHOULD be unique; both are reported.
-    (br#"{"a":1,"a":2}"#, Ok(r#"{ "a": #1 "a": #2 }"#)),
-    (br#"{"":""}"#, Ok(r#"{ "": "" }"#)),
-    // A UTF-8 byte order mark is skipped (§8.1 allows ignoring it).
-    (b"\xEF\xBB\xBF[1]", Ok("[ #1 ]")),
-    (b"\xEF\xBB\xBF \"x\"", Ok(r#""x""#)),
-];
-
-const REJECTED: &[Case] = &[
-    // No value.
-    (b"", Err((0, "UnexpectedEnd"))),
-    (b"   ", Err((3, "UnexpectedEnd"))),
-    // Numbers that break the grammar.
-    (b"01", Err((1, "InvalidNumber"))),
-    (b"-01", Err((2, "InvalidNumber"))),
-    (b"00", Err((1, "InvalidNumber"))),
-    (b"+1", Err((0, "UnexpectedByte"))),
-    (b".5", Err((0, "UnexpectedByte"))),
-    (b"1.", Err((2, "UnexpectedEnd"))),
-    (b"[1.]", Err((3, "InvalidNumber"))),
-    (b"1.e5", Err((2, "InvalidNumber"))),
-    (b"1e", Err((2, "UnexpectedEnd"))),
-    (b"1e+", Err((3, "UnexpectedEnd"))),
-    (b"1e+x", Err((3, "InvalidNumber"))),
-    (b"1ex", Err((2, "InvalidNumber"))),
-    (b"-", Err((1, "UnexpectedEnd"))),
-    (b"--1", Err((1, "InvalidNumber"))),
-    (b"-a", Err((1, "InvalidNumber"))),
-    (b"0x10", Err((1, "TrailingCharacters"))),
-    (b"1_000", Err((1, "TrailingCharacters"))),
-    (b"1.5.3", Err((3, "TrailingCharacters"))),
-    (b"NaN", Err((0, "UnexpectedByte"))),
-    (b"Infinity", Err((0, "UnexpectedByte"))),
-    (b"-Infinity", Err((1, "InvalidNumber"))),
-    (b"[01]", Err((2, "InvalidNumber"))),
-    // Trailing bytes after the one value.
-    (b"1 2", Err((2, "TrailingCharacters"))),
-    (b"[] x", Err((3, "TrailingCharacters"))),
-    (b"{}}", Err((2, "TrailingCharacters"))),
-    (b"[1]]", Err((3, "TrailingCharacters"))),
-    (b"nulll", Err((4, "TrailingCharacters"))),
-    // Structure.
-    (b"[1,]", Err((3, "UnexpectedByte"))),
-    (br#"{"a":1,}"#, Err((7, "UnexpectedByte"))),
-    (b"[,1]", Err((1, "UnexpectedByte"))),
-    (b"{,}", Err((1, "UnexpectedByte"))),
-    (br#"{"a"}"#, Err((4, "UnexpectedByte"))),
-    (br#"{"a" 1}"#, Err((5, "UnexpectedByte"))),
-    (b"{1:2}", Err((1, "UnexpectedByte"))),
-    (b"{'a':1}", Err((1, "UnexpectedByte"))),
-    (b"['a']", Err((1, "UnexpectedByte"))),
-    (b"[1 2]", Err((3, "UnexpectedByte"))),
-    (b"[1:2]", Err((2, "UnexpectedByte"))),
-    (b"[1}", Err((2, "UnexpectedByte"))),
-    (br#"{"a":1]"#, Err((6, "UnexpectedByte"))),
-    (b"[nulll]", Err((5, "UnexpectedByte"))),
-    (b"[", Err((1, "UnexpectedEnd"))),
-    (br#"{"a":"#, Err((5, "UnexpectedEnd"))),
-    (br#"{"a""#, Err((4, "UnexpectedEnd"))),
-    (b"[1,", Err((3, "UnexpectedEnd"))),
-    // Literals.
-    (b"tru", Err((3, "UnexpectedEnd"))),
-    (b"trux", Err((3, "InvalidLiteral"))),
-    (b"True", Err((0, "UnexpectedByte"))),
-    (b"nul", Err((3, "UnexpectedEnd"))),
-    (b"[fals]", Err((5, "InvalidLiteral"))),
-    // Strings: unterminated, raw control characters, bad escapes.
-    (b"\"abc", Err((4, "UnexpectedEnd"))),
-    (b"\"a\nb\"", Err((2, "ControlCharacter"))),
-    (b"\"\t\"", Err((1, "ControlCharacter"))),
-    (b"\"\x00\"", Err((1, "ControlCharacter"))),
-    (b"\"\x1f\"", Err((1, "ControlCharacter"))),
-    (br#""\x""#, Err((2, "InvalidEscape"))),
-    (br#""\'""#, Err((2, "InvalidEscape"))),
-    (br#""\U0041""#, Err((2, "InvalidEscape"))),
-    (b"\"\\\n\"", Err((2, "InvalidEscape"))),
-    (br#""\u12""#, Err((5, "InvalidHexDigit"))),
-    (br#""\u12G4""#, Err((5, "InvalidHexDigit"))),
-    (br#""\uG234""#, Err((3, "InvalidHexDigit"))),
-    (br#""\uABCg""#, Err((6, "InvalidHexDigit"))),
-    (br#""\u0 41""#, Err((4, "InvalidHexDigit"))),
-    (b"\"\\u00\xc3\xa9\"", Err((5, "InvalidHexDigit"))),
-    (b"\"\\u1G", Err((4, "InvalidHexDigit"))),
-    (b"\"\\u12", Err((5, "UnexpectedEnd"))),
-    // Surrogates: a lone one is an error, wherever it is.
-    (br#""\uD800""#, Err((1, "LoneSurrogate"))),
-    (br#""\uDC00""#, Err((1, "LoneSurrogate"))),
-    (br#""\uD800\u0041""#, Err((1, "LoneSurrogate"))),
-    (br#""\uD800\uD800""#, Err((1, "LoneSurrogate"))),
-    (br#""\uDE00\uD83D""#, Err((1, "LoneSurrogate"))),
-    (br#""ab\uD800x""#, Err((3, "LoneSurrogate"))),
-    (br#""\uD800\n""#, Err((1, "LoneSurrogate"))),
-    (br#""\uD800\u12""#, Err((11, "InvalidHexDigit"))),
-    (b"\"\\uD800", Err((7, "UnexpectedEnd"))),
-    // UTF-8, in strings and out.
-    (b"\"\xff\"", Err((1, "InvalidUtf8"))),
-    (b"\"\xff", Err((1, "InvalidUtf8"))),
-    (b"\"\xc0\x80\"", Err((1, "InvalidUtf8"))),
-    (b"\"\xed\xa0\x80\"", Err((1, "InvalidUtf8"))),
-    (b"\"ab\xe2\x82\"", Err((3, "InvalidUtf8"))),
-    (b"\"\xf4\x90\x80\x80\"", Err((1, "InvalidUtf8"))),
-    (b"\"\xc3\xa9\xff\"", Err((3, "InvalidUtf8"))),
-    (b"\"\xe2\x82\\n\"", Err((1, "InvalidUtf8"))),
-    (b"\"\xff\x01\"", Err((1, "InvalidUtf8"))),
-    (b"\"ab\xe2", Err((4, "UnexpectedEnd"))),
-    (b"\xff", Err((0, "UnexpectedByte"))),
-    (b"[1,\xc3\xa9]", Err((3, "UnexpectedByte"))),
-    // Comments and non-JSON whitespace.
-    (b"[1]//x", Err((3, "TrailingCharacters"))),
-    (b"/*x*/1", Err((0, "UnexpectedByte"))),
-    (b"[1,/*x*/2]", Err((3, "UnexpectedByte"))),
-    (b"\x0c1", Err((0, "UnexpectedByte"))),
-    (b"\x0b1", Err((0, "UnexpectedByte"))),
-    (b"\xc2\xa01", Err((0, "UnexpectedByte"))),
-    (b"[1,\x0c2]", Err((3, "UnexpectedByte"))),
-    // Byte order marks: only one, only first, only whole.
-    (b"1\xEF\xBB\xBF", Err((1, "TrailingCharacters"))),
-    (b"\xEF\xBB\xBF\xEF\xBB\xBF1", Err((3, "UnexpectedByte"))),
-    (b"\xEF\xBB1", Err((0, "UnexpectedByte"))),
-    (b"\xEF\xBB", Err((0, "UnexpectedByte"))),
-    (b"\xEF", Err((0, "UnexpectedByte"))),
-    (b"\xEF\xBB\xBF", Err((3, "UnexpectedEnd"))),
-];
-
-const MULTI_VALUE: &[Case] = &[
-    (b"", Ok("")),
-    (b"  \n ", Ok("")),
-    (b"1 2", Ok("#1 ; #2 ;")),
-    (b"{}{}", Ok("{ } ; { } ;")),
-    (b"[1][2]", Ok("[ #1 ] ; [ #2 ] ;")),
-    (br#""a""b""#, Ok(r#""a" ; "b" ;"#)),
-    (br#"1"a""#, Ok(r#"#1 ; "a" ;"#)),
-    (br#"true"a""#, Ok(r#"true ; "a" ;"#)),
-    (b"1[2]", Ok("#1 ; [ #2 ] ;")),
-    (b"[]1", Ok("[ ] ; #1 ;")),
-    (br#""a"1"#, Ok(r#""a" ; #1 ;"#)),
-    (
-        b"{\"a\":1}\n{\"a\":2}\n",
-        Ok(r#"{ "a": #1 } ; { "a": #2 } ;"#),
-    ),
-    (b"1\r\n2\r\n", Ok("#1 ; #2 ;")),
-    (b"\xEF\xBB\xBF1 2", Ok("#1 ; #2 ;")),
-    (b"truefalse", Err((4, "MissingSeparator"))),
-    (b"1true", Err((1, "MissingSeparator"))),
-    (b"null1", Err((4, "MissingSeparator"))),
-    (b"1 2 ]", Err((4, "UnexpectedByte"))),
-    (b"1,2", Err((1, "UnexpectedByte"))),
-    (b"[1", Err((2, "UnexpectedEnd"))),
-    (b"1 -", Err((3, "UnexpectedEnd"))),
-];
+// The conformance tables are files: `interview/conformance/json/`, one case
+// a file, also run one test per file by `testing/pytest-plugins`' harness.
 
 #[test]
 fn accepts_what_rfc_8259_allows() {
-    check_table(ACCEPTED, JsonOptions::default());
+    testkit::check_case_folder("json/accepted");
 }
 
 #[test]
 fn rejects_what_rfc_8259_forbids_at_the_right_byte() {
-    check_table(REJECTED, JsonOptions::default());
+    testkit::check_case_folder("json/rejected");
 }
 
 #[test]
 fn multi_value_mode_reads_json_lines_and_concatenated_values() {
-    check_table(MULTI_VALUE, JsonOptions::json_lines());
+    testkit::check_case_folder("json/multi-value");
 }
 
 /// A byte order mark is not skipped: serde_json's behavior.
@@ -262,10 +48,7 @@ const BOM_IS_AN_ERROR: JsonOptions = JsonOptions {
 
 #[test]
 fn a_byte_order_mark_is_an_error_when_not_skipped() {
-    check_table(
-        &[(b"\xEF\xBB\xBF1", Err((0, "UnexpectedByte")))],
-        BOM_IS_AN_ERROR,
-    );
+    testkit::check_case_folder("json/keep-bom");
 }
 
 #[test]
