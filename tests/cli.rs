@@ -130,6 +130,22 @@ fn tour_json_has_the_documented_shape_and_report_is_written() {
     }
     let md = std::fs::read_to_string(report.join("RESULTS.md")).expect("RESULTS.md written");
     assert!(md.contains("| cores |") && md.contains("interview/lru-cache"));
+    assert!(
+        doc["measured_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+    // Every chart the report links to exists and is an SVG.
+    for link in md.split("](charts/").skip(1) {
+        let name = link.split(')').next().expect("a closing parenthesis");
+        let svg = std::fs::read_to_string(report.join("charts").join(name))
+            .unwrap_or_else(|e| panic!("RESULTS.md links charts/{name}: {e}"));
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}"
+        );
+    }
+    assert!(md.contains("](charts/interview-lru-cache.svg)"), "{md}");
 
     let out = mastery(&["run", "tooling", "--quick", "--json"], dir.path(), &[]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("run --json is JSON");

@@ -15,7 +15,7 @@ use mastery_tooling::logging_examples;
 
 use crate::error::AppError;
 use crate::run::Output;
-use crate::{dag, explain, list, mapreduce, parse, plugins, run, settings, setup};
+use crate::{book, dag, explain, list, mapreduce, parse, plugins, run, settings, setup};
 
 /// Runs a parsed command line to completion and returns the exit code.
 ///
@@ -76,6 +76,7 @@ pub fn execute(cli: Cli, worker_program: Option<PathBuf>) -> Result<u8, AppError
         Command::Parse(args) => parse::parse(&args),
         Command::Mapreduce(args) => mapreduce::mapreduce(&args, worker_program.as_deref()),
         Command::Dag(args) => dag::dag(&args),
+        Command::Book(args) => book::book(&mut std::io::stdout().lock(), &topics, &args),
         Command::Setup(command) => setup::setup(&command, demo_settings.python.as_deref()),
         Command::Worker(args) => mapreduce::worker(&args),
         Command::Plugins(args) => plugins::plugins(

@@ -21,12 +21,15 @@
 //!   pipeline file with `patterns/mini-dag`.
 //! - [`plugins`] — `mastery plugins [DIR]`: the plugins found compiled in,
 //!   as libraries and as `mastery-<name>` executables; `--run` calls one.
+//! - [`book`] — `mastery book`: the book's topic pages generated from the
+//!   lessons, every code include resolved, `mdbook build`.
 //! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
 //!   extension that `perf/vectorization` times against.
 
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod book;
 pub mod dag;
 pub mod error;
 pub mod explain;

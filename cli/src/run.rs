@@ -53,11 +53,9 @@ pub fn run(
         settings,
     };
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
     let results = run_topics(topics, options);
-    let document = Document {
-        machine: Machine::detect(mode),
-        topics: results,
-    };
+    let document = Document::new(started_at, Machine::detect(mode), results);
     if output == Output::Json {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", document.to_json())?;

@@ -34,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
+pub mod chart;
 pub mod comparison;
 pub mod demo_test;
 pub mod lesson;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::chart;
 use crate::comparison::Comparison;
 use crate::narrator::{Measurement, format_value};
 
@@ -85,6 +86,9 @@ fn os_name() -> String {
 /// The document `mastery tour --json` and `mastery run --json` print.
 #[derive(Debug, Clone, Serialize)]
 pub struct Document {
+    /// When the run started, UTC, RFC 3339 to the second: a results file
+    /// without a date cannot say how old its figures are.
+    pub measured_at: String,
     /// Where the figures were measured.
     pub machine: Machine,
     /// One entry per topic, in roadmap order.
@@ -92,6 +96,15 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document for a run that started at `started`.
+    pub fn new(started: std::time::SystemTime, machine: Machine, topics: Vec<TopicResult>) -> Self {
+        Document {
+            measured_at: humantime::format_rfc3339_seconds(started).to_string(),
+            machine,
+            topics,
+        }
+    }
+
     /// Whether every topic succeeded.
     pub fn all_ok(&self) -> bool {
         self.topics.iter().all(|t| t.ok)
@@ -109,6 +122,14 @@ impl Document {
         let mut md = String::from(
             "# Results\n\nEvery figure below was measured by `mastery tour` in one run on this machine.\n\n",
         );
+        let _ = writeln!(md, "Measured at {}.\n", self.measured_at);
+        if self.topics.iter().any(|t| !t.comparisons.is_empty()) {
+            md.push_str(
+                "Each chart shows a comparison's ratio (ours vs the peer; right of 1 is ours \
+                 better) with the interval its verdict comes from; a whisker that crosses 1 \
+                 is a tie.\n\n![every comparison](charts/overview.svg)\n\n",
+            );
+        }
         md.push_str("| machine | |\n|---|---|\n");
         for (k, v) in [
             ("CPU", m.cpu.clone()),
@@ -160,6 +181,12 @@ impl Document {
                         cell(&c.verdict_text())
                     );
                 }
+                let _ = writeln!(
+                    md,
+                    "\n![{} compared](charts/{}.svg)",
+                    t.id,
+                    chart_name(&t.id)
+                );
             }
             if !t.measurements.is_empty() {
                 md.push_str("\n| measurement | value | unit |\n|---|---:|---|\n");
@@ -177,20 +204,39 @@ impl Document {
         md
     }
 
-    /// Writes `dir/RESULTS.md` (creating `dir`) and returns its path.
+    /// Writes `dir/RESULTS.md` and, beside it, `dir/charts/*.svg` (one per
+    /// topic with comparisons, and the overview the report links to), then
+    /// returns the report's path.
     ///
     /// # Errors
-    /// When the directory cannot be created or the file written; the error
-    /// names the path.
+    /// When a directory cannot be created, a file written or a chart laid
+    /// out; the error names the path.
     pub fn write_report(&self, dir: &Path) -> anyhow::Result<PathBuf> {
         use anyhow::Context as _;
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating report directory {}", dir.display()))?;
+        let charts = dir.join("charts");
+        std::fs::create_dir_all(&charts)
+            .with_context(|| format!("creating report directory {}", charts.display()))?;
+        let mut svgs = vec![("overview".to_owned(), chart::overview_svg(&self.topics))];
+        for t in &self.topics {
+            svgs.push((chart_name(&t.id), chart::topic_svg(t)));
+        }
+        for (name, svg) in svgs {
+            let path = charts.join(format!("{name}.svg"));
+            if let Some(svg) = svg.with_context(|| format!("drawing {}", path.display()))? {
+                std::fs::write(&path, svg)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+        }
         let path = dir.join("RESULTS.md");
         std::fs::write(&path, self.to_markdown())
             .with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
     }
+}
+
+/// The chart file for a topic: its id with the area's slash as a dash.
+fn chart_name(id: &str) -> String {
+    id.replace('/', "-")
 }
 
 /// Escapes a value for a Markdown table cell.
@@ -204,9 +250,10 @@ mod tests {
     use crate::{Mode, Unit};
 
     fn doc() -> Document {
-        Document {
-            machine: Machine::detect(Mode::Quick),
-            topics: vec![TopicResult {
+        Document::new(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_300_000),
+            Machine::detect(Mode::Quick),
+            vec![TopicResult {
                 id: "a/b".into(),
                 title: "A | B".into(),
                 ok: false,
@@ -226,12 +273,13 @@ mod tests {
                     Unit::NsPerOp,
                 )],
             }],
-        }
+        )
     }
 
     #[test]
     fn json_has_the_documented_shape() {
         let v: serde_json::Value = serde_json::from_str(&doc().to_json()).expect("valid json");
+        assert_eq!(v["measured_at"], "2026-12-03T12:13:20Z");
         assert!(v["machine"]["cores"].as_u64().expect("cores") >= 1);
         let t = &v["topics"][0];
         assert_eq!(t["id"], "a/b");
@@ -258,6 +306,12 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("**failed**: boom"));
+        assert!(md.contains("Measured at 2026-12-03T"), "{md}");
+        assert!(md.contains("](charts/overview.svg)") && md.contains("](charts/a-b.svg)"));
+        for chart in ["overview.svg", "a-b.svg"] {
+            let svg = std::fs::read_to_string(dir.path().join("nested/charts").join(chart))?;
+            assert!(svg.contains("y vs peer"), "{chart} names the comparison");
+        }
         assert!(!doc().all_ok());
         Ok(())
     }

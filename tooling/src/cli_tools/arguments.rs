@@ -190,6 +190,20 @@ pub struct ParseArgs {
     pub no_namespaces: bool,
 }
 
+/// Arguments of `mastery book`.
+#[derive(Debug, Args, Clone)]
+pub struct BookArgs {
+    /// Only compare the committed pages with the lessons and check includes; write nothing
+    #[arg(long, conflicts_with = "no_build")]
+    pub check: bool,
+    /// Write the pages and check includes, but do not run mdbook
+    #[arg(long)]
+    pub no_build: bool,
+    /// The kit's checkout [default: the current directory]
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
 /// Arguments of `mastery dag`.
 #[derive(Debug, Args, Clone)]
 pub struct DagArgs {
@@ -276,6 +290,7 @@ impl Cli {
             | Command::Dag(_)
             | Command::Setup(_)
             | Command::Plugins(_)
+            | Command::Book(_)
             | Command::Worker(_) => RunArgs::default(),
         };
         Overrides {

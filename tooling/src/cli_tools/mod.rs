@@ -55,8 +55,8 @@ mod demo;
 mod tests;
 
 pub use arguments::{
-    DagArgs, MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, PluginKindArg, PluginsArgs,
-    RunArgs, SetupCommand, SetupPythonArgs, WorkerArgs, parse_size,
+    BookArgs, DagArgs, MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, PluginKindArg,
+    PluginsArgs, RunArgs, SetupCommand, SetupPythonArgs, WorkerArgs, parse_size,
 };
 
 // ANCHOR: core
@@ -121,7 +121,7 @@ pub enum Command {
         /// Print one JSON document with every figure instead of the story
         #[arg(long)]
         json: bool,
-        /// Also write DIR/RESULTS.md: the machine and a table per topic
+        /// Also write DIR/RESULTS.md (the machine, a table per topic) and DIR/charts/*.svg
         #[arg(long, value_name = "DIR")]
         report: Option<PathBuf>,
     },
@@ -154,6 +154,11 @@ pub enum Command {
         after_help = "Looks for: plugins compiled in (inventory); plugin libraries in DIR and in the mastery executable's directory; mastery-<name> executables there and on PATH (the first of a name wins).\n\nExamples:\n  cargo build --release --workspace && target/release/mastery plugins\n  mastery plugins target/debug\n  mastery plugins --run rot13 'Hello, plugins'\n  mastery plugins target/release --run rot13 Hello --kind library\n\nExit codes: 0 ok, 1 a plugin failed (to load, or its call), 2 usage error (no such DIR or plugin name)."
     )]
     Plugins(PluginsArgs),
+    /// Write the book's topic pages from the lessons, check every code include, build it with mdbook
+    #[command(
+        after_help = "Examples:\n  mastery book                 # pages + includes + `mdbook build showcase/book`\n  mastery book --no-build      # only write the pages and check includes\n  mastery book --check         # fail if a committed page is stale (what CI runs)\n  mdbook serve showcase/book --open\n\nExit codes: 0 ok, 1 a stale page, a broken include or a failed build, 2 usage error (not in the kit's checkout, mdbook missing)."
+    )]
+    Book(BookArgs),
     /// Internal: the word-count worker that `mastery mapreduce --engine processes` starts
     #[command(hide = true)]
     Worker(WorkerArgs),
