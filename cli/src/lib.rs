@@ -21,6 +21,8 @@
 //!   pipeline file with `patterns/mini-dag`.
 //! - [`plugins`] — `mastery plugins [DIR]`: the plugins found compiled in,
 //!   as libraries and as `mastery-<name>` executables; `--run` calls one.
+//! - [`profile_workload`] — the hidden `mastery profile-workload`: the
+//!   workload `testing/profiling-demo` runs under callgrind.
 //! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
 //!   extension that `perf/vectorization` times against.
 
@@ -34,6 +36,7 @@ pub mod list;
 pub mod mapreduce;
 pub mod parse;
 pub mod plugins;
+pub mod profile_workload;
 pub mod run;
 pub mod settings;
 pub mod setup;

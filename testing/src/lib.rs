@@ -15,12 +15,15 @@
 //!   refuses (`tests/ui/forbidden_patches`).
 //! - `pytest_plugins` — fixtures with `rstest`, a data-driven harness with
 //!   `libtest-mimic`, markers → `#[ignore]`, features and nextest filters.
-//! - `profiling_demo` — `cProfile` / `line_profiler` → sampling profiles,
-//!   callgrind instruction counts, criterion.
+//! - [`profiling_demo`] — `cProfile` / `line_profiler` → callgrind
+//!   instruction counts per function and line (its output file parsed
+//!   here), an in-process sampler (`pprof`) and its flame graph; a planted
+//!   hotspot both name, fixed and measured.
 //!
-//! The other two are planned.
+//! `pytest_plugins` is planned.
 
 #![forbid(unsafe_code)]
 
 pub mod hypothesis_examples;
 pub mod mocking_monkeypatch;
+pub mod profiling_demo;
