@@ -15,7 +15,9 @@ use mastery_tooling::logging_examples;
 
 use crate::error::AppError;
 use crate::run::Output;
-use crate::{dag, explain, list, mapreduce, parse, plugins, profile_workload, run, settings, setup};
+use crate::{
+    dag, explain, list, mapreduce, parse, plugins, profile_workload, run, settings, setup,
+};
 
 /// Runs a parsed command line to completion and returns the exit code.
 ///

@@ -125,7 +125,9 @@ impl CallgrindProfile {
             } else if let Some((key, value)) = line.split_once('=') {
                 profile.spec_line(&mut r, key, value).map_err(bad)?;
             } else if let Some((key, value)) = line.split_once(':') {
-                profile.header_line(&mut r, key, value.trim()).map_err(bad)?;
+                profile
+                    .header_line(&mut r, key, value.trim())
+                    .map_err(bad)?;
             } else {
                 return Err(bad(format!(
                     "`{}` is neither a header (`key: value`), a spec (`fn=`, `calls=`, …) nor a cost line",
@@ -294,7 +296,10 @@ impl CallgrindProfile {
                 *by_callee.entry(to).or_default() += cost;
             }
         }
-        top(by_callee.into_iter().map(|(f, c)| (f.to_owned(), c)), usize::MAX)
+        top(
+            by_callee.into_iter().map(|(f, c)| (f.to_owned(), c)),
+            usize::MAX,
+        )
     }
 
     /// The own cost of each source line executed in functions `function`

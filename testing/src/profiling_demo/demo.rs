@@ -9,8 +9,8 @@ use std::time::Duration;
 use mastery_kit::{Area, Comparison, Narrator, Topic, Unit, Verdict};
 
 use super::{
-    CallgrindOptions, CallgrindRun, SEED, STAGES, Samples, StageCosts, Variant, agreed_hotspot, is_root,
-    order_log, run_callgrind, sample, stage_of, summarize, valgrind_version, worker_line,
+    CallgrindOptions, CallgrindRun, SEED, STAGES, Samples, StageCosts, Variant, agreed_hotspot,
+    is_root, order_log, run_callgrind, sample, stage_of, summarize, valgrind_version, worker_line,
 };
 
 mastery_kit::inventory::submit! {

@@ -109,9 +109,9 @@ pub use callgrind::{
     valgrind_version,
 };
 pub use hotspot::{StageCosts, agreed_hotspot};
-pub use sampler::{SampledRun, SamplerError, Samples, sample};
+pub use sampler::{SampledRun, SamplerError, Samples, flamegraph_titles, sample};
 pub use workload::{
-    Order, ROOT, STAGES, SEED, Summary, Variant, WorkloadError, is_root, order_log, parse_orders,
+    Order, ROOT, SEED, STAGES, Summary, Variant, WorkloadError, is_root, order_log, parse_orders,
     render_summary, revenue_by_sku, run_workload, stage_of, summarize, worker_line,
 };
 

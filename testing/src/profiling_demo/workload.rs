@@ -76,19 +76,18 @@ pub fn stage_of(function: &str) -> Option<&'static str> {
     })
 }
 
-/// Whether `function` is the workload's [`ROOT`] (its last path segment).
+/// Whether `function` is the workload's [`ROOT`]: its last path segment
+/// (a sampler names inlined frames without their path).
 pub fn is_root(function: &str) -> bool {
     let path = function.split('<').next().unwrap_or(function);
-    path.rsplit("::").next() == Some(ROOT) && path.contains("profiling_demo")
+    path.rsplit("::").next() == Some(ROOT)
 }
 
 /// Why the workload could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkloadError {
     /// A line of the order log is not `id,customer,sku,quantity,price_cents`.
-    #[error(
-        "order log line {line}: {problem} (expected `id,customer,sku,quantity,price_cents`)"
-    )]
+    #[error("order log line {line}: {problem} (expected `id,customer,sku,quantity,price_cents`)")]
     BadLine {
         /// 1-based line number.
         line: usize,
