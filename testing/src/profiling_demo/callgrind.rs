@@ -122,7 +122,12 @@ impl CallgrindProfile {
             }
             if line.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '*')) {
                 profile.cost_line(&mut r, line).map_err(bad)?;
-            } else if let Some((key, value)) = line.split_once('=') {
+            } else if let Some((key, value)) = line
+                .split_once('=')
+                .filter(|(key, _)| key.bytes().all(|b| b.is_ascii_alphanumeric()))
+            {
+                // `fn=…`; a header's value may hold a `=` of its own
+                // (`desc: Trigger: --dump-after=f`), its key never.
                 profile.spec_line(&mut r, key, value).map_err(bad)?;
             } else if let Some((key, value)) = line.split_once(':') {
                 profile

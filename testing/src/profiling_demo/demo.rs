@@ -9,8 +9,9 @@ use std::time::Duration;
 use mastery_kit::{Area, Comparison, Narrator, Topic, Unit, Verdict};
 
 use super::{
-    CallgrindOptions, CallgrindRun, SEED, STAGES, Samples, StageCosts, Variant, agreed_hotspot,
-    is_root, order_log, run_callgrind, sample, stage_of, summarize, valgrind_version, worker_line,
+    CallgrindOptions, CallgrindRun, ROOT_PATTERN, SEED, STAGES, Samples, StageCosts, Variant,
+    agreed_hotspot, is_root, order_log, run_callgrind, sample, stage_of, summarize,
+    valgrind_version, worker_line,
 };
 
 mastery_kit::inventory::submit! {
@@ -34,7 +35,7 @@ const SAMPLE_HZ: u32 = 997;
 /// What callgrind counts: only inside the pipeline, not the start-up of
 /// the process that runs it; and where it writes a profile (after each
 /// call of the pipeline).
-pub(super) const COLLECT_ONLY: &str = "*profiling_demo::workload::summarize";
+const COLLECT_ONLY: &str = ROOT_PATTERN;
 
 /// The input of one run: sizes of the generated order log.
 #[derive(Debug, Clone, Copy)]

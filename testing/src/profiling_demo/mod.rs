@@ -111,8 +111,8 @@ pub use callgrind::{
 pub use hotspot::{StageCosts, agreed_hotspot};
 pub use sampler::{SampledRun, SamplerError, Samples, flamegraph_titles, sample};
 pub use workload::{
-    Order, ROOT, SEED, STAGES, Summary, Variant, WorkloadError, is_root, order_log, parse_orders,
-    render_summary, revenue_by_sku, run_workload, stage_of, summarize, worker_line,
+    Order, ROOT, ROOT_PATTERN, SEED, STAGES, Summary, Variant, WorkloadError, is_root, order_log,
+    parse_orders, render_summary, revenue_by_sku, run_workload, stage_of, summarize, worker_line,
 };
 
 use std::collections::HashSet;

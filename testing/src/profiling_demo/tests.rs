@@ -13,6 +13,7 @@ const PROFILE: &str = "\
 # callgrind format
 version: 1
 creator: callgrind-3.19.0
+desc: Trigger: --dump-after=app::summarize
 positions: line
 events: Ir
 

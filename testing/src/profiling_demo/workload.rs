@@ -59,6 +59,10 @@ pub const STAGES: [&str; 4] = [
 /// The function that calls the stages: profiles are read below it.
 pub const ROOT: &str = "summarize";
 
+/// [`ROOT`] as a valgrind function pattern (`--toggle-collect`,
+/// `--dump-after`), which matches callgrind's demangled names.
+pub const ROOT_PATTERN: &str = "*profiling_demo::workload::summarize";
+
 /// The stage a profiled function name belongs to: the stage's name as a
 /// path segment of the demangled name, or as its prefix (the planted
 /// `unique_customers_quadratic` is the `unique_customers` stage; a closure
