@@ -69,15 +69,19 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
             customers: 150,
         },
         Size {
-            orders: 6_000,
-            customers: 600,
+            orders: 4_000,
+            customers: 400,
         },
     );
     let log = order_log(size.orders, size.customers, SEED);
     workload(n, &log, size)?;
     let sampled = sampler_section(n, &log)?;
     let counted = callgrind_section(n, size)?;
-    agreement(n, &sampled, counted.as_ref().map(|c| &c.planted_stages));
+    agreement(
+        n,
+        sampled.as_ref(),
+        counted.as_ref().map(|c| &c.planted_stages),
+    );
     fix(n, &log, size, counted.as_ref());
     Ok(())
 }
@@ -114,8 +118,17 @@ struct Sampled {
     stages: StageCosts,
 }
 
-fn sampler_section(n: &mut Narrator, log: &str) -> anyhow::Result<Sampled> {
+fn sampler_section(n: &mut Narrator, log: &str) -> anyhow::Result<Option<Sampled>> {
     n.section("Tool 1: a sampler in the process (pprof, SIGPROF on CPU time)");
+    if n.mode() == mastery_kit::Mode::Quick && n.settings().flamegraph.is_none() {
+        n.say(
+            "Skipped in quick mode: pprof sets up its sample table once per process, a \
+             fixed cost above quick mode's budget. `mastery run testing/profiling-demo` \
+             samples (add `--quick --flamegraph FILE` to sample briefly and draw); no \
+             sampler figure here.",
+        );
+        return Ok(None);
+    }
     let at_least = n
         .mode()
         .pick(Duration::from_millis(40), Duration::from_millis(400));
@@ -140,7 +153,7 @@ fn sampler_section(n: &mut Narrator, log: &str) -> anyhow::Result<Sampled> {
         n.show(format!("  {row}"));
     }
     flame_graph(n, &samples)?;
-    Ok(Sampled { stages })
+    Ok(Some(Sampled { stages }))
 }
 
 fn flame_graph(n: &mut Narrator, samples: &Samples) -> anyhow::Result<()> {
@@ -280,16 +293,30 @@ fn counted_run(program: &Path, size: Size, dir: &Path) -> anyhow::Result<Callgri
     Ok(run)
 }
 
-fn agreement(n: &mut Narrator, sampled: &Sampled, counted: Option<&StageCosts>) {
+fn agreement(n: &mut Narrator, sampled: Option<&Sampled>, counted: Option<&StageCosts>) {
     n.section("Do the tools agree on the hotspot?");
-    let sampler_says = sampled.stages.hottest();
-    let Some(counted) = counted else {
-        n.say(&format!(
-            "Only the sampler ran; it names {}. Callgrind's vote is missing (see above).",
-            name_or_none(sampler_says)
-        ));
-        return;
+    let (sampled, counted) = match (sampled, counted) {
+        (Some(sampled), Some(counted)) => (sampled, counted),
+        (Some(sampled), None) => {
+            n.say(&format!(
+                "Only the sampler ran; it names {}. Callgrind's vote is missing (see above).",
+                name_or_none(sampled.stages.hottest())
+            ));
+            return;
+        }
+        (None, Some(counted)) => {
+            n.say(&format!(
+                "Only callgrind ran; it names {}. The sampler's vote is missing (see above).",
+                name_or_none(counted.hottest())
+            ));
+            return;
+        }
+        (None, None) => {
+            n.say("Neither tool ran in this mode, so there is nothing to compare (see above).");
+            return;
+        }
     };
+    let sampler_says = sampled.stages.hottest();
     let callgrind_says = counted.hottest();
     match agreed_hotspot(&[&sampled.stages, counted]) {
         Some(stage) => {

@@ -71,22 +71,33 @@
 //! - **Heap**: `dhat` (`perf/memory-profiling`) when allocation is the
 //!   suspect.
 //!
+//! A sampler has blind spots of its own: it drops what it cannot unwind.
+//! pprof's documentation suggests skipping samples taken inside `libc`
+//! (to keep the stack walk away from locks); here that would drop every
+//! sample inside `memcmp`, most of the hotspot, so this sampler skips only
+//! the unwinder and the vDSO (`sampler.rs` says why that is safe). And a
+//! CPU-time timer fires at the kernel's tick, so the sample rate it gets
+//! can be below the one it asks for: the demo prints the count.
+//!
 //! ## What it costs
 //! The demo measures:
 //! - **the fix against the planted hotspot**, the whole pipeline timed in
 //!   interleaved pairs, with its interval;
 //! - **instructions executed** by the pipeline before and after the fix,
 //!   counted by callgrind (exact: no noise band);
-//! - how long the callgrind runs take, to show what counting costs.
+//! - how long the callgrind run takes (one valgrind run counts both
+//!   versions, a profile per call), to show what counting costs.
 //!
 //! It also prints each tool's top functions and its cost per stage, and
 //! counts the tools that name the same stage as the hotspot.
 //!
 //! ## Run it
 //! `mastery run testing/profiling-demo` (both tools, the agreement, the
-//! fix measured; needs valgrind: `sudo apt-get install valgrind`),
-//! `mastery run testing/profiling-demo --flamegraph flame.svg` (also
-//! writes the sampler's flame graph), by hand: `valgrind --tool=callgrind
+//! fix measured; needs valgrind: `sudo apt-get install valgrind`, else a
+//! skip line), `mastery run testing/profiling-demo --flamegraph flame.svg`
+//! (also writes the sampler's flame graph; open it in a browser). Quick
+//! mode (`--quick`, and `cargo test`) times the fix only, plus the sampler
+//! when a flame graph is asked for. By hand: `valgrind --tool=callgrind
 //! mastery profile-workload --variant planted` then `callgrind_annotate
 //! callgrind.out.<pid>`. Tests: `cargo test -p mastery-testing
 //! profiling_demo` (the parser on fixed inputs, the differential test, the
