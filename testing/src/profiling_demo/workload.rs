@@ -292,4 +292,4 @@ pub fn worker_line(summary: &Summary) -> String {
 }
 
 /// The seed of every generated order log.
-pub const SEED: u64 = 0x5eed_04de_75;
+pub const SEED: u64 = 0x5eed_04de_7500;
