@@ -65,7 +65,10 @@
 //!   branch mispredictions cost no extra there (`--cache-sim=yes`
 //!   simulates caches).
 //! - **Per line** when a function is hot but large: callgrind's line
-//!   table, or a flame graph's widest box.
+//!   table, or a flame graph's widest box. In optimized code the line
+//!   tables credit inlined library code to the library's lines: this
+//!   workload's scan shows up at `core/src/slice/cmp.rs`, not at the line
+//!   that calls `contains` (the demo prints the split).
 //! - **Benchmarks** (criterion, the kit's paired timings) to measure the
 //!   fix; a profiler says where, a benchmark says how much.
 //! - **Heap**: `dhat` (`perf/memory-profiling`) when allocation is the
