@@ -15,7 +15,9 @@ use mastery_tooling::logging_examples;
 
 use crate::error::AppError;
 use crate::run::Output;
-use crate::{book, dag, explain, list, mapreduce, parse, plugins, run, settings, setup};
+use crate::{
+    book, dag, explain, list, mapreduce, parse, plugins, profile_workload, run, settings, setup,
+};
 
 /// Runs a parsed command line to completion and returns the exit code.
 ///
@@ -49,12 +51,17 @@ pub fn execute(cli: Cli, worker_program: Option<PathBuf>) -> Result<u8, AppError
     if let Command::Worker(args) = &cli.command {
         return mapreduce::worker(args);
     }
+    // Likewise the profiled workload: under valgrind, its start-up is
+    // simulated too, and its stdout is the line the demo checks.
+    if let Command::ProfileWorkload(args) = &cli.command {
+        return profile_workload::profile_workload(args);
+    }
     let sources = Sources::from_process(cli.global.config.clone(), cli.overrides());
     let config = config_management::load(&sources).map_err(|e| AppError::usage(e.to_string()))?;
     logging_examples::init(config.log_level, config.log_format)
         .map_err(|e| AppError::usage(format!("{e:#}")))?;
     tracing::debug!(?config, "settings loaded");
-    let demo_settings = settings::for_demos(&config, worker_program.clone());
+    let mut demo_settings = settings::for_demos(&config, worker_program.clone());
     let topics = registry();
     match cli.command {
         Command::List { json } => list::list(&mut std::io::stdout().lock(), &topics, json),
@@ -62,8 +69,10 @@ pub fn execute(cli: Cli, worker_program: Option<PathBuf>) -> Result<u8, AppError
         Command::Run {
             topics: patterns,
             json,
+            flamegraph,
             ..
         } => {
+            demo_settings.flamegraph = flamegraph;
             let chosen = mastery_kit::select::resolve(&patterns, &topics)
                 .map_err(|e| AppError::usage(e.to_string()))?;
             let output = if json { Output::Json } else { Output::Stream };
@@ -79,6 +88,7 @@ pub fn execute(cli: Cli, worker_program: Option<PathBuf>) -> Result<u8, AppError
         Command::Book(args) => book::book(&mut std::io::stdout().lock(), &topics, &args),
         Command::Setup(command) => setup::setup(&command, demo_settings.python.as_deref()),
         Command::Worker(args) => mapreduce::worker(&args),
+        Command::ProfileWorkload(args) => profile_workload::profile_workload(&args),
         Command::Plugins(args) => plugins::plugins(
             &mut std::io::stdout().lock(),
             &args,

@@ -23,6 +23,8 @@
 //!   as libraries and as `mastery-<name>` executables; `--run` calls one.
 //! - [`book`] — `mastery book`: the book's topic pages generated from the
 //!   lessons, every code include resolved, `mdbook build`.
+//! - [`profile_workload`] — the hidden `mastery profile-workload`: the
+//!   workload `testing/profiling-demo` runs under callgrind.
 //! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
 //!   extension that `perf/vectorization` times against.
 
@@ -37,6 +39,7 @@ pub mod list;
 pub mod mapreduce;
 pub mod parse;
 pub mod plugins;
+pub mod profile_workload;
 pub mod run;
 pub mod settings;
 pub mod setup;

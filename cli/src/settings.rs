@@ -22,6 +22,7 @@ pub fn for_demos(
         python: config.python.as_ref().map(PathBuf::from),
         require_python: config.require_python,
         worker_program,
+        flamegraph: None,
     }
 }
 
@@ -62,6 +63,7 @@ mod tests {
                 python: Some(PathBuf::from("/opt/py/bin/python")),
                 require_python: true,
                 worker_program: Some(PathBuf::from("/bin/mastery")),
+                flamegraph: None,
             }
         );
     }

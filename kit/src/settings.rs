@@ -35,4 +35,8 @@ pub struct Settings {
     /// unknown program (a test harness) as a worker would start copies of the
     /// harness, each starting more.
     pub worker_program: Option<PathBuf>,
+    /// Where a profiling demo writes the flame graph (SVG) of what it
+    /// sampled, when the reader asked for one (`mastery run <id>
+    /// --flamegraph FILE`); `None` writes none.
+    pub flamegraph: Option<PathBuf>,
 }

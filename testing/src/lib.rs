@@ -20,13 +20,14 @@
 //!   trial; markers → `#[ignore]`, the `slow-tests` feature, nextest
 //!   filtersets and groups (`.config/nextest.toml`); `insta` snapshots of
 //!   the CLI in the root `tests/cli_snapshots.rs`.
-//! - `profiling_demo` — `cProfile` / `line_profiler` → sampling profiles,
-//!   callgrind instruction counts, criterion.
-//!
-//! The last one is planned.
+//! - [`profiling_demo`] — `cProfile` / `line_profiler` → callgrind
+//!   instruction counts per function and line (its output file parsed
+//!   here), an in-process sampler (`pprof`) and its flame graph; a planted
+//!   hotspot both name, fixed and measured.
 
 #![forbid(unsafe_code)]
 
 pub mod hypothesis_examples;
 pub mod mocking_monkeypatch;
+pub mod profiling_demo;
 pub mod pytest_plugins;

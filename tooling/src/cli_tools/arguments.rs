@@ -101,6 +101,23 @@ pub struct WorkerArgs {
     pub index: usize,
 }
 
+/// Arguments of the hidden `mastery profile-workload`.
+#[derive(Debug, Args, Clone)]
+pub struct ProfileWorkloadArgs {
+    /// The customer stage: `planted` (a linear scan per order, the hotspot) or `fixed` (a hash set); repeat to run several in turn
+    #[arg(long = "variant", default_value = "planted", value_parser = ["planted", "fixed"], value_name = "VARIANT")]
+    pub variants: Vec<String>,
+    /// Orders in the generated log
+    #[arg(long, default_value_t = 20_000, value_name = "N")]
+    pub orders: usize,
+    /// Distinct customers among them
+    #[arg(long, default_value_t = 2_000, value_name = "N")]
+    pub customers: usize,
+    /// Times to summarize the log
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub repeat: usize,
+}
+
 /// Parses `100MB`, `64KiB`, `1_000_000` or `2GB` into bytes.
 ///
 /// # Errors
@@ -291,7 +308,8 @@ impl Cli {
             | Command::Setup(_)
             | Command::Plugins(_)
             | Command::Book(_)
-            | Command::Worker(_) => RunArgs::default(),
+            | Command::Worker(_)
+            | Command::ProfileWorkload(_) => RunArgs::default(),
         };
         Overrides {
             mode: if run.quick {

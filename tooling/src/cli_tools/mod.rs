@@ -56,7 +56,8 @@ mod tests;
 
 pub use arguments::{
     BookArgs, DagArgs, MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, PluginKindArg,
-    PluginsArgs, RunArgs, SetupCommand, SetupPythonArgs, WorkerArgs, parse_size,
+    PluginsArgs, ProfileWorkloadArgs, RunArgs, SetupCommand, SetupPythonArgs, WorkerArgs,
+    parse_size,
 };
 
 // ANCHOR: core
@@ -67,7 +68,7 @@ pub use arguments::{
     name = "mastery",
     version,
     about = "Advanced Rust: every Advanced Python roadmap item answered in Rust, measured on your machine",
-    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n  mastery mapreduce --engine timely --processes 2 --process 0\n  mastery dag patterns/dags/build.toml --run\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
+    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n  mastery mapreduce --engine timely --processes 2 --process 0\n  mastery dag patterns/dags/build.toml --run\n  mastery run testing/profiling-demo --flamegraph flame.svg\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
 )]
 pub struct Cli {
     /// Options every command accepts.
@@ -112,6 +113,9 @@ pub enum Command {
         /// Print one JSON document (the shape of `tour --json`) instead of the story
         #[arg(long)]
         json: bool,
+        /// Write the flame graph (SVG) of what testing/profiling-demo samples to FILE
+        #[arg(long, value_name = "FILE")]
+        flamegraph: Option<PathBuf>,
     },
     /// Every demo in roadmap order, with a progress bar
     Tour {
@@ -162,5 +166,8 @@ pub enum Command {
     /// Internal: the word-count worker that `mastery mapreduce --engine processes` starts
     #[command(hide = true)]
     Worker(WorkerArgs),
+    /// Internal: the profiling demo's workload, which `testing/profiling-demo` runs under valgrind
+    #[command(hide = true)]
+    ProfileWorkload(ProfileWorkloadArgs),
 }
 // ANCHOR_END: core
