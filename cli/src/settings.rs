@@ -21,6 +21,7 @@ pub fn for_demos(
         require_redis: config.require_redis,
         python: config.python.as_ref().map(PathBuf::from),
         require_python: config.require_python,
+        require_valgrind: config.require_valgrind,
         worker_program,
         flamegraph: None,
     }
@@ -52,6 +53,7 @@ mod tests {
             require_redis: true,
             python: Some("/opt/py/bin/python".to_owned()),
             require_python: true,
+            require_valgrind: true,
             ..config_management::Settings::default()
         };
         let demo = for_demos(&config, Some(PathBuf::from("/bin/mastery")));
@@ -62,6 +64,7 @@ mod tests {
                 require_redis: true,
                 python: Some(PathBuf::from("/opt/py/bin/python")),
                 require_python: true,
+                require_valgrind: true,
                 worker_program: Some(PathBuf::from("/bin/mastery")),
                 flamegraph: None,
             }

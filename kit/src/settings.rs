@@ -30,6 +30,8 @@ pub struct Settings {
     pub python: Option<PathBuf>,
     /// A missing Python comparison fails the demo instead of being skipped.
     pub require_python: bool,
+    /// A missing valgrind fails the profiling demo instead of being skipped.
+    pub require_valgrind: bool,
     /// The `mastery` executable, which demos about worker processes may start
     /// again as `mastery worker`. Only the real binary sets it: re-running an
     /// unknown program (a test harness) as a worker would start copies of the

@@ -185,35 +185,43 @@ pub(super) struct Counted {
     pub fixed_total: u64,
 }
 
-fn callgrind_skip(n: &Narrator) -> Option<String> {
+/// Why the callgrind section cannot run here, if it cannot.
+///
+/// # Errors
+/// When valgrind is missing and the settings require it.
+fn callgrind_skip(n: &Narrator) -> anyhow::Result<Option<String>> {
     if n.mode() == mastery_kit::Mode::Quick {
-        return Some(
+        return Ok(Some(
             "Skipped in quick mode: callgrind simulates the CPU, many times slower than the \
              real run. `mastery run testing/profiling-demo` runs it; no callgrind figure here."
                 .into(),
-        );
+        ));
     }
     if n.settings().worker_program.is_none() {
-        return Some(
+        return Ok(Some(
             "Skipped: callgrind runs the `mastery` binary as `mastery profile-workload`, and \
              this process is not it (a test harness, say). Run `mastery run \
              testing/profiling-demo`; no callgrind figure here."
                 .into(),
-        );
+        ));
     }
     if valgrind_version().is_none() {
-        return Some(
+        anyhow::ensure!(
+            !n.settings().require_valgrind,
+            "require_valgrind is set but valgrind is not installed: sudo apt-get install valgrind"
+        );
+        return Ok(Some(
             "Skipped: valgrind is not installed — `sudo apt-get install valgrind`, then run \
              this again. No callgrind figure here."
                 .into(),
-        );
+        ));
     }
-    None
+    Ok(None)
 }
 
 fn callgrind_section(n: &mut Narrator, size: Size) -> anyhow::Result<Option<Counted>> {
     n.section("Tool 2: callgrind, instructions counted (valgrind)");
-    if let Some(reason) = callgrind_skip(n) {
+    if let Some(reason) = callgrind_skip(n)? {
         n.say(&reason);
         return Ok(None);
     }

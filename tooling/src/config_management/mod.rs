@@ -101,6 +101,10 @@ pub struct Settings {
     /// sets `MASTERY_REQUIRE_PYTHON=1`; `true`/`false`/`1`/`0`).
     #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
     pub require_python: bool,
+    /// Make a missing valgrind a failure of the profiling demo instead of
+    /// a skip (CI sets `MASTERY_REQUIRE_VALGRIND=1`).
+    #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
+    pub require_valgrind: bool,
 }
 
 impl Default for Settings {
@@ -114,6 +118,7 @@ impl Default for Settings {
             require_redis: false,
             python: None,
             require_python: false,
+            require_valgrind: false,
         }
     }
 }
@@ -195,6 +200,7 @@ pub fn example_file() -> String {
         "# redis_url = \"redis://127.0.0.1:6379\"  # unset: spawn redis-server".to_owned(),
         format!("require_python = {}", defaults.require_python),
         "# python = \"perf/python/.venv/bin/python\"  # unset: that venv, else python3".to_owned(),
+        format!("require_valgrind = {}", defaults.require_valgrind),
     ]
     .join("\n")
         + "\n"
