@@ -20,6 +20,7 @@ fn tricky_string(max_len: usize) -> impl Strategy<Value = String> {
     vec(select(TRICKY.to_vec()), 0..=max_len).prop_map(|chars| chars.into_iter().collect())
 }
 
+// ANCHOR: strategies
 /// Any JSON value: a recursive strategy. Leaves are `null`, booleans,
 /// integers, finite floats and strings (of any Unicode); arrays and objects
 /// nest up to four levels.
@@ -47,6 +48,7 @@ pub fn json_value() -> impl Strategy<Value = Value> {
 pub fn csv_records() -> impl Strategy<Value = Vec<Vec<String>>> {
     (1_usize..5).prop_flat_map(|fields| vec(vec(tricky_string(6), fields), 0..8))
 }
+// ANCHOR_END: strategies
 
 /// A string and where to cut its JSON encoding into chunks.
 #[derive(Debug, Clone)]
@@ -85,6 +87,7 @@ impl DrawCount {
     }
 }
 
+// ANCHOR: filter_vs_map
 /// Sorted vectors of 2 to 7 bytes by **filtering**: draw any vector, keep
 /// it if it happens to be sorted. A vector of length n is sorted with a
 /// chance of about 1 in n!, so most draws are thrown away, and the ones
@@ -106,3 +109,4 @@ pub fn sorted_by_map() -> impl Strategy<Value = Vec<u8>> {
         v
     })
 }
+// ANCHOR_END: filter_vs_map
