@@ -22,6 +22,7 @@ impl<'a> ExitStack<'a> {
         }
     }
 
+    // ANCHOR: exit_stack
     /// Registers `cleanup` (`ExitStack.callback`).
     pub fn callback(&mut self, cleanup: impl FnOnce() + 'a) {
         self.callbacks.push(Box::new(cleanup));
@@ -32,6 +33,7 @@ impl<'a> ExitStack<'a> {
     pub fn enter<G: 'a>(&mut self, guard: G) {
         self.callback(move || drop(guard));
     }
+    // ANCHOR_END: exit_stack
 
     /// How many cleanups are registered.
     pub fn len(&self) -> usize {

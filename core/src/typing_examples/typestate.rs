@@ -112,6 +112,7 @@ impl<U, M> RequestBuilder<U, M> {
     }
 }
 
+// ANCHOR: build_when_ready
 impl RequestBuilder<WithUrl, WithMethod> {
     /// The finished request. Exists only once both required steps are done.
     pub fn build(self) -> Request {
@@ -123,3 +124,4 @@ impl RequestBuilder<WithUrl, WithMethod> {
         }
     }
 }
+// ANCHOR_END: build_when_ready
