@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use super::{TradeoffError, tally_into};
 
+// ANCHOR: count_tasks
 /// Word count as `tasks` tokio tasks on `runtime`, each pulling chunks
 /// like [`count_threads`](super::count_threads). On a multi-thread runtime the tasks run in
 /// parallel; on a current-thread runtime they run one after another.
@@ -53,7 +54,9 @@ pub fn count_tasks(
         Ok(total)
     })
 }
+// ANCHOR_END: count_tasks
 
+// ANCHOR: start_workers
 /// Starts `workers` word-count worker processes of `program` (the
 /// `mastery` binary, handed over as `Settings::worker_program`) and says how long the start
 /// and handshake took. Count with [`WorkerPool::count`].
@@ -71,3 +74,4 @@ pub fn start_workers(
     let pool = WorkerPool::spawn(program, workers)?;
     Ok((pool, started.elapsed()))
 }
+// ANCHOR_END: start_workers

@@ -82,6 +82,7 @@ pub struct Gil<T> {
 }
 
 impl<T> Gil<T> {
+    // ANCHOR: gil_new
     /// A GIL around `state` with the given switch interval (clamped to at
     /// least 1 µs).
     pub fn new(state: T, switch_interval: Duration) -> Self {
@@ -99,6 +100,7 @@ impl<T> Gil<T> {
             state: Mutex::new(state),
         }
     }
+    // ANCHOR_END: gil_new
 
     /// The switch interval (`sys.getswitchinterval()`).
     pub fn switch_interval(&self) -> Duration {
@@ -212,6 +214,7 @@ pub struct GilGuard<'a, T> {
 }
 
 impl<T> GilGuard<'_, T> {
+    // ANCHOR: check_eval_breaker
     /// The eval breaker check: if a waiter has asked for the GIL, hand it
     /// over (waiting for the switch) and queue to get it back. Returns
     /// whether the GIL was handed over. Costs one atomic load when nobody
@@ -230,6 +233,7 @@ impl<T> GilGuard<'_, T> {
         });
         true
     }
+    // ANCHOR_END: check_eval_breaker
 
     /// Hands the GIL to a waiting thread now, as if it had asked (does
     /// nothing when nobody waits), then queues to get it back.
@@ -241,6 +245,7 @@ impl<T> GilGuard<'_, T> {
         });
     }
 
+    // ANCHOR: allow_threads
     /// `Py_BEGIN_ALLOW_THREADS … Py_END_ALLOW_THREADS`: releases the GIL
     /// while `blocking` runs (a sleep, a read), so other threads run
     /// bytecode meanwhile, then takes it back. `blocking` gets no access to
@@ -255,6 +260,7 @@ impl<T> GilGuard<'_, T> {
             result
         })
     }
+    // ANCHOR_END: allow_threads
 }
 
 impl<T> Deref for GilGuard<'_, T> {
