@@ -22,8 +22,8 @@ pub fn sum_rayon(xs: &[f32]) -> f32 {
         .map(sum_simd)
         .collect_into_vec(&mut partials);
     sum_simd(&partials)
-// ANCHOR_END: sum_rayon
 }
+// ANCHOR_END: sum_rayon
 
 /// Dot product of [`PAR_CHUNK`]-sized chunk pairs on rayon's pool, partial
 /// results combined in chunk order.
