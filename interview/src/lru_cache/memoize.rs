@@ -44,6 +44,7 @@ impl<A, R, F> fmt::Debug for Memoized<A, R, F> {
     }
 }
 
+// ANCHOR: memoize
 /// Wraps `function` with an LRU cache of `capacity` results.
 ///
 /// ```
@@ -69,7 +70,9 @@ where
         function(arg)
     })
 }
+// ANCHOR_END: memoize
 
+// ANCHOR: memoize_recursive
 /// Wraps a recursive `function`, which receives a `recurse` callback to call
 /// instead of itself, so that inner calls hit the cache too — what decorating
 /// a recursive function with `@lru_cache` does in Python.
@@ -100,6 +103,7 @@ where
         misses: 0,
     })
 }
+// ANCHOR_END: memoize_recursive
 
 impl<A, R, F> Memoized<A, R, F>
 where

@@ -119,6 +119,7 @@ impl Retry {
 }
 
 impl<P, N, T, R> Retry<P, N, T, R> {
+    // ANCHOR: retry_when
     /// Retries only errors for which `predicate` returns `true`; any other
     /// error is returned at once with [`StopReason::NotRetryable`]. Annotate
     /// the closure's argument type: `|e: &io::Error| ...`.
@@ -131,6 +132,7 @@ impl<P, N, T, R> Retry<P, N, T, R> {
             rng: self.rng,
         }
     }
+    // ANCHOR_END: retry_when
 
     /// Calls `observer` before every sleep with the failed attempt, its error
     /// and the planned delay.
@@ -333,6 +335,7 @@ pub fn retry<O, E>(
     }
 }
 
+// ANCHOR: retry_async
 /// Retries the future `op()` makes under `policy`: every error is retried,
 /// sleeps use `tokio::time::sleep` (call it inside a tokio runtime with time
 /// enabled). See [`Retry::call_async`].
@@ -362,6 +365,7 @@ where
         }
     }
 }
+// ANCHOR_END: retry_async
 
 // ANCHOR: loop_state
 /// The bookkeeping shared by the sync and the async loop.
