@@ -17,6 +17,7 @@ pub(super) struct Budget {
     pub(super) limit: usize,
 }
 
+// ANCHOR: entity_budget
 impl Budget {
     /// Charges `bytes` of expansion, or fails once over the limit.
     pub(super) fn take(&mut self, bytes: usize) -> Result<(), ErrorKind> {
@@ -27,6 +28,7 @@ impl Budget {
         Ok(())
     }
 }
+// ANCHOR_END: entity_budget
 
 impl XmlParser {
     /// A budget for the next token: what the document has expanded so far,
