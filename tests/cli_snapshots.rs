@@ -28,12 +28,10 @@ fn mastery(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
-// ANCHOR: snapshot
 #[test]
 fn help() {
     insta::assert_snapshot!(mastery(&["--help"]));
 }
-// ANCHOR_END: snapshot
 
 /// The topics of one area of `mastery list`: the lines from its heading to
 /// the next. One area per snapshot, so a topic added elsewhere does not

@@ -11,7 +11,6 @@ use super::ValidationError;
 /// The longest sensor name, in bytes.
 pub const MAX_NAME_LEN: usize = 32;
 
-// ANCHOR: reserved_names
 /// Names a sensor may not take. Built on first use, once per process: the
 /// `LazyLock` answer to a module-level `RESERVED = frozenset(...)`.
 static RESERVED_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
@@ -20,7 +19,6 @@ static RESERVED_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .into_iter()
         .collect()
 });
-// ANCHOR_END: reserved_names
 
 static RESERVED_NAME_BUILDS: AtomicUsize = AtomicUsize::new(0);
 

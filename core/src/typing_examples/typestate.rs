@@ -112,7 +112,6 @@ impl<U, M> RequestBuilder<U, M> {
     }
 }
 
-// ANCHOR: build_when_ready
 impl RequestBuilder<WithUrl, WithMethod> {
     /// The finished request. Exists only once both required steps are done.
     pub fn build(self) -> Request {
@@ -124,4 +123,3 @@ impl RequestBuilder<WithUrl, WithMethod> {
         }
     }
 }
-// ANCHOR_END: build_when_ready

@@ -171,7 +171,6 @@ impl<Req, Resp> Batcher<Req, Resp> {
         Ok(Ticket { answer })
     }
 
-    // ANCHOR: shutdown
     /// Stops taking requests, dispatches everything already queued without
     /// waiting for deadlines, and returns once every accepted request has
     /// been answered. Idempotent; concurrent calls all wait for the end.
@@ -189,7 +188,6 @@ impl<Req, Resp> Batcher<Req, Resp> {
             *worker = None;
         }
     }
-    // ANCHOR_END: shutdown
 
     /// Whether shutdown has begun.
     pub fn is_shutting_down(&self) -> bool {

@@ -72,7 +72,6 @@ where
 }
 // ANCHOR_END: memoize
 
-// ANCHOR: memoize_recursive
 /// Wraps a recursive `function`, which receives a `recurse` callback to call
 /// instead of itself, so that inner calls hit the cache too — what decorating
 /// a recursive function with `@lru_cache` does in Python.
@@ -103,7 +102,6 @@ where
         misses: 0,
     })
 }
-// ANCHOR_END: memoize_recursive
 
 impl<A, R, F> Memoized<A, R, F>
 where

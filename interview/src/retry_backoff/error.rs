@@ -23,7 +23,6 @@ impl fmt::Display for StopReason {
     }
 }
 
-// ANCHOR: retry_error
 /// The last error of a retry loop that gave up, with how many attempts ran
 /// and why it stopped. Its [`source`](std::error::Error::source) is the last
 /// error, so error reports show both.
@@ -38,7 +37,6 @@ pub struct RetryError<E> {
     #[source]
     pub last: E,
 }
-// ANCHOR_END: retry_error
 
 impl<E> RetryError<E> {
     /// The error of the last attempt.

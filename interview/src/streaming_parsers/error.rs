@@ -337,7 +337,6 @@ fn show_byte(b: u8) -> String {
 ///      expected a value after `,` (JSON has no trailing commas)"
 /// );
 /// ```
-// ANCHOR: parse_error
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{format} error at {position}: {kind}")]
 pub struct ParseError {
@@ -345,7 +344,6 @@ pub struct ParseError {
     kind: ErrorKind,
     position: Position,
 }
-// ANCHOR_END: parse_error
 
 impl ParseError {
     /// An error of `kind` at `position` in a `format` input.

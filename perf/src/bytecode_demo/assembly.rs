@@ -239,7 +239,6 @@ impl AsmFunction {
         false
     }
 
-    // ANCHOR: checks_in_loops
     /// The checks of `kind` executed inside loops: branches from a loop body
     /// to a block that panics, plus panic calls inside the body itself.
     /// Counted once per branch, over every loop (nested loops counted once).
@@ -252,7 +251,6 @@ impl AsmFunction {
             .filter(|&at| in_loop[at] && self.is_check(at, kind))
             .count()
     }
-    // ANCHOR_END: checks_in_loops
 
     /// The checks of `kind` within one range of lines (one loop).
     pub fn checks_in(&self, range: Range<usize>, kind: PanicKind) -> usize {

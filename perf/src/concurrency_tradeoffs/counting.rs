@@ -13,7 +13,6 @@ use tokio::task::JoinSet;
 
 use super::{TradeoffError, tally_into};
 
-// ANCHOR: count_tasks
 /// Word count as `tasks` tokio tasks on `runtime`, each pulling chunks
 /// like [`count_threads`](super::count_threads). On a multi-thread runtime the tasks run in
 /// parallel; on a current-thread runtime they run one after another.
@@ -54,7 +53,6 @@ pub fn count_tasks(
         Ok(total)
     })
 }
-// ANCHOR_END: count_tasks
 
 // ANCHOR: start_workers
 /// Starts `workers` word-count worker processes of `program` (the

@@ -82,7 +82,6 @@ pub struct Gil<T> {
 }
 
 impl<T> Gil<T> {
-    // ANCHOR: gil_new
     /// A GIL around `state` with the given switch interval (clamped to at
     /// least 1 µs).
     pub fn new(state: T, switch_interval: Duration) -> Self {
@@ -100,7 +99,6 @@ impl<T> Gil<T> {
             state: Mutex::new(state),
         }
     }
-    // ANCHOR_END: gil_new
 
     /// The switch interval (`sys.getswitchinterval()`).
     pub fn switch_interval(&self) -> Duration {

@@ -31,14 +31,12 @@ pub fn dot_error_bound(n: usize, abs_dot: f64) -> f64 {
     gamma(n) * abs_dot
 }
 
-// ANCHOR: reference_sum
 /// The exact-enough sum: `f64` with Neumaier's compensation (the reference
 /// the tests and the Python script check the kernels against; every `f32`
 /// is exact in `f64`).
 pub fn reference_sum(xs: &[f32]) -> f64 {
     neumaier(xs.iter().map(|&x| f64::from(x)))
 }
-// ANCHOR_END: reference_sum
 
 /// The exact-enough dot product: `f64` products (exact for `f32` inputs)
 /// summed with Neumaier's compensation.

@@ -94,7 +94,6 @@ impl<'a> Arbitrary<'a> for Scenario {
     }
 }
 
-// ANCHOR: from_bytes
 impl Scenario {
     /// Reads a scenario out of raw bytes, as a `cargo fuzz` target receives
     /// them: every byte string gives some scenario (a short one ends early).
@@ -105,7 +104,6 @@ impl Scenario {
         Scenario::arbitrary_take_rest(Unstructured::new(bytes))
     }
 }
-// ANCHOR_END: from_bytes
 
 /// The operations a cache under test answers, keys and values fixed to the
 /// scenario's types.

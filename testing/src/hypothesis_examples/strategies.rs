@@ -87,7 +87,6 @@ impl DrawCount {
     }
 }
 
-// ANCHOR: filter_vs_map
 /// Sorted vectors of 2 to 7 bytes by **filtering**: draw any vector, keep
 /// it if it happens to be sorted. A vector of length n is sorted with a
 /// chance of about 1 in n!, so most draws are thrown away, and the ones
@@ -109,4 +108,3 @@ pub fn sorted_by_map() -> impl Strategy<Value = Vec<u8>> {
         v
     })
 }
-// ANCHOR_END: filter_vs_map

@@ -12,7 +12,6 @@ pub fn entropy_is_swapped() -> bool {
     cfg!(test)
 }
 
-// ANCHOR: cfg_swap
 #[cfg(not(test))]
 fn entropy() -> u32 {
     super::closure_seam::random_u32()
@@ -23,7 +22,6 @@ fn entropy() -> u32 {
 fn entropy() -> u32 {
     0x5EED
 }
-// ANCHOR_END: cfg_swap
 
 /// A one-off coupon code, `SAVE-<8 hex digits>`.
 pub fn coupon_code() -> String {

@@ -50,7 +50,6 @@ pub enum SuiteError {
     },
 }
 
-// ANCHOR: run_suite
 /// Runs `trials` — made with a handle on `fixture` — under libtest's
 /// arguments (filters, `--exact`, `--list`, threads), then tears the
 /// fixture down. If anything panics on the way, the fixture still drops:
@@ -76,4 +75,3 @@ pub fn run_suite<F: SuiteFixture>(
         teardown: fixture.teardown(),
     })
 }
-// ANCHOR_END: run_suite

@@ -17,7 +17,6 @@ pub(super) struct Budget {
     pub(super) limit: usize,
 }
 
-// ANCHOR: entity_budget
 impl Budget {
     /// Charges `bytes` of expansion, or fails once over the limit.
     pub(super) fn take(&mut self, bytes: usize) -> Result<(), ErrorKind> {
@@ -28,7 +27,6 @@ impl Budget {
         Ok(())
     }
 }
-// ANCHOR_END: entity_budget
 
 impl XmlParser {
     /// A budget for the next token: what the document has expanded so far,
