@@ -110,7 +110,6 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher> ShardedLruCache<K, V, S> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    // ANCHOR: sharded_get_put
     /// A clone of the value for `key`, marking it most recently used in its shard.
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
@@ -126,7 +125,6 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher> ShardedLruCache<K, V, S> {
         let hash = self.hasher.hash_one(&key);
         self.shard(hash).put_hashed(hash, key, value)
     }
-    // ANCHOR_END: sharded_get_put
 
     /// Removes `key`, returning its value.
     pub fn remove<Q>(&self, key: &Q) -> Option<V>
