@@ -22,7 +22,6 @@ impl<'a> ExitStack<'a> {
         }
     }
 
-    // ANCHOR: exit_stack
     /// Registers `cleanup` (`ExitStack.callback`).
     pub fn callback(&mut self, cleanup: impl FnOnce() + 'a) {
         self.callbacks.push(Box::new(cleanup));
@@ -33,7 +32,6 @@ impl<'a> ExitStack<'a> {
     pub fn enter<G: 'a>(&mut self, guard: G) {
         self.callback(move || drop(guard));
     }
-    // ANCHOR_END: exit_stack
 
     /// How many cleanups are registered.
     pub fn len(&self) -> usize {

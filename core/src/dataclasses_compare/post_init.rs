@@ -21,7 +21,6 @@ fn field_error(field: impl Into<String>, problem: &'static str) -> Result<(), Fi
 }
 
 impl User {
-    // ANCHOR: check
     /// The hand-written `__post_init__`: the same rules as
     /// [`ValidatedUser`](super::ValidatedUser)'s attributes, stopping at the first failure.
     ///
@@ -57,5 +56,4 @@ impl User {
         }
         Ok(())
     }
-    // ANCHOR_END: check
 }

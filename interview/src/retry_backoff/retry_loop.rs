@@ -119,7 +119,6 @@ impl Retry {
 }
 
 impl<P, N, T, R> Retry<P, N, T, R> {
-    // ANCHOR: retry_when
     /// Retries only errors for which `predicate` returns `true`; any other
     /// error is returned at once with [`StopReason::NotRetryable`]. Annotate
     /// the closure's argument type: `|e: &io::Error| ...`.
@@ -132,7 +131,6 @@ impl<P, N, T, R> Retry<P, N, T, R> {
             rng: self.rng,
         }
     }
-    // ANCHOR_END: retry_when
 
     /// Calls `observer` before every sleep with the failed attempt, its error
     /// and the planned delay.
