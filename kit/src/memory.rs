@@ -121,6 +121,7 @@ pub struct HeapUse {
     pub bytes_allocated: usize,
 }
 
+// ANCHOR: heap_use_during
 /// Runs `work` and returns its result with its [`HeapUse`], or `None` when
 /// the counting allocator is not installed.
 pub fn heap_use_during<R>(work: impl FnOnce() -> R) -> (R, Option<HeapUse>) {
@@ -147,6 +148,7 @@ pub fn heap_use_during<R>(work: impl FnOnce() -> R) -> (R, Option<HeapUse>) {
         }),
     )
 }
+// ANCHOR_END: heap_use_during
 
 #[cfg(test)]
 mod tests {

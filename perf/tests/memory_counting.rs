@@ -10,8 +10,10 @@ use std::hint::black_box;
 use mastery_kit::memory::{COUNTING, CountingAlloc, HeapUse, counting_installed, heap_use_during};
 use mastery_perf::memory_profiling::{InlineVec, trace_growth, words_borrowed, words_owned};
 
+// ANCHOR: counting_allocator
 #[global_allocator]
 static ALLOC: &CountingAlloc = &COUNTING;
+// ANCHOR_END: counting_allocator
 
 fn used<R>(work: impl FnOnce() -> R) -> (R, HeapUse) {
     let (result, used) = heap_use_during(work);

@@ -91,6 +91,7 @@ pub async fn collect_pairs_broken<T>(
     }
 }
 
+// ANCHOR: collect_pairs
 /// The fix of [`collect_pairs_broken`]: only the cancellation-safe `recv()`
 /// races the tick, and the half-built pair lives in the loop, not in a
 /// future, so a heartbeat between the halves costs nothing.
@@ -118,3 +119,4 @@ pub async fn collect_pairs<T>(queue: &mut mpsc::Receiver<T>, heartbeat: Duration
         leftover: first,
     }
 }
+// ANCHOR_END: collect_pairs

@@ -116,6 +116,7 @@ impl<T: Send + 'static> Pipeline<T> {
         }
     }
 
+    // ANCHOR: shutdown
     /// Stops the pipeline as `mode` says and returns what happened to every
     /// item. Waits for every producer and consumer task to end.
     pub async fn shutdown(mut self, mode: Shutdown) -> Outcome<T> {
@@ -155,6 +156,7 @@ impl<T: Send + 'static> Pipeline<T> {
             unprocessed,
         }
     }
+    // ANCHOR_END: shutdown
 
     async fn join_all(&mut self) {
         self.join_producers().await;

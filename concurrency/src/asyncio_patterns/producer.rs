@@ -50,6 +50,7 @@ impl<T> Producer<T> {
         Producer { sender, shared }
     }
 
+    // ANCHOR: send
     /// Queues `item`, waiting while the queue is full (backpressure; the
     /// wait is measured).
     ///
@@ -68,6 +69,7 @@ impl<T> Producer<T> {
             None => Err(Stopping(item)),
         }
     }
+    // ANCHOR_END: send
 
     /// A reserved slot in the queue, or `None` once the pipeline is
     /// stopping. Waits while the queue is full and measures the wait.

@@ -89,6 +89,7 @@ impl<In: Send + 'static, Cur: Send + 'static> PipelineBuilder<In, Cur> {
         self
     }
 
+    // ANCHOR: map_stage
     /// Adds a stage that turns each item into one output, or rejects it:
     /// `Err(reason)` is counted (and the first few reasons kept), never
     /// fatal. For cheap synchronous work — parsing, validation.
@@ -108,6 +109,7 @@ impl<In: Send + 'static, Cur: Send + 'static> PipelineBuilder<In, Cur> {
         });
         Ok(next)
     }
+    // ANCHOR_END: map_stage
 
     /// Adds a stage that collects batches by `policy` and calls `f` once per
     /// batch; `f` returns one output per item, in order. An `Err` — or the

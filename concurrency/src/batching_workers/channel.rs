@@ -106,6 +106,7 @@ impl QueueGauge {
     }
 }
 
+// ANCHOR: metered_channel
 /// A bounded channel that measures itself: depth, peak, and how long each
 /// send waited for room. The building block of every pipeline queue.
 ///
@@ -127,6 +128,7 @@ pub fn metered_channel<T>(
     };
     Ok((sender, MeteredReceiver { rx, gauge }))
 }
+// ANCHOR_END: metered_channel
 
 /// The sending half of a [`metered_channel`]; cheap to clone.
 #[derive(Debug)]

@@ -117,6 +117,7 @@ impl<In> Pipeline<In> {
         self.queue_depths().iter().map(|q| q.depth).sum()
     }
 
+    // ANCHOR: finish
     /// Closes the source and waits until every stage has drained its inbox
     /// and returned; then reports. Waits for every [`Source`] clone to be
     /// dropped as well — a producer still holding one is still producing.
@@ -165,4 +166,5 @@ impl<In> Pipeline<In> {
             },
         })
     }
+    // ANCHOR_END: finish
 }

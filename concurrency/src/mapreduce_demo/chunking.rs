@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+// ANCHOR: split_chunks
 /// Cuts `text` into chunks of about `target` bytes, each cut placed at an
 /// ASCII whitespace byte: a word — a maximal run of non-whitespace — is
 /// never split, and (whitespace being ASCII) no cut lands inside a UTF-8
@@ -13,6 +14,7 @@ pub fn split_chunks(text: &str, target: usize) -> Vec<&str> {
         .map(|r| &text[r])
         .collect()
 }
+// ANCHOR_END: split_chunks
 
 /// The byte ranges of [`split_chunks`].
 pub fn split_ranges(text: &str, target: usize) -> Vec<Range<usize>> {

@@ -68,6 +68,7 @@ pub enum ProcessError {
         /// Its protocol version.
         theirs: u32,
     },
+    // ANCHOR: died
     /// The worker exited, or closed its pipe, in the middle of a job.
     #[error("worker {index} (pid {pid}) died {during}: {status}")]
     Died {
@@ -80,6 +81,7 @@ pub enum ProcessError {
         /// Its exit status (`exit status: 3`, `signal: 9 (SIGKILL)`).
         status: String,
     },
+    // ANCHOR_END: died
     /// The worker reported a failure and stopped.
     #[error("worker {index} (pid {pid}) failed: {message} ({status})")]
     Failed {
@@ -237,6 +239,7 @@ impl WorkerPool {
         self.workers.is_empty()
     }
 
+    // ANCHOR: pool_count
     /// Counts `text`: chunks of about `chunk_bytes`, cut at whitespace,
     /// streamed to the workers as they take them; the partial counts
     /// merged. The pool can run job after job.
@@ -252,6 +255,7 @@ impl WorkerPool {
             next: AtomicUsize::new(0),
         })
     }
+    // ANCHOR_END: pool_count
 
     /// Counts the chunks of `queue`, streamed to the workers as they take
     /// them, until the queue ends (see [`stream_chunks`](super::stream_chunks)):

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::chunking::split_chunks;
 use super::counts::WordCounts;
 
+// ANCHOR: count_rayon
 /// Engine 2: rayon on the current thread pool, one table per thread.
 /// The text is cut into chunks of about `chunk_bytes` at whitespace;
 /// `rayon::broadcast` runs one task on every thread of the pool, each task
@@ -36,6 +37,7 @@ pub fn count_rayon(text: &str, chunk_bytes: usize) -> WordCounts {
         .reduce(WordCounts::merged)
         .unwrap_or_default()
 }
+// ANCHOR_END: count_rayon
 
 /// [`count_rayon`] on a pool of its own with `threads` threads.
 ///

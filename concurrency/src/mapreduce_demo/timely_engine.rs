@@ -184,6 +184,7 @@ fn word_count_dataflow(
     (index == 0).then(|| gathered.take())
 }
 
+// ANCHOR: exchange_by_word
 /// The end of every word-count dataflow: the `(word, count)` pairs of the
 /// local tables are exchanged by a stable hash of the word, so each word
 /// has one owner; owners add up what they receive and, once their input is
@@ -217,3 +218,4 @@ pub(super) fn sum_and_gather(
             },
         );
 }
+// ANCHOR_END: exchange_by_word

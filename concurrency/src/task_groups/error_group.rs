@@ -184,6 +184,7 @@ impl<E> ErrorGroup<E> {
     /// assert_eq!(values.map(|g| g.failures().len()), Some(1));
     /// assert_eq!(rest.map(|g| g.failures().len()), Some(2));
     /// ```
+    // ANCHOR: split
     pub fn split(
         self,
         mut predicate: impl FnMut(&TaskError<E>) -> bool,
@@ -192,6 +193,7 @@ impl<E> ErrorGroup<E> {
             self.failures.into_iter().partition(|f| predicate(&f.error));
         (Self::new(matching), Self::new(rest))
     }
+    // ANCHOR_END: split
 
     /// Gives up the failures, in spawn order.
     pub fn into_failures(self) -> Vec<TaskFailure<E>> {

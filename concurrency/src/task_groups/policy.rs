@@ -1,6 +1,7 @@
 //! What a group does when one of its tasks fails, and the guard that
 //! applies it when the failure is a panic.
 
+// ANCHOR: mode
 /// What a group does when one of its tasks fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -11,6 +12,7 @@ pub enum Mode {
     /// `asyncio.gather(..., return_exceptions=True)`, then one group.
     CollectAll,
 }
+// ANCHOR_END: mode
 
 /// Calls its closure if dropped while the thread unwinds from a panic. Kept
 /// as a local of the task (or thread) body, it turns a panic into "cancel

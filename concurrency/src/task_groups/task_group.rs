@@ -192,6 +192,7 @@ where
         self.mode
     }
 
+    // ANCHOR: join
     /// Waits for every task; their values in **spawn order**, or every task
     /// that did not succeed. In fail-fast mode a failure is followed by
     /// [`TaskError::Cancelled`] entries for the siblings it stopped (and by
@@ -199,6 +200,7 @@ where
     pub async fn join(self) -> Result<Vec<T>, ErrorGroup<E>> {
         collect(self.join_outcomes().await)
     }
+    // ANCHOR_END: join
 
     /// Waits for every task; each task's own outcome, in spawn order.
     pub async fn join_outcomes(mut self) -> Vec<Result<T, TaskError<E>>> {

@@ -105,6 +105,7 @@ where
 /// spawn order or every failure. Thread panics are collected, not re-raised;
 /// a panic of `body` itself sets the flag, waits for the threads, and
 /// propagates.
+// ANCHOR: scoped
 pub fn scoped<'env, T, E, F>(mode: Mode, body: F) -> Result<Vec<T>, ErrorGroup<E>>
 where
     T: Send + 'env,
@@ -126,3 +127,4 @@ where
     });
     collect(outcomes)
 }
+// ANCHOR_END: scoped

@@ -80,6 +80,7 @@ impl TempDir {
     }
 }
 
+// ANCHOR: temp_dir_drop
 impl Drop for TempDir {
     fn drop(&mut self) {
         if self.path.as_os_str().is_empty() {
@@ -89,6 +90,7 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+// ANCHOR_END: temp_dir_drop
 
 /// 16 hex digits no other call in this process returns, and unlikely in
 /// any other process: a per-process random key (std's `RandomState`)

@@ -204,6 +204,7 @@ fn set_balance(balances: &mut BTreeMap<String, i64>, account: &str, balance: i64
     }
 }
 
+// ANCHOR: rollback_on_drop
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if self.undo.is_empty() {
@@ -215,3 +216,4 @@ impl Drop for Transaction<'_> {
         self.ledger.rollbacks += 1;
     }
 }
+// ANCHOR_END: rollback_on_drop

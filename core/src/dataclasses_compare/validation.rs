@@ -48,6 +48,7 @@ impl ValidatedUser {
         .validate()
     }
 
+    // ANCHOR: parse_json
     /// `UserModel.model_validate_json(raw)`: parse, then validate.
     ///
     /// # Errors
@@ -57,4 +58,5 @@ impl ValidatedUser {
         let unchecked: garde::Unvalidated<ValidatedUser> = serde_json::from_str(json)?;
         Ok(unchecked.validate()?)
     }
+    // ANCHOR_END: parse_json
 }

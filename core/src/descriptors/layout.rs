@@ -4,6 +4,7 @@
 
 use std::num::NonZeroU32;
 
+// ANCHOR: reading_layout
 /// One reading, fields listed in the order a Python class would list them.
 /// The compiler is free to reorder them: 8 + 8 + 4 + 1, padded to 24 bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,6 +34,7 @@ pub struct ReadingC {
     /// Seconds since the epoch.
     pub timestamp: u64,
 }
+// ANCHOR_END: reading_layout
 
 /// A fieldless enum: one byte, and 252 unused bit patterns for niches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -64,6 +64,7 @@ impl Registry {
         Registry::from_entries(registrations())
     }
 
+    // ANCHOR: from_entries
     /// A registry of the given entries; an error listing every name that
     /// more than one entry claims.
     pub fn from_entries(
@@ -95,12 +96,14 @@ impl Registry {
         clashes.sort_by_key(|c| c.name);
         Err(RegistryError::DuplicateNames(clashes))
     }
+    // ANCHOR_END: from_entries
 
     /// The entry registered as `name`.
     pub fn get(&self, name: &str) -> Option<&'static Registration> {
         self.by_name.get(name).copied()
     }
 
+    // ANCHOR: new_shape
     /// A new instance of the type registered as `name`.
     pub fn new_shape(&self, name: &str) -> Result<Box<dyn Shape>, RegistryError> {
         match self.get(name) {
@@ -111,6 +114,7 @@ impl Registry {
             }),
         }
     }
+    // ANCHOR_END: new_shape
 
     /// Every registered name, sorted.
     pub fn names(&self) -> Vec<&'static str> {

@@ -80,6 +80,7 @@ impl Shape for Ellipse {
     }
 }
 
+// ANCHOR: register_name
 /// A regular polygon, registered under a name of its own: `polygon`.
 #[derive(Debug, Default, Clone, PartialEq, Register)]
 #[register(name = "polygon")]
@@ -89,6 +90,7 @@ pub struct RegularPolygon {
     /// The length of each.
     pub side: f64,
 }
+// ANCHOR_END: register_name
 
 impl Shape for RegularPolygon {
     fn area(&self) -> f64 {

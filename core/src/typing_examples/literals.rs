@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+// ANCHOR: log_level
 /// `Literal["error", "warn", "info", "debug", "trace"]`: exactly these
 /// names, in JSON and through [`FromStr`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -22,6 +23,7 @@ pub enum LogLevel {
     /// Everything.
     Trace,
 }
+// ANCHOR_END: log_level
 
 impl LogLevel {
     /// Every level, most severe first.

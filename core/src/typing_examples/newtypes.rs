@@ -143,6 +143,7 @@ pub type Workers = Bounded<1, 256>;
 /// Share of traffic an upstream receives, relative to the others.
 pub type Weight = Bounded<1, 100>;
 
+// ANCHOR: port
 /// A TCP port, 1–65535. Stored as a `NonZeroU16`, so the compiler knows 0
 /// is impossible and `Option<Port>` needs no extra tag byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -172,6 +173,7 @@ impl Port {
         self.0.get()
     }
 }
+// ANCHOR_END: port
 
 impl TryFrom<i64> for Port {
     type Error = BadPort;

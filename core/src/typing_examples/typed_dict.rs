@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{LogLevel, NonEmpty, Port, Weight, Workers};
 
+// ANCHOR: upstream
 /// One backend of a proxy: `class Upstream(TypedDict): host: str; port:
 /// int; weight: NotRequired[int]; tls_name: NotRequired[str]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +26,7 @@ pub struct Upstream {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_name: Option<NonEmpty>,
 }
+// ANCHOR_END: upstream
 
 /// A proxy's configuration document: every key known, every value typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -106,6 +106,7 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
 }
 
 impl<Req, Resp> Batcher<Req, Resp> {
+    // ANCHOR: submit
     /// Queues `request`, waiting for room while the queue is full
     /// (backpressure), and returns its answer once its batch was handled.
     ///
@@ -131,6 +132,7 @@ impl<Req, Resp> Batcher<Req, Resp> {
         });
         Ticket { answer }.await
     }
+    // ANCHOR_END: submit
 
     /// Queues `request` now or fails now; the returned [`Ticket`] resolves
     /// to the answer.

@@ -227,6 +227,7 @@ async fn sleep_until_deadline(deadline: Option<Instant>) {
     }
 }
 
+// ANCHOR: answer
 /// Sends each caller its result, or the batch's failure to all of them.
 fn answer<Resp, E: fmt::Display>(
     replies: Vec<oneshot::Sender<Result<Resp, BatchError>>>,
@@ -252,3 +253,4 @@ fn answer<Resp, E: fmt::Display>(
         let _ = reply.send(Err(failure.clone()));
     }
 }
+// ANCHOR_END: answer

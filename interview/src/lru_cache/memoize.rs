@@ -44,6 +44,7 @@ impl<A, R, F> fmt::Debug for Memoized<A, R, F> {
     }
 }
 
+// ANCHOR: memoize
 /// Wraps `function` with an LRU cache of `capacity` results.
 ///
 /// ```
@@ -69,6 +70,7 @@ where
         function(arg)
     })
 }
+// ANCHOR_END: memoize
 
 /// Wraps a recursive `function`, which receives a `recurse` callback to call
 /// instead of itself, so that inner calls hit the cache too — what decorating

@@ -333,6 +333,7 @@ pub fn retry<O, E>(
     }
 }
 
+// ANCHOR: retry_async
 /// Retries the future `op()` makes under `policy`: every error is retried,
 /// sleeps use `tokio::time::sleep` (call it inside a tokio runtime with time
 /// enabled). See [`Retry::call_async`].
@@ -362,6 +363,7 @@ where
         }
     }
 }
+// ANCHOR_END: retry_async
 
 // ANCHOR: loop_state
 /// The bookkeeping shared by the sync and the async loop.

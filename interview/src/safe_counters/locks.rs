@@ -4,6 +4,7 @@
 
 use std::sync::{Mutex, PoisonError, RwLock};
 
+// ANCHOR: mutex_counter
 /// `Mutex<u64>`: the `with lock: count += 1` answer. Correct, simple, and
 /// every add takes and releases the lock.
 #[derive(Debug, Default)]
@@ -37,6 +38,7 @@ impl MutexCounter {
         "Mutex<u64>".to_owned()
     }
 }
+// ANCHOR_END: mutex_counter
 
 /// `RwLock<u64>`: correct, but a counter's adds are all writes, so the
 /// reader-writer bookkeeping buys nothing. Kept to measure exactly that.

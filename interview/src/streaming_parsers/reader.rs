@@ -130,6 +130,7 @@ impl<P: PushParser, R: Read> Events<P, R> {
     }
 }
 
+// ANCHOR: events_iterator
 impl<P: PushParser, R: Read> Iterator for Events<P, R> {
     type Item = Result<P::OwnedEvent, ParseError>;
 
@@ -148,6 +149,7 @@ impl<P: PushParser, R: Read> Iterator for Events<P, R> {
         }
     }
 }
+// ANCHOR_END: events_iterator
 
 impl<P: PushParser, R: Read> FusedIterator for Events<P, R> {}
 

@@ -220,10 +220,12 @@ fn demo_three_ways(n: &mut Narrator) -> anyhow::Result<()> {
             "bare function",
             bare,
         );
+        // ANCHOR: tower_stack
         let mut service = ServiceBuilder::new()
             .layer(CacheLayer::new(capacity)?)
             .layer(RetryLayer::new(policy))
             .service(sync_service_fn(price));
+        // ANCHOR_END: tower_stack
         let mut tower_keys = keys(path);
         let by_tower = n.compare_timed(
             &format!("{what}: tower layers"),

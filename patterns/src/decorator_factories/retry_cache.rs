@@ -117,6 +117,7 @@ where
     T: Clone,
     Tm: BlockingTimer,
 {
+    // ANCHOR: retry_cache_call
     /// Answers from the cache, or calls the function under the retry policy
     /// and caches a success.
     ///
@@ -156,4 +157,5 @@ where
             }
         }
     }
+    // ANCHOR_END: retry_cache_call
 }

@@ -74,6 +74,7 @@ impl<K: Hash + Eq + Clone, V: Clone> SingleFlight<K, V> {
         })
     }
 
+    // ANCHOR: single_flight
     /// The value for `key`: cached, or computed by `compute` — by this
     /// caller, or by the caller already computing it, whose result this one
     /// awaits.
@@ -99,6 +100,7 @@ impl<K: Hash + Eq + Clone, V: Clone> SingleFlight<K, V> {
         cells.put(key, Arc::clone(&cell));
         cell
     }
+    // ANCHOR_END: single_flight
 
     /// Keys held now, computed or in flight.
     pub fn len(&self) -> usize {

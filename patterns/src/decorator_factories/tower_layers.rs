@@ -100,6 +100,7 @@ impl RetryLayer {
     }
 }
 
+// ANCHOR: retry_layer
 impl<S> Layer<S> for RetryLayer {
     type Service = RetryService<S>;
 
@@ -110,6 +111,7 @@ impl<S> Layer<S> for RetryLayer {
         }
     }
 }
+// ANCHOR_END: retry_layer
 
 /// Calls the inner service again after an error, under the interview
 /// crate's `retry_async` (tokio sleeps between attempts). Each attempt

@@ -56,6 +56,7 @@ impl ServiceLocator {
         Self::default()
     }
 
+    // ANCHOR: provide_get
     /// Registers `service` under its type `T`; returns the service it
     /// replaced. Name the type when it is a trait object
     /// (`provide::<SharedClock>(Arc::new(..))`): the key is the exact type.
@@ -75,6 +76,7 @@ impl ServiceLocator {
             .and_then(|service| service.downcast_ref::<T>())
             .ok_or_else(MissingService::of::<T>)
     }
+    // ANCHOR_END: provide_get
 
     /// Whether a service of type `T` was provided.
     pub fn contains<T: Any>(&self) -> bool {
@@ -114,6 +116,7 @@ impl LocatorNotifier {
         LocatorNotifier { services }
     }
 
+    // ANCHOR: checked
     /// A notifier over `services` that first resolves each dependency once,
     /// so a missing one stops start-up instead of a later call.
     ///
@@ -125,6 +128,7 @@ impl LocatorNotifier {
         services.get::<SharedSender>()?;
         Ok(LocatorNotifier { services })
     }
+    // ANCHOR_END: checked
 
     /// Notifies `user`, resolving the clock, the store and the sender first.
     ///

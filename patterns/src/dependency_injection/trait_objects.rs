@@ -15,6 +15,7 @@ pub type SharedStore = Arc<dyn Store + Send + Sync>;
 /// A sender shared by threads.
 pub type SharedSender = Arc<dyn Sender + Send + Sync>;
 
+// ANCHOR: borrowed_notifier
 /// Way 2: the dependencies borrowed as `&dyn Trait`. No type parameters and
 /// no allocation; the borrow checker makes sure every dependency outlives
 /// the notifier.
@@ -24,6 +25,7 @@ pub struct BorrowedNotifier<'a> {
     store: &'a dyn Store,
     sender: &'a dyn Sender,
 }
+// ANCHOR_END: borrowed_notifier
 
 impl<'a> BorrowedNotifier<'a> {
     /// Wires the three dependencies; leaving one out does not compile.
@@ -50,6 +52,7 @@ impl fmt::Debug for BorrowedNotifier<'_> {
     }
 }
 
+// ANCHOR: shared_notifier
 /// Way 3: the dependencies owned through `Arc<dyn Trait + Send + Sync>`.
 /// Cloning the notifier clones three pointers; it is `Send + Sync +
 /// 'static`, so it can go into a thread, a task or a web framework's state.
@@ -59,6 +62,7 @@ pub struct SharedNotifier {
     store: SharedStore,
     sender: SharedSender,
 }
+// ANCHOR_END: shared_notifier
 
 impl SharedNotifier {
     /// Wires the three dependencies; leaving one out, or passing one that

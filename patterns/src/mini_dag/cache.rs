@@ -125,6 +125,7 @@ impl Store {
     }
 }
 
+// ANCHOR: cache_key
 /// The cache key of task `i`, given the fingerprints of its dependencies.
 ///
 /// # Errors
@@ -154,6 +155,7 @@ pub fn cache_key(dag: &Dag, i: usize, fingerprints: &[Option<Hash>]) -> Result<H
     }
     Ok(h.digest128())
 }
+// ANCHOR_END: cache_key
 
 /// The hashes of task `i`'s declared outputs as they are now.
 ///

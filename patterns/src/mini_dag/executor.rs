@@ -225,12 +225,14 @@ fn work(
         let job = jobs.lock().map(|rx| rx.recv());
         let Ok(Ok((task, log))) = job else { return };
         let spec = dag.task(task);
+        // ANCHOR: task_retry
         let policy = Backoff::builder()
             .base_delay(spec.backoff)
             .max_delay(spec.backoff.max(Duration::from_secs(10)))
             .max_attempts(spec.retries + 1)
             .build()
             .expect("a positive base under its cap and at least one attempt");
+        // ANCHOR_END: task_retry
         let start = Instant::now();
         let mut attempts = 0;
         let result = Retry::new(policy)

@@ -38,6 +38,7 @@ pub fn to_dot(dag: &Dag) -> String {
     out
 }
 
+// ANCHOR: to_mermaid
 /// A `flowchart LR` for Mermaid (Markdown, mdBook with mdbook-mermaid).
 pub fn to_mermaid(dag: &Dag) -> String {
     let mut out = String::from("flowchart LR\n");
@@ -49,6 +50,7 @@ pub fn to_mermaid(dag: &Dag) -> String {
     }
     out
 }
+// ANCHOR_END: to_mermaid
 
 fn action_text(action: &Action) -> String {
     match action {

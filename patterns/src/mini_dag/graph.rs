@@ -189,6 +189,7 @@ pub(super) fn topological_order(
     (order.len() == deps.len()).then_some(order)
 }
 
+// ANCHOR: find_cycles
 /// One cycle per strongly connected component that has one (a component
 /// of two or more tasks, or a task that depends on itself), following the
 /// edges of `next` (`next[a]` holds `b` for each edge `a → b`). Each cycle
@@ -206,6 +207,7 @@ pub fn find_cycles(next: &[Vec<usize>]) -> Vec<Vec<usize>> {
     cycles.sort();
     cycles
 }
+// ANCHOR_END: find_cycles
 
 /// Tarjan's algorithm without recursion: every component, as indices.
 fn strongly_connected(next: &[Vec<usize>]) -> Vec<Vec<usize>> {

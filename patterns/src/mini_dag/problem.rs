@@ -127,6 +127,7 @@ pub enum DagError {
     },
 }
 
+// ANCHOR: did_you_mean
 /// The closest of `candidates` to `word`, when one is close enough to be
 /// the intended spelling (edit distance at most a third of the length, and
 /// at least one edit allowed).
@@ -142,6 +143,7 @@ pub fn did_you_mean<'a>(
         .min_by_key(|&(d, c)| (d, c))
         .map(|(_, c)| c)
 }
+// ANCHOR_END: did_you_mean
 
 /// `" (did you mean `x`?)"` or nothing.
 pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {

@@ -51,6 +51,7 @@ pub fn load_library(path: &Path) -> Result<LibraryPlugin, PluginError> {
     // Never unloaded (see the module doc): the symbols below stay valid.
     let library: &'static Library = Box::leak(Box::new(library));
 
+    // ANCHOR: abi_check
     // SAFETY: every mastery plugin exports VERSION_SYMBOL with exactly the
     // AbiVersionFn signature, in every ABI version: it is the one thing
     // that never changes. A library exporting another thing under this
@@ -71,6 +72,7 @@ pub fn load_library(path: &Path) -> Result<LibraryPlugin, PluginError> {
             expected: ABI_VERSION,
         });
     }
+    // ANCHOR_END: abi_check
 
     // SAFETY: a plugin of ABI version 1 exports ENTRY_SYMBOL as an EntryFn.
     let entry = unsafe { library.get::<EntryFn>(ENTRY_SYMBOL.as_bytes()) }.map_err(|_| {

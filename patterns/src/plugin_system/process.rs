@@ -124,6 +124,7 @@ impl ProcessPlugin {
         }
     }
 
+    // ANCHOR: read_line_timeout
     /// The next line from the plugin, or why there is none.
     fn read_line(&mut self) -> Result<String, PluginError> {
         match self.lines.recv_timeout(self.timeout) {
@@ -139,6 +140,7 @@ impl ProcessPlugin {
             Err(RecvTimeoutError::Disconnected) => Err(self.exited()),
         }
     }
+    // ANCHOR_END: read_line_timeout
 
     /// The plugin closed its output: wait for it and say how it ended.
     fn exited(&mut self) -> PluginError {

@@ -29,6 +29,7 @@ fn length_error(e: kernels::LengthMismatch) -> PyErr {
 mod mastery_kernels {
     use super::*;
 
+    // ANCHOR: sum_f32
     /// Sum of a float32 array with the best SIMD this CPU has (the order of
     /// the additions differs from Python's `sum`; see the topic's bound).
     #[pyfunction]
@@ -36,6 +37,7 @@ mod mastery_kernels {
         let xs = as_slice("a", &a)?;
         Ok(py.detach(|| kernels::sum_simd(xs)))
     }
+    // ANCHOR_END: sum_f32
 
     /// Sum in strict left-to-right order: compiled, but one add at a time.
     #[pyfunction]

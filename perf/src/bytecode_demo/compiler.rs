@@ -208,6 +208,7 @@ impl Rustc {
         &self.version
     }
 
+    // ANCHOR: compile
     /// Compiles `source` as a library crate named `snippet` and returns the
     /// assembly and LLVM IR. Works in a fresh temp dir, removed afterwards.
     ///
@@ -256,4 +257,5 @@ impl Rustc {
             elapsed,
         })
     }
+    // ANCHOR_END: compile
 }

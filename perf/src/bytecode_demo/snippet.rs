@@ -34,6 +34,7 @@ snippet! {
         s
     }
 
+    // ANCHOR: hoisted_check
     #[inline(never)]
     pub fn sum_first_n(v: &[u32], n: usize) -> u32 {
         let mut s = 0u32;
@@ -52,7 +53,9 @@ snippet! {
         }
         s
     }
+    // ANCHOR_END: hoisted_check
 
+    // ANCHOR: zipped
     #[inline(never)]
     pub fn add_indexed(out: &mut [u32], a: &[u32], b: &[u32]) {
         for i in 0..out.len() {
@@ -66,6 +69,7 @@ snippet! {
             *o = x.wrapping_add(*y);
         }
     }
+    // ANCHOR_END: zipped
 
     #[inline(never)]
     pub fn add_resliced(out: &mut [u32], a: &[u32], b: &[u32]) {

@@ -54,6 +54,7 @@ pub fn count_tasks(
     })
 }
 
+// ANCHOR: start_workers
 /// Starts `workers` word-count worker processes of `program` (the
 /// `mastery` binary, handed over as `Settings::worker_program`) and says how long the start
 /// and handshake took. Count with [`WorkerPool::count`].
@@ -71,3 +72,4 @@ pub fn start_workers(
     let pool = WorkerPool::spawn(program, workers)?;
     Ok((pool, started.elapsed()))
 }
+// ANCHOR_END: start_workers

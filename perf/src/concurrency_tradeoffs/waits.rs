@@ -106,6 +106,7 @@ pub(super) fn proc_status_bytes(pid: Option<u32>, field: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
+// ANCHOR: waits_threads
 /// M OS threads, each sleeping `wait` (a blocking read's stand-in).
 ///
 /// # Errors
@@ -150,7 +151,9 @@ pub fn waits_threads(waits: usize, wait: Duration) -> Result<WaitRun, TradeoffEr
         memory,
     })
 }
+// ANCHOR_END: waits_threads
 
+// ANCHOR: waits_tasks
 /// M tokio tasks on `runtime`, each awaiting a `wait`-long timer.
 ///
 /// # Errors
@@ -186,6 +189,7 @@ pub fn waits_tasks(
         })
     })
 }
+// ANCHOR_END: waits_tasks
 
 /// M child processes of `program` (`sleep`), each given the wait in
 /// seconds as its argument, started one after another and all waited for.

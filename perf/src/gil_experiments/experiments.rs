@@ -146,6 +146,7 @@ impl Convoy {
     }
 }
 
+// ANCHOR: convoy
 /// An IO thread makes `calls` short blocking calls (`call` each) with the
 /// GIL released, alone or next to a CPU-bound thread that runs bytecode
 /// for as long as the IO thread is busy. With the CPU thread, every call
@@ -196,3 +197,4 @@ pub fn convoy(
         elapsed: started.elapsed(),
     }
 }
+// ANCHOR_END: convoy

@@ -212,6 +212,7 @@ pub struct GilGuard<'a, T> {
 }
 
 impl<T> GilGuard<'_, T> {
+    // ANCHOR: check_eval_breaker
     /// The eval breaker check: if a waiter has asked for the GIL, hand it
     /// over (waiting for the switch) and queue to get it back. Returns
     /// whether the GIL was handed over. Costs one atomic load when nobody
@@ -230,6 +231,7 @@ impl<T> GilGuard<'_, T> {
         });
         true
     }
+    // ANCHOR_END: check_eval_breaker
 
     /// Hands the GIL to a waiting thread now, as if it had asked (does
     /// nothing when nobody waits), then queues to get it back.
@@ -241,6 +243,7 @@ impl<T> GilGuard<'_, T> {
         });
     }
 
+    // ANCHOR: allow_threads
     /// `Py_BEGIN_ALLOW_THREADS … Py_END_ALLOW_THREADS`: releases the GIL
     /// while `blocking` runs (a sleep, a read), so other threads run
     /// bytecode meanwhile, then takes it back. `blocking` gets no access to
@@ -255,6 +258,7 @@ impl<T> GilGuard<'_, T> {
             result
         })
     }
+    // ANCHOR_END: allow_threads
 }
 
 impl<T> Deref for GilGuard<'_, T> {

@@ -125,6 +125,7 @@ fn report_reserved_allocation(bytes: usize) {
     dhat::ad_hoc_event(bytes);
 }
 
+// ANCHOR: dhat_ad_hoc
 /// Runs the two growth strategies under a dhat ad hoc profiler, each
 /// allocation reported as an event weighted by its bytes, and reads back
 /// the profile dhat writes (to a temp dir, removed afterwards). dhat prints
@@ -150,6 +151,7 @@ pub fn profile_growth_ad_hoc(pushes: usize) -> anyhow::Result<DhatSummary> {
         .map_err(|e| anyhow::anyhow!("dhat wrote no profile at {}: {e}", path.display()))?;
     Ok(DhatSummary::from_json(&text)?)
 }
+// ANCHOR_END: dhat_ad_hoc
 /// A site's frames whose source file lies in the folder `dir` (such as
 /// `memory_profiling/`), innermost first, as `fn:line` joined by `←`:
 /// `trace_growth:260 ← {closure#0}:567`. Release builds name inlined frames

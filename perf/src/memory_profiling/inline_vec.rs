@@ -1,5 +1,6 @@
 //! A small vector: a few items inline, the heap only when they spill.
 
+// ANCHOR: inline_vec
 /// A vector that keeps up to `N` items inline — no heap allocation at all —
 /// and moves them to a `Vec` when the `N + 1`-th arrives: the idea of the
 /// `smallvec` crate, in safe code (items are `Copy + Default`, so the
@@ -16,6 +17,7 @@ pub enum InlineVec<T: Copy + Default, const N: usize> {
     /// Spilled to the heap.
     Heap(Vec<T>),
 }
+// ANCHOR_END: inline_vec
 
 impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
     /// An empty vector, inline.

@@ -27,6 +27,7 @@ pub fn size_facts() -> Vec<SizeFact> {
             size: size_of::<&str>(),
             what: "pointer + length",
         },
+        // ANCHOR: sizes
         SizeFact {
             name: "String",
             size: size_of::<String>(),
@@ -52,6 +53,7 @@ pub fn size_facts() -> Vec<SizeFact> {
             size: size_of::<Option<Box<[u64]>>>(),
             what: "None is the null pointer (a niche)",
         },
+        // ANCHOR_END: sizes
         SizeFact {
             name: "std::rc::Rc<str>",
             size: size_of::<std::rc::Rc<str>>(),

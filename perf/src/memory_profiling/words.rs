@@ -1,6 +1,7 @@
 //! Words of a text, borrowed (`&str`) or owned (`String`): the same list,
 //! with and without a copy of every word.
 
+// ANCHOR: words
 /// The words of `text`, borrowed: one `&str` (16 bytes) per word, no copy.
 pub fn words_borrowed(text: &str) -> Vec<&str> {
     text.split_whitespace().collect()
@@ -11,6 +12,7 @@ pub fn words_borrowed(text: &str) -> Vec<&str> {
 pub fn words_owned(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
 }
+// ANCHOR_END: words
 
 /// A deterministic text of `words` words of 1 to 12 letters.
 pub fn sample_text(words: usize) -> String {

@@ -13,6 +13,7 @@ use super::simd::{dot_simd_unchecked, sum_simd};
 /// thread.
 pub const PAR_CHUNK: usize = 1 << 14;
 
+// ANCHOR: sum_rayon
 /// Sums [`PAR_CHUNK`]-sized chunks with [`sum_simd`] on rayon's pool, then
 /// the partial sums in chunk order: the same result on any thread count.
 pub fn sum_rayon(xs: &[f32]) -> f32 {
@@ -22,6 +23,7 @@ pub fn sum_rayon(xs: &[f32]) -> f32 {
         .collect_into_vec(&mut partials);
     sum_simd(&partials)
 }
+// ANCHOR_END: sum_rayon
 
 /// Dot product of [`PAR_CHUNK`]-sized chunk pairs on rayon's pool, partial
 /// results combined in chunk order.

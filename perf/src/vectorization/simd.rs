@@ -271,6 +271,7 @@ mod simd_impl {
     }
 }
 
+// ANCHOR: sum_simd
 /// Sums with the best explicit SIMD this CPU has ([`Simd::best`]), or with
 /// [`sum_chunked`] when it has none.
 pub fn sum_simd(xs: &[f32]) -> f32 {
@@ -279,6 +280,7 @@ pub fn sum_simd(xs: &[f32]) -> f32 {
         None => sum_chunked(xs),
     }
 }
+// ANCHOR_END: sum_simd
 
 /// Dot product with the best explicit SIMD (FMA) this CPU has, or with
 /// [`dot_chunked`](super::dot_chunked) when it has none.

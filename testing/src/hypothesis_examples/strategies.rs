@@ -20,6 +20,7 @@ fn tricky_string(max_len: usize) -> impl Strategy<Value = String> {
     vec(select(TRICKY.to_vec()), 0..=max_len).prop_map(|chars| chars.into_iter().collect())
 }
 
+// ANCHOR: strategies
 /// Any JSON value: a recursive strategy. Leaves are `null`, booleans,
 /// integers, finite floats and strings (of any Unicode); arrays and objects
 /// nest up to four levels.
@@ -47,6 +48,7 @@ pub fn json_value() -> impl Strategy<Value = Value> {
 pub fn csv_records() -> impl Strategy<Value = Vec<Vec<String>>> {
     (1_usize..5).prop_flat_map(|fields| vec(vec(tricky_string(6), fields), 0..8))
 }
+// ANCHOR_END: strategies
 
 /// A string and where to cut its JSON encoding into chunks.
 #[derive(Debug, Clone)]

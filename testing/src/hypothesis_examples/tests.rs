@@ -11,6 +11,7 @@ use super::*;
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
+    // ANCHOR: given
     #[test]
     fn json_documents_round_trip_through_the_streaming_parser(
         value in json_value(),
@@ -18,6 +19,7 @@ proptest! {
     ) {
         json_round_trip(&value, &cuts).map_err(|e| TestCaseError::fail(e.to_string()))?;
     }
+    // ANCHOR_END: given
 
     #[test]
     fn csv_documents_round_trip_through_the_streaming_parser(

@@ -18,6 +18,7 @@ impl fmt::Display for OrderRef {
     }
 }
 
+// ANCHOR: closure_seam
 /// The reference of an order placed at `now()`, made unique by `entropy()`.
 /// A clock set before 1970 counts as 1970.
 ///
@@ -37,6 +38,7 @@ pub fn order_reference(
         .as_secs();
     OrderRef(format!("ORD-{seconds}-{:08X}", entropy()))
 }
+// ANCHOR_END: closure_seam
 
 /// The production call: the real clock and real randomness, passed as
 /// plain functions.

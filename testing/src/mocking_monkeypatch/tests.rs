@@ -43,6 +43,7 @@ fn a_cart_that_fits_reserves_each_line_once_with_its_quantity() {
     assert_eq!(held, [1, 2, 3].map(ReservationId));
 }
 
+// ANCHOR: expectations
 #[test]
 fn a_failing_line_releases_the_earlier_ones_last_first_in_sequence() {
     let mut inventory = MockInventory::new();
@@ -77,6 +78,7 @@ fn a_failing_line_releases_the_earlier_ones_last_first_in_sequence() {
     assert_eq!((error.line, error.sku.as_str()), (2, "plum"));
     assert_eq!(error.source, out_of_stock("plum"));
 }
+// ANCHOR_END: expectations
 
 #[test]
 fn withf_matches_on_a_predicate_over_all_arguments() {
@@ -230,6 +232,7 @@ fn a_lease_expires_exactly_at_its_ttl_on_a_manual_clock() {
     assert!(lease.is_expired(&clock));
 }
 
+// ANCHOR: paused_clock
 #[tokio::test(start_paused = true)]
 async fn a_five_minute_timeout_passes_on_the_paused_clock() {
     let start = tokio::time::Instant::now();
@@ -242,6 +245,7 @@ async fn a_five_minute_timeout_passes_on_the_paused_clock() {
     assert_eq!(error.waited, Duration::from_secs(300));
     assert_eq!(start.elapsed(), Duration::from_secs(300));
 }
+// ANCHOR_END: paused_clock
 
 #[tokio::test(start_paused = true)]
 async fn the_probe_that_says_ready_ends_the_wait() {
@@ -261,6 +265,7 @@ async fn the_probe_that_says_ready_ends_the_wait() {
 
 // --- environment and files --------------------------------------------
 
+// ANCHOR: env_map
 #[test]
 fn settings_come_from_an_env_map_not_the_process_environment() {
     let env = EnvMap::from_pairs([
@@ -273,6 +278,7 @@ fn settings_come_from_an_env_map_not_the_process_environment() {
     assert_eq!(settings.data_dir, std::path::PathBuf::from("/srv/app"));
     assert!(settings.verbose);
 }
+// ANCHOR_END: env_map
 
 #[test]
 fn bad_settings_name_the_variable_and_the_fix() {

@@ -21,11 +21,13 @@ use super::*;
 // ---------------------------------------------------------------------------
 // Fixtures: built fresh for each test that names them, dropped at its end.
 
+// ANCHOR: fixture
 /// A parse service of the test's own (pytest's function scope).
 #[fixture]
 fn server() -> LoopbackServer {
     LoopbackServer::start().expect("a loopback port can be bound")
 }
+// ANCHOR_END: fixture
 
 /// A folder of case files: a `json/` group with the given files.
 #[fixture]
@@ -87,6 +89,7 @@ fn the_service_answers_in_the_case_files_notation(
     );
 }
 
+// ANCHOR: case_table
 #[rstest]
 #[case::text(b"plain text, quotes \" and \\ backslashes")]
 #[case::line_ends(b"a\r\nb\rc\td")]
@@ -96,6 +99,7 @@ fn the_service_answers_in_the_case_files_notation(
 fn an_input_written_by_quote_reads_back_the_same(#[case] input: &[u8]) {
     assert_eq!(unquote(&quote(input)).as_deref(), Ok(input));
 }
+// ANCHOR_END: case_table
 
 #[rstest]
 #[case::unknown_key(TYPO, 3, "unknown key `event`")]
@@ -309,6 +313,7 @@ fn nextest_lists_every_trial_with_list_format_terse(log: NamedTempFile) {
 // ---------------------------------------------------------------------------
 // Markers and the nextest configuration.
 
+// ANCHOR: markers
 #[test]
 #[ignore = "stress: binds and releases a thousand loopback ports; run with --ignored"]
 fn a_thousand_fresh_fixtures_leave_no_port_open() {
@@ -331,6 +336,7 @@ fn every_case_file_passes_through_the_harness(log: NamedTempFile) {
     assert_eq!(outcome.conclusion.num_failed, 0, "{:?}", log.path());
     assert_eq!(outcome.teardown.requests, outcome.conclusion.num_passed);
 }
+// ANCHOR_END: markers
 
 /// The workspace root, where `.config/nextest.toml` lives.
 fn workspace_root() -> PathBuf {

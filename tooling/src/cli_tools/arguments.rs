@@ -118,6 +118,7 @@ pub struct ProfileWorkloadArgs {
     pub repeat: usize,
 }
 
+// ANCHOR: parse_size
 /// Parses `100MB`, `64KiB`, `1_000_000` or `2GB` into bytes.
 ///
 /// # Errors
@@ -149,6 +150,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .checked_mul(multiplier)
         .ok_or_else(|| format!("`{text}` is too large"))
 }
+// ANCHOR_END: parse_size
 
 /// The input formats of `mastery parse`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -34,6 +34,7 @@ fn flags_become_overrides() -> Result<(), clap::Error> {
     Ok(())
 }
 
+// ANCHOR: usage_exit_2
 #[test]
 fn usage_errors_exit_2() {
     for argv in [
@@ -47,6 +48,7 @@ fn usage_errors_exit_2() {
         assert_eq!(err.exit_code(), 2, "{argv:?}");
     }
 }
+// ANCHOR_END: usage_exit_2
 
 #[test]
 fn sizes_parse_with_units_and_bad_ones_say_why() {

@@ -20,6 +20,7 @@ impl<P: Provider> Provider for Named<P> {
     }
 }
 
+// ANCHOR: env_prefix
 /// `MASTERY_*` variables as a figment provider: `MASTERY_LOG_FORMAT=json`
 /// sets `log_format`. Values are parsed like TOML scalars (`5`, `true`),
 /// falling back to strings; errors name the variable.
@@ -47,3 +48,4 @@ impl Provider for EnvVars {
         Ok(Profile::Default.collect(dict))
     }
 }
+// ANCHOR_END: env_prefix

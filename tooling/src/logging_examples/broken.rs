@@ -18,6 +18,7 @@ use std::future::Future;
 
 use super::{LogLevel, json_events_of};
 
+// ANCHOR: guard_across_await
 /// BROKEN, kept to show the bug: the guard lives across the `.await`, so
 /// while this future is suspended the span stays entered on the thread.
 pub async fn handle_request_async_holding_the_guard(id: u64, user: &str) {
@@ -27,6 +28,7 @@ pub async fn handle_request_async_holding_the_guard(id: u64, user: &str) {
     tokio::task::yield_now().await; // suspended, span still entered
     tracing::info!(items = 3, "batch processed");
 }
+// ANCHOR_END: guard_across_await
 
 /// Work that has nothing to do with any request: it logs once, at the moment
 /// the request above is suspended (`join!` polls it right after).

@@ -70,6 +70,7 @@ pub struct BadFilter {
     source: tracing_subscriber::filter::ParseError,
 }
 
+// ANCHOR: env_filter
 /// The filter: `rust_log` (the `RUST_LOG` value) when set, else `level`.
 ///
 /// # Errors
@@ -85,6 +86,7 @@ pub fn filter(level: LogLevel, rust_log: Option<&str>) -> Result<EnvFilter, BadF
         None => Ok(EnvFilter::new(level.directive())),
     }
 }
+// ANCHOR_END: env_filter
 
 /// Builds a subscriber that writes to `writer` in `format`, without colour
 /// codes ([`init`] adds them when stderr is a terminal).
@@ -99,6 +101,7 @@ where
     subscriber_with_ansi(filter, format, writer, false)
 }
 
+// ANCHOR: json_or_text
 fn subscriber_with_ansi<W>(
     filter: EnvFilter,
     format: LogFormat,
@@ -123,6 +126,7 @@ where
         ),
     }
 }
+// ANCHOR_END: json_or_text
 
 /// Installs the kit's logging on stderr for the whole process, coloured when
 /// stderr is a terminal.

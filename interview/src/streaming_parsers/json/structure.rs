@@ -300,6 +300,7 @@ impl JsonParser {
         }
     }
 
+    // ANCHOR: depth_limit
     #[inline]
     fn open(&mut self, container: Container, i: usize) -> Result<(), Fail> {
         if self.stack.len() >= self.options.max_depth {
@@ -309,6 +310,7 @@ impl JsonParser {
         self.stack.push(container);
         Ok(())
     }
+    // ANCHOR_END: depth_limit
 
     /// A value other than a number or literal has been completed.
     #[inline]

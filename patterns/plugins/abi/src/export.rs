@@ -59,6 +59,7 @@ pub unsafe fn call_guarded(
         // SAFETY: the caller promises `len` readable bytes at `input`.
         unsafe { std::slice::from_raw_parts(input, len) }
     };
+    // ANCHOR: catch_panic
     let was_guarded = GUARDED.with(|g| g.replace(true));
     let outcome = catch_unwind(AssertUnwindSafe(|| match std::str::from_utf8(bytes) {
         Ok(text) => call(text),
@@ -70,6 +71,7 @@ pub unsafe fn call_guarded(
         Ok(Err(message)) => (STATUS_REFUSED, message),
         Err(payload) => (STATUS_PANICKED, panic_message(payload.as_ref())),
     };
+    // ANCHOR_END: catch_panic
     let boxed: Box<[u8]> = text.into_bytes().into_boxed_slice();
     let len = boxed.len();
     let ptr = Box::into_raw(boxed).cast::<u8>();
