@@ -24,8 +24,8 @@ fn src() -> std::path::PathBuf {
 }
 
 #[test]
-fn committed_pages_match_the_lessons() -> std::io::Result<()> {
-    let stale = book::stale_pages(&src(), &registry())?;
+fn committed_pages_match_the_lessons() -> Result<(), mastery_cli::AppError> {
+    let stale = book::stale_pages(Path::new(ROOT), &registry())?;
     assert!(
         stale.is_empty(),
         "the book is stale; run `cargo run -- book --no-build` and commit:\n{}",
@@ -118,4 +118,23 @@ fn every_anchor_in_an_included_file_is_closed_once() -> std::io::Result<()> {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     Ok(())
+}
+
+#[test]
+fn every_cheat_sheet_row_names_code_that_exists() {
+    let broken = mastery_cli::cheatsheet::broken_cells(Path::new(ROOT));
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn every_topic_is_on_exactly_one_cheat_sheet() {
+    for t in registry() {
+        let (_, slug) = t.id.split_once('/').expect("ids are area/slug");
+        let holders: Vec<&str> = mastery_cli::cheatsheet::SHEETS
+            .iter()
+            .filter(|(_, text)| includes::anchor_names(text).iter().any(|a| a == slug))
+            .map(|(name, _)| *name)
+            .collect();
+        assert_eq!(holders.len(), 1, "{} is on the sheets {holders:?}", t.id);
+    }
 }

@@ -16,7 +16,8 @@ use mastery_tooling::logging_examples;
 use crate::error::AppError;
 use crate::run::Output;
 use crate::{
-    book, dag, explain, list, mapreduce, parse, plugins, profile_workload, run, settings, setup,
+    book, cheatsheet, dag, explain, list, mapreduce, parse, plugins, profile_workload, run,
+    settings, setup,
 };
 
 /// Runs a parsed command line to completion and returns the exit code.
@@ -86,6 +87,9 @@ pub fn execute(cli: Cli, worker_program: Option<PathBuf>) -> Result<u8, AppError
         Command::Mapreduce(args) => mapreduce::mapreduce(&args, worker_program.as_deref()),
         Command::Dag(args) => dag::dag(&args),
         Command::Book(args) => book::book(&mut std::io::stdout().lock(), &topics, &args),
+        Command::Cheatsheet { name } => {
+            cheatsheet::cheatsheet(&mut std::io::stdout().lock(), name.as_deref())
+        }
         Command::Setup(command) => setup::setup(&command, demo_settings.python.as_deref()),
         Command::Worker(args) => mapreduce::worker(&args),
         Command::ProfileWorkload(args) => profile_workload::profile_workload(&args),

@@ -25,6 +25,8 @@
 //!   lessons, every code include resolved, `mdbook build`.
 //! - [`profile_workload`] — the hidden `mastery profile-workload`: the
 //!   workload `testing/profiling-demo` runs under callgrind.
+//! - [`cheatsheet`] — `mastery cheatsheet [NAME]`: a cheat sheet in the
+//!   terminal; every row's `path:anchor` checked against the code.
 //! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
 //!   extension that `perf/vectorization` times against.
 
@@ -32,6 +34,7 @@
 
 pub mod app;
 pub mod book;
+pub mod cheatsheet;
 pub mod dag;
 pub mod error;
 pub mod explain;

@@ -11,8 +11,10 @@ print.html and 404.html) and fails, one line per problem, when a page:
   * is not HTTP 200, or links to a page or #anchor that does not exist;
   * shows an empty code block (mdBook includes nothing for a missing
     anchor) or a raw `{{#` directive (mdBook leaves it for a missing file);
-  * has a Mermaid block that did not become a diagram;
-  * is a topic page without the lesson's sections;
+  * has a Mermaid block that did not become a diagram, or an image that
+    does not load (a Graphviz diagram the build did not render);
+  * is a topic page without the lesson's sections, or a cheat sheet that
+    prints on more than two A4 pages;
 and when the search box finds nothing for a word every page has.
 
 Chromium is driven over the DevTools protocol on a pipe
@@ -21,6 +23,7 @@ message ended by NUL), so the check needs the Python standard library and
 Debian's `chromium` package, nothing else.
 """
 import argparse
+import base64
 import fcntl
 import functools
 import http.server
@@ -146,6 +149,8 @@ PAGE_FACTS = """(() => {
     diagrams: diagrams.length,
     drawn: diagrams.filter(p => p.querySelector('svg') &&
         !p.querySelector('.error-icon, [aria-roledescription=error]')).length,
+    broken_images: [...document.images].filter(i => !i.complete || i.naturalWidth === 0)
+        .map(i => i.getAttribute('src')),
     empty_code: [...content.querySelectorAll('pre > code')]
         .filter(c => c.textContent.trim() === '').length,
     raw_directives: (content.textContent.match(/\\{\\{#/g) || []).length,
@@ -201,6 +206,13 @@ def visit(browser, url, facts=None):
     return status, facts, logged
 
 
+def printed_pages(browser):
+    """How many A4 pages the open page prints on, in the browser's print view."""
+    pdf = base64.b64decode(browser.send(
+        "Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69}, session=True)["data"])
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
 def check(site):
     """Every problem in the built book at `site`, and the number of pages seen."""
     if not (site / "index.html").is_file():
@@ -224,12 +236,18 @@ def check(site):
             if facts["drawn"] != facts["diagrams"]:
                 problems.append(f"{name}: {facts['diagrams'] - facts['drawn']} of "
                                 f"{facts['diagrams']} Mermaid blocks did not become a diagram")
+            for image in facts["broken_images"]:
+                problems.append(f"{name}: image {image} does not load")
             if facts["empty_code"] and not name.endswith("print.html"):
                 problems.append(f"{name}: {facts['empty_code']} empty code block(s) "
                                 "(an include whose anchor is missing?)")
             if facts["raw_directives"]:
                 problems.append(f"{name}: a raw {{{{# directive in the page (an include whose file is missing?)")
-            if re.fullmatch(r"/[a-z]+/[a-z0-9-]+\.html", name) and not name.endswith("/index.html"):
+            if name.startswith("/cheatsheets/"):
+                pages_printed = printed_pages(browser)
+                if pages_printed > 2:
+                    problems.append(f"{name}: prints on {pages_printed} A4 pages (at most 2)")
+            elif re.fullmatch(r"/[a-z]+/[a-z0-9-]+\.html", name) and not name.endswith("/index.html"):
                 missing = [s for s in SECTIONS if s not in facts["headings"]]
                 if missing:
                     problems.append(f"{name}: topic page lacks {', '.join(missing)}")

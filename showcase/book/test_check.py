@@ -16,9 +16,10 @@ PAGES = {
     "index.html": '<h1 id="top">Book</h1><p><a href="good.html#here">good</a> '
                   '<a href="error.html">e</a> <a href="gone.html">gone</a> '
                   '<a href="good.html#nowhere">bad anchor</a> <a href="raw.html">raw</a> '
-                  '<a href="interview/topic.html">topic</a></p>'
+                  '<a href="interview/topic.html">topic</a> <a href="image.html">img</a></p>'
                   '<div id="mdbook-searchresults"><li>a result</li></div>',
     "good.html": '<h1 id="here">Fine</h1><pre><code>fn main() {}</code></pre>',
+    "image.html": '<p><img src="diagrams/missing.svg"></p>',
     "error.html": "<script>console.error('planted failure')</script><p>x</p>",
     "raw.html": "<main><p>{{#include missing.rs}}</p><pre><code>  </code></pre></main>",
     "interview/topic.html": "<main><h1>T</h1><h2>Python idiom</h2><h2>Rust answer</h2></main>",
@@ -42,6 +43,7 @@ class PlantedFaults(unittest.TestCase):
         self.assertIn("/raw.html: a raw {{# directive", text)
         self.assertIn("/raw.html: 1 empty code block", text)
         self.assertIn("/interview/topic.html: topic page lacks When to use which, What it costs, Run it", text)
+        self.assertIn("/image.html: image diagrams/missing.svg does not load", text)
         self.assertNotIn("/good.html:", text, "a clean page reports nothing")
         self.assertGreaterEqual(pages, 6)
 

@@ -310,6 +310,7 @@ impl Cli {
             | Command::Setup(_)
             | Command::Plugins(_)
             | Command::Book(_)
+            | Command::Cheatsheet { .. }
             | Command::Worker(_)
             | Command::ProfileWorkload(_) => RunArgs::default(),
         };

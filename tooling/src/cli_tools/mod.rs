@@ -163,6 +163,15 @@ pub enum Command {
         after_help = "Examples:\n  mastery book                 # pages + includes + `mdbook build showcase/book`\n  mastery book --no-build      # only write the pages and check includes\n  mastery book --check         # fail if a committed page is stale (what CI runs)\n  mdbook serve showcase/book --open\n\nExit codes: 0 ok, 1 a stale page, a broken include or a failed build, 2 usage error (not in the kit's checkout, mdbook missing)."
     )]
     Book(BookArgs),
+    /// A cheat sheet in the terminal: Python idiom → Rust answer → where the kit compiles it
+    #[command(
+        after_help = "Examples:\n  mastery cheatsheet            # list the sheets\n  mastery cheatsheet async\n  mastery cheatsheet testing | less\n\nThe same sheets are in the book (showcase/cheatsheets/), printable from the browser."
+    )]
+    Cheatsheet {
+        /// The sheet: decorators, async, memory, testing, core, perf, concurrency, patterns, tooling, interview
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+    },
     /// Internal: the word-count worker that `mastery mapreduce --engine processes` starts
     #[command(hide = true)]
     Worker(WorkerArgs),
