@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::narrator::Unit;
 use crate::stats::{Interval, median, median_ratio_interval};
@@ -22,7 +22,7 @@ use crate::stats::{Interval, median, median_ratio_interval};
 pub const MIN_CONFIDENCE: f64 = 0.9;
 
 /// What a comparison lets the reader conclude.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Verdict {
     /// Ours is better: the whole interval lies on our side of 1.0 (or, for
@@ -77,7 +77,7 @@ impl Verdict {
 }
 
 /// Ours against a named peer, both measured in the same run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// The topic that measured it.
     pub topic: String,

@@ -67,7 +67,7 @@ impl Mode {
 }
 
 /// The unit of a measured value; it also knows which direction is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Unit {
     /// Nanoseconds per operation (lower is better).
     #[serde(rename = "ns/op")]
@@ -128,7 +128,7 @@ impl fmt::Display for Unit {
 }
 
 /// One measured figure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
     /// The topic that measured it.
     pub topic: String,

@@ -4,14 +4,14 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::chart;
 use crate::comparison::Comparison;
 use crate::narrator::{Measurement, format_value};
 
 /// The outcome of one topic's demo.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TopicResult {
     /// The topic id.
     pub id: String,
@@ -22,7 +22,7 @@ pub struct TopicResult {
     /// Wall time of the demo.
     pub seconds: f64,
     /// Why it failed, when it did.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Every figure the demo printed.
     pub measurements: Vec<Measurement>,
@@ -31,7 +31,7 @@ pub struct TopicResult {
 }
 
 /// The machine the figures come from: figures mean little without it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     /// CPU model, from `/proc/cpuinfo` where there is one.
     pub cpu: String,
@@ -50,6 +50,33 @@ pub struct Machine {
 }
 
 impl Machine {
+    /// The machine as a two-column Markdown table.
+    pub fn table(&self) -> String {
+        let m = self;
+        let mut md = String::new();
+        md.push_str("| machine | |\n|---|---|\n");
+        for (k, v) in [
+            ("CPU", m.cpu.clone()),
+            ("cores", m.cores.to_string()),
+            ("OS", m.os.clone()),
+            ("arch", m.arch.clone()),
+            ("rustc", m.rustc.clone()),
+            (
+                "build",
+                if m.optimized {
+                    "release"
+                } else {
+                    "debug (figures not representative)"
+                }
+                .to_owned(),
+            ),
+            ("mode", format!("{:?}", m.mode).to_lowercase()),
+        ] {
+            let _ = writeln!(md, "| {k} | {} |", cell(&v));
+        }
+        md
+    }
+
     /// Describes the machine this process runs on.
     pub fn detect(mode: crate::Mode) -> Self {
         Machine {
@@ -84,7 +111,7 @@ fn os_name() -> String {
 }
 
 /// The document `mastery tour --json` and `mastery run --json` print.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Document {
     /// When the run started, UTC, RFC 3339 to the second: a results file
     /// without a date cannot say how old its figures are.
@@ -118,7 +145,6 @@ impl Document {
 
     /// The Markdown report: the machine, then one section per topic.
     pub fn to_markdown(&self) -> String {
-        let m = &self.machine;
         let mut md = String::from(
             "# Results\n\nEvery figure below was measured by `mastery tour` in one run on this machine.\n\n",
         );
@@ -130,26 +156,7 @@ impl Document {
                  is a tie.\n\n![every comparison](charts/overview.svg)\n\n",
             );
         }
-        md.push_str("| machine | |\n|---|---|\n");
-        for (k, v) in [
-            ("CPU", m.cpu.clone()),
-            ("cores", m.cores.to_string()),
-            ("OS", m.os.clone()),
-            ("arch", m.arch.clone()),
-            ("rustc", m.rustc.clone()),
-            (
-                "build",
-                if m.optimized {
-                    "release"
-                } else {
-                    "debug (figures not representative)"
-                }
-                .to_owned(),
-            ),
-            ("mode", format!("{:?}", m.mode).to_lowercase()),
-        ] {
-            let _ = writeln!(md, "| {k} | {} |", cell(&v));
-        }
+        md.push_str(&self.machine.table());
         for t in &self.topics {
             let status = if t.ok {
                 "ok".to_owned()
@@ -166,21 +173,8 @@ impl Document {
                 cell(&t.title),
                 t.seconds
             );
+            md.push_str(&topic_tables(t));
             if !t.comparisons.is_empty() {
-                md.push_str("\n| comparison | ours | peer | peer | unit | ratio | verdict |\n|---|---:|---:|---|---|---:|---|\n");
-                for c in &t.comparisons {
-                    let _ = writeln!(
-                        md,
-                        "| {} | {} | {} | {} | {} | {:.2}× | {} |",
-                        cell(&c.label),
-                        format_value(c.ours),
-                        format_value(c.peer),
-                        cell(&c.peer_name),
-                        c.unit,
-                        c.speedup,
-                        cell(&c.verdict_text())
-                    );
-                }
                 let _ = writeln!(
                     md,
                     "\n![{} compared](charts/{}.svg)",
@@ -188,20 +182,16 @@ impl Document {
                     chart_name(&t.id)
                 );
             }
-            if !t.measurements.is_empty() {
-                md.push_str("\n| measurement | value | unit |\n|---|---:|---|\n");
-                for x in &t.measurements {
-                    let _ = writeln!(
-                        md,
-                        "| {} | {} | {} |",
-                        cell(&x.label),
-                        format_value(x.value),
-                        x.unit
-                    );
-                }
-            }
         }
         md
+    }
+
+    /// Parses a document that `mastery tour --json` printed.
+    ///
+    /// # Errors
+    /// When the text is not such a document.
+    pub fn from_json(text: &str) -> serde_json::Result<Document> {
+        serde_json::from_str(text)
     }
 
     /// Writes `dir/RESULTS.md` and, beside it, `dir/charts/*.svg` (one per
@@ -234,14 +224,52 @@ impl Document {
     }
 }
 
+/// A topic's figures as Markdown: the comparisons (ours, the peer, the
+/// ratio and the verdict with its interval), then the other measurements.
+pub fn topic_tables(t: &TopicResult) -> String {
+    let mut md = String::new();
+    if !t.comparisons.is_empty() {
+        md.push_str("\n| comparison | ours | peer | against | unit | ratio | verdict |\n|---|---:|---:|---|---|---:|---|\n");
+        for c in &t.comparisons {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {:.2}× | {} |",
+                cell(&c.label),
+                format_value(c.ours),
+                format_value(c.peer),
+                cell(&c.peer_name),
+                c.unit,
+                c.speedup,
+                cell(&c.verdict_text())
+            );
+        }
+    }
+    if !t.measurements.is_empty() {
+        md.push_str("\n| measurement | value | unit |\n|---|---:|---|\n");
+        for x in &t.measurements {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} |",
+                cell(&x.label),
+                format_value(x.value),
+                x.unit
+            );
+        }
+    }
+    md
+}
+
 /// The chart file for a topic: its id with the area's slash as a dash.
-fn chart_name(id: &str) -> String {
+pub fn chart_name(id: &str) -> String {
     id.replace('/', "-")
 }
 
 /// Escapes a value for a Markdown table cell.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    // `<` too: a label such as `Vec<u64>` is text, not an HTML tag.
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('\n', " ")
 }
 
 #[cfg(test)]
@@ -292,6 +320,18 @@ mod tests {
         assert_eq!(c["verdict"]["kind"], "better");
         assert_eq!(c["interval"]["low"], 2.0);
         assert!(c["interval"]["confidence"].as_f64().expect("a number") > 0.98);
+    }
+
+    #[test]
+    fn a_document_reads_back_what_it_wrote() -> serde_json::Result<()> {
+        let json = doc().to_json();
+        let back = Document::from_json(&json)?;
+        assert_eq!(back.to_json(), json);
+        assert_eq!(
+            back.topics[0].comparisons[0].verdict_text(),
+            doc().topics[0].comparisons[0].verdict_text()
+        );
+        Ok(())
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Spread {
 
 /// A confidence interval for the median of paired ratios: with
 /// probability `confidence`, the true median ratio lies in `low..=high`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     /// The lower end.
     pub low: f64,

@@ -50,6 +50,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--disable-component-update", "--disable-sync", "--remote-debugging-pipe"]
 SECTIONS = ["Python idiom", "Rust answer", "When to use which", "What it costs", "Run it"]
 SETTLE_SECONDS = 10.0
+# A topic's page: /<area>/<slug>.html (the results and sheet chapters are not).
+TOPIC_PAGE = r"/(core|perf|concurrency|patterns|testing|tooling|interview|showcase)/[a-z0-9-]+\.html"
 
 
 class Browser:
@@ -247,7 +249,7 @@ def check(site):
                 pages_printed = printed_pages(browser)
                 if pages_printed > 2:
                     problems.append(f"{name}: prints on {pages_printed} A4 pages (at most 2)")
-            elif re.fullmatch(r"/[a-z]+/[a-z0-9-]+\.html", name) and not name.endswith("/index.html"):
+            elif re.fullmatch(TOPIC_PAGE, name) and not name.endswith("/index.html"):
                 missing = [s for s in SECTIONS if s not in facts["headings"]]
                 if missing:
                     problems.append(f"{name}: topic page lacks {', '.join(missing)}")

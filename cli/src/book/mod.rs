@@ -32,6 +32,8 @@ pub const BOOK_DIR: &str = "showcase/book";
 pub const MDBOOK_INSTALL: &str = "cargo install --locked mdbook@0.5.4";
 /// The Mermaid preprocessor that release works with.
 pub const MERMAID_INSTALL: &str = "cargo install --locked mdbook-mermaid@0.17.1";
+/// The dated results files, from the root of the checkout.
+pub const RESULTS_DIR: &str = "showcase/benchmarks";
 /// The diagram sources, from the root of the checkout.
 pub const DIAGRAMS_DIR: &str = "showcase/diagrams";
 /// The diagram `mastery book` draws from a pipeline file with the mini DAG
@@ -75,6 +77,34 @@ pub fn diagrams(root: &Path) -> Result<Vec<pages::Diagram>, AppError> {
     Ok(found)
 }
 
+/// The newest results file in `showcase/benchmarks/` (`<date>-tour.json`,
+/// written by `mastery tour --json`), if there is one.
+///
+/// # Errors
+/// A results file that cannot be read or is not such a document.
+pub fn results(root: &Path) -> Result<Option<pages::Results>, AppError> {
+    let dir = root.join(RESULTS_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with("-tour.json"))
+        .collect();
+    names.sort();
+    let Some(name) = names.pop() else {
+        return Ok(None);
+    };
+    let file = format!("{RESULTS_DIR}/{name}");
+    let text = std::fs::read_to_string(root.join(&file))?;
+    let doc = mastery_kit::report::Document::from_json(&text).map_err(|e| {
+        AppError::usage(format!(
+            "{file}: not a `mastery tour --json` document ({e}); regenerate it or remove it"
+        ))
+    })?;
+    Ok(Some(pages::Results { file, doc }))
+}
+
 /// Every file the generator owns, relative to the root: the live DAG
 /// diagram and the book's pages.
 fn outputs(root: &Path, topics: &[&Topic]) -> Result<Vec<pages::Page>, AppError> {
@@ -93,10 +123,11 @@ fn outputs(root: &Path, topics: &[&Topic]) -> Result<Vec<pages::Page>, AppError>
         diagrams.extend(pages::Diagram::from_source(target, &live.text));
         diagrams.sort_by(|a, b| a.file.cmp(&b.file));
     }
+    let results = results(root)?;
     let src = Path::new(BOOK_DIR).join("src");
     let mut all = vec![live];
     all.extend(
-        pages::pages(topics, &diagrams)
+        pages::pages(topics, &diagrams, results.as_ref())
             .into_iter()
             .map(|p| pages::Page {
                 path: src.join(p.path),
@@ -164,6 +195,9 @@ pub fn book(out: &mut impl Write, topics: &[&Topic], args: &BookArgs) -> Result<
 /// `mdbook build`.
 fn build(out: &mut impl Write, root: &Path) -> Result<u8, AppError> {
     let book = root.join(BOOK_DIR);
+    if let Some(r) = results(root)? {
+        draw_charts(&book.join("src/results/charts"), &r.doc)?;
+    }
     for d in diagrams(root)?.iter().filter(|d| !d.is_mermaid()) {
         let svg = book.join("src").join(d.svg());
         if let Some(dir) = svg.parent() {
@@ -281,14 +315,34 @@ fn write_pages(root: &Path, topics: &[&Topic]) -> Result<(usize, usize, usize), 
     Ok((written, leftovers.len(), outputs.len() - written))
 }
 
+/// Draws the results chapter's charts from the results file.
+fn draw_charts(dir: &Path, doc: &mastery_kit::report::Document) -> Result<(), AppError> {
+    use mastery_kit::chart;
+    std::fs::create_dir_all(dir)?;
+    let mut svgs = vec![("overview".to_owned(), chart::overview_svg(&doc.topics))];
+    for t in doc.topics.iter().filter(|t| pages::chart_drawn(t)) {
+        svgs.push((mastery_kit::report::chart_name(&t.id), chart::topic_svg(t)));
+    }
+    for (name, svg) in svgs {
+        if let Some(svg) = svg.map_err(AppError::Failure)? {
+            std::fs::write(dir.join(format!("{name}.svg")), svg)?;
+        }
+    }
+    Ok(())
+}
+
 /// Generated Markdown files (they start with the generator's comment) in
 /// the area folders that no topic makes any more. Hand-written pages are
 /// never touched.
 fn leftovers(root: &Path, outputs: &[pages::Page]) -> std::io::Result<Vec<PathBuf>> {
     let src = Path::new(BOOK_DIR).join("src");
     let mut found = Vec::new();
-    for area in mastery_kit::Area::ALL {
-        let dir = root.join(&src).join(area.name());
+    let folders = mastery_kit::Area::ALL
+        .iter()
+        .map(|a| a.name())
+        .chain(["results", "cheatsheets"]);
+    for folder in folders {
+        let dir = root.join(&src).join(folder);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };

@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use mastery_kit::report::{Document, TopicResult};
 use mastery_kit::{Area, Topic};
 
 use crate::cheatsheet::{SHEETS, sheet_of};
@@ -106,18 +107,18 @@ fn slug(topic: &Topic) -> &str {
 
 /// Every generated page, `SUMMARY.md` first; each topic page shows the
 /// `diagrams` drawn for it and its rows of the cheat sheets.
-pub fn pages(topics: &[&Topic], diagrams: &[Diagram]) -> Vec<Page> {
+pub fn pages(topics: &[&Topic], diagrams: &[Diagram], results: Option<&Results>) -> Vec<Page> {
     let areas = areas(topics);
     let mut pages = vec![Page {
         path: "SUMMARY.md".into(),
-        text: summary(&areas),
+        text: summary(&areas, results.is_some()),
     }];
-    for (name, text) in SHEETS {
+    for (name, _) in SHEETS {
         pages.push(Page {
             path: PathBuf::from("cheatsheets").join(format!("{name}.md")),
             text: format!(
                 "{GENERATED}\n{{{{#include ../../../cheatsheets/{name}.md}}}}\n\n{}\n",
-                sheet_note(text)
+                sheet_note()
             ),
         });
     }
@@ -129,29 +130,135 @@ pub fn pages(topics: &[&Topic], diagrams: &[Diagram]) -> Vec<Page> {
         for t in mine {
             pages.push(Page {
                 path: PathBuf::from(area.name()).join(format!("{}.md", slug(t))),
-                text: topic_page(t, diagrams),
+                text: topic_page(t, diagrams, results),
             });
         }
+    }
+    if let Some(r) = results {
+        pages.extend(results_pages(&areas, r));
     }
     pages
 }
 
+/// A results file of `mastery tour --json`, committed under
+/// `showcase/benchmarks/`, and what it holds.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Its path from the root of the checkout.
+    pub file: String,
+    /// The run it records.
+    pub doc: Document,
+}
+
+impl Results {
+    /// The day of the run (`2026-12-03`).
+    pub fn date(&self) -> &str {
+        self.doc
+            .measured_at
+            .get(..10)
+            .unwrap_or(&self.doc.measured_at)
+    }
+}
+
+/// The results chapter: the run and its machine, then one page per area
+/// with each topic's tables and chart (the build draws the charts).
+fn results_pages(areas: &[(Area, Vec<&Topic>)], r: &Results) -> Vec<Page> {
+    let doc = &r.doc;
+    let mut index = format!(
+        "{GENERATED}\n# Measured results\n\nEvery figure in this chapter comes from `{}`: one run \
+         of `cargo run --release -- tour --json` in {} mode, started at {}, on the machine below. \
+         Yours will measure different figures: `cargo run --release -- tour --report results` \
+         writes the same tables and charts for your machine.\n\n{}\n",
+        r.file,
+        format!("{:?}", doc.machine.mode).to_lowercase(),
+        doc.measured_at,
+        doc.machine.table()
+    );
+    index.push_str(
+        "\nEach chart row is a comparison: the dot is the ratio of ours to the peer (right of \
+         1 is ours better, log scale), the whisker the interval its verdict comes from, the \
+         colour the verdict.\n\n![every comparison of the run](charts/overview.svg)\n\n",
+    );
+    let mut pages = Vec::new();
+    for (area, mine) in areas {
+        let _ = writeln!(index, "- [{}]({}.md)", area.heading(), area.name());
+        let mut md = format!(
+            "{GENERATED}\n# Results: {}\n\nFrom `{}`, measured at {} on {} ([the run and its machine](index.md)).\n",
+            area.heading(),
+            r.file,
+            doc.measured_at,
+            doc.machine.cpu
+        );
+        for t in mine {
+            let _ = write!(md, "\n## {} {{#{}}}\n\n", t.title, slug(t));
+            let Some(m) = doc.topics.iter().find(|m| m.id == t.id) else {
+                let _ = writeln!(md, "`{}` is not in this results file.", t.id);
+                continue;
+            };
+            let status = if m.ok { "ran" } else { "**failed**" };
+            let _ = writeln!(
+                md,
+                "`{}` {status} in {:.2} s. [The lesson](../{}/{}.md).",
+                t.id,
+                m.seconds,
+                area.name(),
+                slug(t)
+            );
+            md.push_str(&mastery_kit::report::topic_tables(m));
+            if chart_drawn(m) {
+                let _ = writeln!(
+                    md,
+                    "\n![{} compared](charts/{}.svg)",
+                    t.id,
+                    mastery_kit::report::chart_name(t.id)
+                );
+            }
+        }
+        pages.push(Page {
+            path: PathBuf::from("results").join(format!("{}.md", area.name())),
+            text: md,
+        });
+    }
+    pages.insert(
+        0,
+        Page {
+            path: "results/index.md".into(),
+            text: index,
+        },
+    );
+    pages
+}
+
+/// Whether the build draws a chart for this topic (one comparison at least
+/// with a ratio a log axis can show).
+pub fn chart_drawn(m: &TopicResult) -> bool {
+    m.comparisons
+        .iter()
+        .any(|c| c.speedup.is_finite() && c.speedup > 0.0)
+}
+
 /// What every sheet page says under its table: where it comes from and how
 /// to print it.
-fn sheet_note(_sheet: &str) -> &'static str {
+fn sheet_note() -> &'static str {
     "The third column names the compiled code that shows each row (`path:anchor` from the \
      repository root). Print this page from the browser (one or two A4 pages), or read it \
      in a terminal with `cargo run -- cheatsheet NAME`."
 }
 
-const GENERATED: &str = "<!-- Generated by `cargo run -- book` from the topic registry; edit the topic's mod.rs instead. -->\n";
+const GENERATED: &str = "<!-- Generated by `cargo run -- book`: edit the source instead (a topic's mod.rs, showcase/cheatsheets/, showcase/diagrams/, showcase/benchmarks/). -->\n";
 
-fn summary(areas: &[(Area, Vec<&Topic>)]) -> String {
+fn summary(areas: &[(Area, Vec<&Topic>)], with_results: bool) -> String {
     let mut md = format!("{GENERATED}\n# Summary\n\n[Introduction](intro.md)\n\n");
     for (area, mine) in areas {
         let _ = writeln!(md, "- [{}]({}/index.md)", area.heading(), area.name());
         for t in mine {
             let _ = writeln!(md, "  - [{}]({}/{}.md)", t.title, area.name(), slug(t));
+        }
+    }
+    if with_results {
+        md.push_str("\n# Results\n\n- [Measured results](results/index.md)\n");
+        for (area, _) in areas {
+            let _ = writeln!(md, "  - [{}](results/{}.md)", area.heading(), area.name());
         }
     }
     md.push_str("\n# Cheat sheets\n\n");
@@ -204,7 +311,7 @@ fn prose(text: &str) -> String {
 
 /// A topic's page: the lesson, with the compiled core included after
 /// "Rust answer".
-fn topic_page(t: &Topic, diagrams: &[Diagram]) -> String {
+fn topic_page(t: &Topic, diagrams: &[Diagram], results: Option<&Results>) -> String {
     let mut md = format!(
         "{GENERATED}\n# {}\n\n`{}` · Python: {} · Rust: {}\n",
         t.title,
@@ -218,21 +325,49 @@ fn topic_page(t: &Topic, diagrams: &[Diagram]) -> String {
          (`cargo test` compiles it):\n\n```rust,ignore\n{{{{#include ../../../../{path}:core}}}}\n```\n",
         path = t.path
     );
-    let mut in_rust_answer = false;
-    let mut included = false;
+    let measured = results
+        .filter(|r| r.doc.topics.iter().any(|m| m.id == t.id))
+        .map(|r| {
+            format!(
+                "\nFigures from one run, dated and naming its machine: [{} on {}](../results/{}.md#{}). \
+                 Your own: `cargo run --release -- run {}`.\n",
+                r.date(),
+                r.doc.machine.cpu,
+                t.area.name(),
+                slug(t),
+                t.id
+            )
+        });
+    // What a section gets at its end: the compiled core after the answer,
+    // the dated figures after the costs.
+    let extra = |section: &str| -> Option<String> {
+        if section.eq_ignore_ascii_case("Rust answer") {
+            Some(include.clone())
+        } else if section.eq_ignore_ascii_case("What it costs") {
+            measured.clone()
+        } else {
+            None
+        }
+    };
+    let mut section = String::new();
+    let mut placed = Vec::new();
     for line in lesson.lines() {
         if let Some(heading) = line.strip_prefix("## ") {
-            if in_rust_answer && !included {
-                md.push_str(&include);
+            if let Some(text) = extra(&section) {
+                md.push_str(&text);
                 md.push('\n');
-                included = true;
+                placed.push(section.clone());
             }
-            in_rust_answer = heading.trim().eq_ignore_ascii_case("Rust answer");
+            section = heading.trim().to_owned();
         }
         md.push_str(line);
         md.push('\n');
     }
-    if !included {
+    if let Some(text) = extra(&section) {
+        md.push_str(&text);
+        placed.push(section);
+    }
+    if !placed.iter().any(|s| s.eq_ignore_ascii_case("Rust answer")) {
         md.push_str(&include);
     }
     if let Some(sheet) = sheet_of(slug(t)) {
