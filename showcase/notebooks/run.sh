@@ -23,7 +23,7 @@ timeout=${NB_CELL_TIMEOUT:-1800}
 
 if [ ! -x "$python" ] || ! "$python" -c 'import nbclient' 2>/dev/null; then
     echo "run.sh: no nbclient in $venv; make it with:" >&2
-    echo "  python3 -m venv $venv && $venv/bin/pip install nbclient==0.11.0 ipykernel" >&2
+    echo "  python3 -m venv $venv && $venv/bin/pip install nbclient==0.11.0" >&2
     exit 2
 fi
 if ! "$venv/bin/jupyter" kernelspec list 2>/dev/null | grep -qw rust; then
