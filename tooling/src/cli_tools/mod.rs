@@ -160,7 +160,7 @@ pub enum Command {
     Plugins(PluginsArgs),
     /// Write the book's topic pages from the lessons, check every code include, build it with mdbook
     #[command(
-        after_help = "Examples:\n  mastery book                 # pages + includes + `mdbook build showcase/book`\n  mastery book --no-build      # only write the pages and check includes\n  mastery book --check         # fail if a committed page is stale (what CI runs)\n  mdbook serve showcase/book --open\n\nExit codes: 0 ok, 1 a stale page, a broken include or a failed build, 2 usage error (not in the kit's checkout, mdbook missing)."
+        after_help = "Examples:\n  mastery book                 # pages + includes + `mdbook build showcase/book`\n  mastery book --no-build      # only write the pages and check includes\n  mastery book --check         # fail if a committed page is stale (tests/book.rs checks the same)\n  mdbook serve showcase/book --open\n\nExit codes: 0 ok, 1 a stale page, a broken include or a failed build, 2 usage error (not in the kit's checkout, mdbook missing)."
     )]
     Book(BookArgs),
     /// A cheat sheet in the terminal: Python idiom → Rust answer → where the kit compiles it
