@@ -115,6 +115,15 @@
 //!   a percentile of one run is a single sample and no verdict can rest on
 //!   one pair. `mastery run interview/batching-service --deep` takes more
 //!   rounds and more requests per client.
+//! - **The overhead ladder**: the same 64 clients with a handler that
+//!   answers at once, so only the machinery is timed, in the same rounds:
+//!   one handler call per request (the `Batcher` with `max_batch` 1) →
+//!   [`serve_batches_simple`], the loop above → [`Batcher`], which adds
+//!   per-request errors, the handler in its own task, a deadline from
+//!   enqueue and a flushing shutdown. Each rung is compared with the one
+//!   below, so the price (or gain) of the production parts is measured,
+//!   not assumed. There is no peer crate: `tower`'s `buffer` batches
+//!   nothing, and the workspace adds no batching crate to race.
 //! - **A shutdown under load**: submits answered, refused and lost (zero),
 //!   and how long the flushing shutdown took.
 //!
