@@ -18,6 +18,7 @@
 //! follows when there is no usable interpreter: one skip line, or an error
 //! when the reader set `require_python`.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -94,6 +95,8 @@ pub struct Served {
     replies: BufReader<ChildStdout>,
     python: PathBuf,
     version: String,
+    /// Requests sent and not yet answered, oldest first.
+    pending: VecDeque<String>,
 }
 
 /// A line from the child: the ready line, a reply, or a failed call.
@@ -132,6 +135,7 @@ impl Served {
             replies,
             python: python.to_path_buf(),
             version: String::new(),
+            pending: VecDeque::new(),
         })
     }
 
@@ -168,6 +172,18 @@ impl Served {
     /// keeps serving), [`ServedError::Stopped`] when the child is gone,
     /// [`ServedError::BadReply`] for a line outside the protocol.
     pub fn call(&mut self, request: &impl Serialize) -> Result<Reply, ServedError> {
+        self.send(request)?;
+        self.receive()
+    }
+
+    /// Sends `request` without waiting for its reply, so the child works on
+    /// it while the demo does something else (an untimed warm-up on the
+    /// other core); [`Served::receive`] reads the replies in the order the
+    /// requests were sent.
+    ///
+    /// # Errors
+    /// [`ServedError::Stopped`] when the child is gone.
+    pub fn send(&mut self, request: &impl Serialize) -> Result<(), ServedError> {
         let request = serde_json::to_string(request).map_err(|e| ServedError::Failed {
             request: "a request".into(),
             message: format!("it does not serialize: {e}"),
@@ -179,6 +195,21 @@ impl Served {
         if let Err(e) = sent {
             return Err(self.stopped(&format!("cannot send {request}: {e}")));
         }
+        self.pending.push_back(request);
+        Ok(())
+    }
+
+    /// The reply to the oldest request sent and not yet answered.
+    ///
+    /// # Errors
+    /// As [`Served::call`]; also when no request is waiting for a reply.
+    pub fn receive(&mut self) -> Result<Reply, ServedError> {
+        let Some(request) = self.pending.pop_front() else {
+            return Err(ServedError::Failed {
+                request: "nothing".into(),
+                message: "no request is waiting for a reply".into(),
+            });
+        };
         match self.line() {
             Ok(Some(Line::Reply(reply))) => Ok(reply),
             Ok(Some(Line::Error { error })) => Err(ServedError::Failed {
@@ -328,6 +359,14 @@ for line in sys.stdin:
         );
         let again = served.call(&serde_json::json!({"n": 1})).expect("serving");
         assert_eq!(again.check, 2);
+        // Sent ahead, answered in order.
+        for n in [3, -4, 5] {
+            served.send(&serde_json::json!({ "n": n })).expect("sent");
+        }
+        assert_eq!(served.receive().expect("3").check, 6);
+        assert!(served.receive().is_err(), "-4 raises");
+        assert_eq!(served.receive().expect("5").check, 10);
+        assert!(served.receive().is_err(), "nothing is waiting");
     }
 
     #[test]

@@ -113,6 +113,7 @@
 //! differential property tests, doctests).
 
 mod cache;
+mod climb;
 mod demo;
 mod iter;
 mod ladder;
@@ -129,6 +130,7 @@ use std::hash::{BuildHasher, Hash, RandomState};
 use std::mem;
 
 pub use cache::{CapacityError, LruCache, MAX_CAPACITY};
+pub use climb::{Driven, ReaderCache, climb_ladder};
 pub use iter::Iter;
 pub use ladder::{TableLru, VecDequeLru};
 pub use memoize::{CacheInfo, Memoized, Recursive, memoize, memoize_recursive};
