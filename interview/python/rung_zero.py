@@ -13,11 +13,11 @@ after the other rungs ran), then keys[I:J] -- get, and put on a miss --
 timing only that loop with perf_counter_ns, and answers
 {"ns_per_op": ..., "check": hits of the timed part}.
 
-The parser ops: {"op": "csv_reader" | "json_loads", "input": PATH,
+The parser ops: {"op": "csv_reader" | "json_loads" | "xml_iterparse", "input": PATH,
 "count": BOOL} parse the whole file (read once per path), timed from the
 bytes to the last record or the whole object tree, and answer ns per input
-byte with the records, or the events a push parser would report for the
-tree (0 with "count": false), as check.
+byte with the records, the events a push parser would report for the
+JSON tree (0 with "count": false), or the XML elements started, as check.
 
 The batcher op: {"op": "asyncio_batcher", "clients": N, "per_client": R,
 "max_batch": B, "max_wait_ms": W} runs N clients that each await R answers
@@ -32,6 +32,7 @@ import io
 import json
 import sys
 import time
+import xml.etree.ElementTree as ElementTree
 from array import array
 from collections import OrderedDict
 
@@ -156,11 +157,25 @@ def json_events(value):
     return 1
 
 
+def xml_elements(data):
+    # The streaming idiom: iterparse's start and end events, each element
+    # cleared once ended so memory stays flat; counts the elements started.
+    started = 0
+    for event, elem in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        if event == "start":
+            started += 1
+        else:
+            elem.clear()
+    return started
+
+
 def parse_call(request):
     data = load_input(request["input"])
     start = time.perf_counter_ns()
     if request["op"] == "csv_reader":
         result = csv_records(data)
+    elif request["op"] == "xml_iterparse":
+        result = xml_elements(data)
     else:
         result = json.loads(data)
     elapsed = time.perf_counter_ns() - start
@@ -229,6 +244,7 @@ CALLS = {
     "lru_functools": lru_call,
     "csv_reader": parse_call,
     "json_loads": parse_call,
+    "xml_iterparse": parse_call,
     "asyncio_batcher": batcher_call,
 }
 

@@ -152,18 +152,21 @@
 //! input never exists in memory), with the peak heap the process held —
 //! the parser's buffers and one read chunk, whatever the input's size.
 //! **Throughput against the peer each format's users reach for**, on
-//! generated input in memory: JSON events against `serde_json` into
-//! `IgnoredAny` (a full syntax check that builds nothing and skips the
-//! UTF-8 check and unescaping of strings that ours must do to hand out
-//! `&str`), and the same race from a `&str` (`feed_str` against
-//! `serde_json::from_str`, UTF-8 known to both); XML events against
-//! `quick_xml::Reader` (which checks end-tag names and little else).
+//! generated input in memory, as the last step of each format's ladder
+//! (below): JSON events against `serde_json` into `IgnoredAny` (a full
+//! syntax check that builds nothing and skips the UTF-8 check and
+//! unescaping of strings that ours must do to hand out `&str`), and on
+//! its own the same race from a `&str` (`feed_str` against
+//! `serde_json::from_str`, UTF-8 known to both); CSV records against the
+//! `csv` crate; XML elements against `quick_xml::Reader` (which checks
+//! end-tag names and little else).
 //!
 //! **The ladders** time every step from the Python idiom to the peer on
 //! the same input, in the same rounds, each against the one below. They
 //! start with Python's own parser in CPython (full mode, when `python3` is
 //! there; `interview/python/rung_zero.py`): `csv.reader` over the decoded
-//! text, `json.loads` of the whole document. CSV:
+//! text, `json.loads` of the whole document, `ElementTree.iterparse` with
+//! each element cleared once ended. CSV:
 //! [`SimpleCsvParser`] (a state per byte, a `String` per field) →
 //! `CsvParser::bytewise` (fields lent from the chunk as spans, a cut record
 //! kept whole in `pending`) → [`csv::CsvParser`] (plain runs scanned eight
@@ -171,7 +174,9 @@
 //! SWAR` parameter) → the `csv` crate into one reused `ByteRecord` (which
 //! checks no UTF-8). JSON: [`json::SimpleJsonParser`] (the interview
 //! version: a state per byte, owned events) → [`json::JsonParser`] →
-//! `serde_json` into `IgnoredAny`, from bytes. Property tests hold each
+//! `serde_json` into `IgnoredAny`, from bytes. XML: [`xml::XmlParser`] →
+//! `quick_xml::Reader`, with no textbook rung — a strict XML 1.0 parser is
+//! not an interview's page of code. Property tests hold each
 //! textbook parser, and the bytewise CSV parser, to the production one's
 //! verdicts and events under any chunking (the JSON one on every
 //! conformance case too).

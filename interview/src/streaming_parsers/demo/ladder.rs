@@ -10,13 +10,14 @@ use mastery_kit::{Mode, Narrator, Unit};
 
 use super::super::csv::{self as csv_parser, CsvOptions, CsvParser};
 use super::super::json::{self, JsonOptions, JsonParser, SimpleJsonParser};
+use super::super::xml::{self, XmlEvent, XmlOptions, XmlParser};
 use super::super::{SimpleCsvParser, count_in_chunks};
 
 /// Bytes of input each ladder parses per sample: smaller than the
 /// throughput race, since the textbook rungs read a byte at a time and
 /// every rung runs every round.
 fn ladder_size(n: &Narrator) -> usize {
-    n.mode().pick_deep(128usize << 10, 1 << 20, 8 << 20)
+    n.mode().pick_deep(128usize << 10, 512 << 10, 8 << 20)
 }
 
 /// Starts the Python rungs (`csv.reader`, `json.loads`) for both ladders,
@@ -264,5 +265,87 @@ pub(super) fn json_ladder(n: &mut Narrator, python: Option<&mut Served>) -> anyh
         ),
     ]);
     ladder::climb(n, "json events", Unit::MegabytesPerSec, rungs)?;
+    Ok(())
+}
+
+/// Elements started in `input`, as our parser reports them.
+fn xml_elements(parser: &mut XmlParser, input: &[u8]) -> anyhow::Result<u64> {
+    parser.reset();
+    let mut started = 0u64;
+    let mut count =
+        |event: XmlEvent<'_>| started += u64::from(matches!(event, XmlEvent::StartElement(_)));
+    parser.feed(input, &mut count)?;
+    parser.finish(&mut count)?;
+    Ok(started)
+}
+
+/// Elements started in `input`, as quick-xml reports them (an empty
+/// element is one `Empty` event).
+fn quick_xml_elements(input: &[u8]) -> u64 {
+    let mut reader = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut started = 0u64;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+            Ok(quick_xml::events::Event::Start(_) | quick_xml::events::Event::Empty(_)) => {
+                started += 1
+            }
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
+    started
+}
+
+/// XML has no textbook rung: a strict XML 1.0 parser (entities, the
+/// DOCTYPE, namespaces) is not an interview's hundred lines. The ladder is
+/// Python's streaming idiom, ours, and quick-xml.
+pub(super) fn xml_ladder(n: &mut Narrator, python: Option<&mut Served>) -> anyhow::Result<()> {
+    let size = ladder_size(n);
+    n.section("The XML ladder: from ElementTree.iterparse to quick-xml");
+    n.say(&format!(
+        "{} KiB of the same generated XML, fed as one chunk, elements counted. There is \
+         no textbook rung: a strict XML 1.0 parser is not an interview's page of code.",
+        size >> 10
+    ));
+    let input = xml::bench_input_xml(size, 13);
+    let bytes = input.len() as u64;
+    let mut parser = XmlParser::new(XmlOptions::default());
+    let expected = xml_elements(&mut parser, &input)?;
+    let peer = quick_xml_elements(&input);
+    anyhow::ensure!(
+        peer == expected,
+        "quick-xml started {peer} elements of the ladder's input, XmlParser {expected}"
+    );
+    let file = InputFile::write("ladder.xml", &input)?;
+    let mut rungs = Vec::new();
+    if let Some(served) = python {
+        rungs.push(python_rung(
+            served,
+            (
+                "xml_iterparse",
+                "ElementTree.iterparse",
+                "Python: start and end events, each element cleared once ended (expat is C)",
+            ),
+            &file,
+            (expected, "elements"),
+        )?);
+    }
+    rungs.extend([
+        Rung::new(
+            "XmlParser",
+            Kind::Production,
+            "strict XML 1.0: names, references and entities checked, text lent from the chunk",
+            ladder::mb_per_sec(bytes, || xml_elements(&mut parser, &input).unwrap_or(0)),
+        ),
+        Rung::new(
+            "quick-xml",
+            Kind::Peer,
+            "quick_xml::Reader events (checks end-tag names and little else)",
+            ladder::mb_per_sec(bytes, || quick_xml_elements(&input)),
+        ),
+    ]);
+    ladder::climb(n, "xml elements", Unit::MegabytesPerSec, rungs)?;
     Ok(())
 }
