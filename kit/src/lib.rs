@@ -22,6 +22,8 @@
 //! - [`runner`] — running topics with a progress bar, isolating failures.
 //! - [`report`] — the machine description, the JSON document, `RESULTS.md`.
 //! - [`lesson`] — extracting and rendering a topic's lesson.
+//! - [`ladder`] — timing every rung from textbook to peer in the same
+//!   rounds, each step compared with the one below, a reader's rung placed.
 //! - [`workload`] — seeded workloads shared by demos and benches (Zipf keys).
 //! - [`settings`] — the typed settings a demo reads from the narrator.
 //! - [`memory`] — the counting allocator: peak and retained heap per scope.
@@ -37,6 +39,7 @@ pub mod capture;
 pub mod chart;
 pub mod comparison;
 pub mod demo_test;
+pub mod ladder;
 pub mod lesson;
 pub mod memory;
 pub mod narrator;

@@ -205,6 +205,7 @@ mod graph;
 mod problem;
 mod python_peer;
 mod shapes;
+mod simple_order;
 mod spec;
 mod timeline;
 mod validate;
@@ -219,6 +220,7 @@ pub use graph::{Dag, GraphError, find_cycles};
 pub use problem::{DagError, Location, Problem, Problems, did_you_mean};
 pub use python_peer::PythonRunner;
 pub use shapes::Shape;
+pub use simple_order::simple_order;
 pub use spec::{
     Action, Builtin, DEFAULT_BACKOFF, DEFAULT_STATE_DIR, Pipeline, TaskSpec, parse, parse_duration,
 };
