@@ -122,6 +122,27 @@ pub const KATAS: &[Kata] = &[Kata {
     },
 }];
 
+/// The ladder's mode from a ladder binary's arguments: `--quick`,
+/// `--deep`, or none for full.
+///
+/// # Errors
+/// An argument that is neither.
+pub fn ladder_mode(args: impl IntoIterator<Item = String>) -> Result<mastery_kit::Mode, String> {
+    let mut mode = mastery_kit::Mode::Full;
+    for arg in args {
+        mode = match arg.as_str() {
+            "--quick" => mastery_kit::Mode::Quick,
+            "--deep" => mastery_kit::Mode::Deep,
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}`: the ladder takes --quick or --deep"
+                ));
+            }
+        };
+    }
+    Ok(mode)
+}
+
 /// The kata with this id.
 pub fn find(id: &str) -> Option<&'static Kata> {
     KATAS.iter().find(|k| k.id == id)
