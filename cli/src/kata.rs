@@ -167,9 +167,10 @@ fn write_starter(dir: &Path, kit: &Path, kata: &Kata, solution: bool) -> anyhow:
             "tests/kata.rs",
             format!(
                 "//! The kit's tests for kata {id}, one `#[test]` each, run on your code.\n\n\
-                 mastery_kata::kata_tests!({module}, {lib_name}::Lru);\n",
+                 mastery_kata::kata_tests!({module}, {lib_name}::{entry});\n",
                 id = kata.id,
                 module = kata.module,
+                entry = kata.entry,
             ),
         ),
         (".gitignore", "/target\n".to_owned()),

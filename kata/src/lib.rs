@@ -17,6 +17,7 @@
 //! # Layout
 //! - [`failure`] — [`KataFailure`] (the message), [`KitTest`], [`run_all`].
 //! - [`lru_cache`] — kata `lru-cache`: [`lru_cache::LruKata`], its tests.
+//! - [`dag_order`] — kata `dag-order`: `order(n, edges)`, its tests.
 //! - [`textbook`] — the kit's textbook answers with each kata's trait.
 //! - [`broken`] — the planted bugs, three per kata.
 //! - [`KATAS`] — the catalogue `mastery kata list` prints and `mastery
@@ -25,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod broken;
+pub mod dag_order;
 pub mod failure;
 pub mod lru_cache;
 pub mod textbook;
@@ -39,6 +41,9 @@ pub struct Kata {
     pub id: &'static str,
     /// Its module here and its first argument to [`kata_tests!`]: `lru_cache`.
     pub module: &'static str,
+    /// The item the starter's `tests/kata.rs` hands to [`kata_tests!`]:
+    /// `Lru` (a type) or `order` (a function).
+    pub entry: &'static str,
     /// One line: the component.
     pub title: &'static str,
     /// What the reader implements.
@@ -98,29 +103,53 @@ fn anchored<'a>(source: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Every kata, in the order `mastery kata list` prints them.
-pub const KATAS: &[Kata] = &[Kata {
-    id: "lru-cache",
-    module: "lru_cache",
-    title: "LRU cache with O(1) get and put",
-    implement: "LruKata<K, V> for your Lru<K, V>: new, get, put, len",
-    textbook: "SimpleLru (interview/lru-cache): HashMap of keys to slots, slots linked by index",
-    ladder: "the interview/lru-cache ladder, textbook to the lru crate",
-    template: include_str!("../templates/lru_cache/lib.rs"),
-    readme: include_str!("../templates/lru_cache/README.md"),
-    ladder_main: include_str!("../templates/lru_cache/ladder.rs"),
-    solution: Solution {
-        head: "// The kit's textbook answer: interview/src/lru_cache/mod.rs, `ANCHOR: core`,\n\
+pub const KATAS: &[Kata] = &[
+    Kata {
+        id: "lru-cache",
+        module: "lru_cache",
+        entry: "Lru",
+        title: "LRU cache with O(1) get and put",
+        implement: "LruKata<K, V> for your Lru<K, V>: new, get, put, len",
+        textbook: "SimpleLru (interview/lru-cache): HashMap of keys to slots, slots linked by index",
+        ladder: "the interview/lru-cache ladder, textbook to the lru crate",
+        template: include_str!("../templates/lru_cache/lib.rs"),
+        readme: include_str!("../templates/lru_cache/README.md"),
+        ladder_main: include_str!("../templates/lru_cache/ladder.rs"),
+        solution: Solution {
+            head: "// The kit's textbook answer: interview/src/lru_cache/mod.rs, `ANCHOR: core`,\n\
                // then the kata's trait for it (kata/solutions/lru_cache.rs).\n\n\
                use std::collections::HashMap;\nuse std::hash::Hash;\nuse std::mem;\n\
                use std::num::NonZeroUsize;\n\n\
                pub use mastery_kata::lru_cache::{CapacityError, LruKata};\n\n\
                /// The name the kit's tests and ladder use.\n\
                pub type Lru<K, V> = SimpleLru<K, V>;\n",
-        lesson_source: include_str!("../../interview/src/lru_cache/mod.rs"),
-        anchor: "core",
-        trait_impl: include_str!("../solutions/lru_cache.rs"),
+            lesson_source: include_str!("../../interview/src/lru_cache/mod.rs"),
+            anchor: "core",
+            trait_impl: include_str!("../solutions/lru_cache.rs"),
+        },
     },
-}];
+    Kata {
+        id: "dag-order",
+        module: "dag_order",
+        entry: "order",
+        title: "Order tasks by their dependencies, or return a cycle as a path",
+        implement: "fn order(n, edges) -> Result<Vec<usize>, Vec<usize>>",
+        textbook: "simple_order (patterns/mini-dag): Kahn's order, then a walk back to a cycle",
+        ladder: "none yet: patterns/mini-dag has no ladder (the check says so)",
+        template: include_str!("../templates/dag_order/lib.rs"),
+        readme: include_str!("../templates/dag_order/README.md"),
+        ladder_main: include_str!("../templates/dag_order/ladder.rs"),
+        solution: Solution {
+            head: "// The kit's textbook answer: patterns/src/mini_dag/simple_order.rs,\n\
+               // `ANCHOR: simple_order`, then the kata's entry point for it\n\
+               // (kata/solutions/dag_order.rs).\n\n\
+               use std::collections::VecDeque;\n",
+            lesson_source: include_str!("../../patterns/src/mini_dag/simple_order.rs"),
+            anchor: "simple_order",
+            trait_impl: include_str!("../solutions/dag_order.rs"),
+        },
+    },
+];
 
 /// The ladder's mode from a ladder binary's arguments: `--quick`,
 /// `--deep`, or none for full.
@@ -171,6 +200,19 @@ macro_rules! kata_tests {
 
         $crate::__kata_lru_cache!(tests, KataFamily);
     };
+    (dag_order, $($order:tt)+) => {
+        /// The reader's `order` function.
+        #[derive(Debug)]
+        pub struct KataOrder;
+
+        impl $crate::dag_order::DagOrderKata for KataOrder {
+            fn order(n: usize, edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
+                $($order)+(n, edges)
+            }
+        }
+
+        $crate::__kata_dag_order!(tests, KataOrder);
+    };
 }
 
 /// Writes a kata's list of kit tests as a table (`table`) or as `#[test]`
@@ -209,7 +251,15 @@ mod tests {
     fn every_solution_holds_the_lesson_code_and_the_trait_impl() {
         for kata in KATAS {
             let text = kata.solution();
-            assert!(text.contains("impl<"), "{}: {text}", kata.id);
+            let entry = [
+                format!("pub type {}<", kata.entry),
+                format!("pub fn {}(", kata.entry),
+            ];
+            assert!(
+                entry.iter().any(|e| text.contains(e)),
+                "{}: {text}",
+                kata.id
+            );
             assert!(!text.contains("// ANCHOR"), "{}: markers left in", kata.id);
         }
     }

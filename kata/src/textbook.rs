@@ -18,3 +18,20 @@ pub struct TextbookLru;
 impl LruFamily for TextbookLru {
     type Of<K: Hash + Eq + Clone, V> = SimpleLru<K, V>;
 }
+
+/// `simple_order` (patterns/mini-dag) through the kata's entry point.
+mod dag_order_solution {
+    pub use mastery_patterns::mini_dag::simple_order;
+
+    include!("../solutions/dag_order.rs");
+}
+
+/// The lesson's `simple_order` as the `dag-order` kata's answer.
+#[derive(Debug)]
+pub struct TextbookOrder;
+
+impl crate::dag_order::DagOrderKata for TextbookOrder {
+    fn order(n: usize, edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
+        dag_order_solution::order(n, edges)
+    }
+}

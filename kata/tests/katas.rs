@@ -4,7 +4,7 @@
 //! template `mastery kata new` writes — fails every test with "not yet
 //! implemented".
 
-use mastery_kata::{KATAS, KitTest, Outcome, broken, lru_cache, run_all, textbook};
+use mastery_kata::{KATAS, KitTest, Outcome, broken, dag_order, lru_cache, run_all, textbook};
 
 /// Every test's outcome, as `name: ok` or `name: FAILED` lines, for a
 /// failure message that shows the whole picture.
@@ -148,6 +148,91 @@ fn the_lru_cache_starter_fails_every_test_with_not_yet_implemented() {
 /// these `#[test]`s pass.
 mod textbook_through_the_macro {
     mastery_kata::kata_tests!(lru_cache, mastery_kata::textbook::SimpleLru);
+}
+
+#[test]
+fn the_textbook_passes_every_dag_order_test() {
+    assert_all_pass("dag-order", &dag_order::tests::<textbook::TextbookOrder>());
+}
+
+#[test]
+fn each_planted_dag_order_bug_fails_its_test_with_a_clear_message() {
+    let planted = [
+        Planted {
+            bug: "cycle path not closed",
+            tests: dag_order::tests::<broken::dag_order::CyclePathNotClosed>(),
+            fails: "a_self_dependency_is_a_cycle",
+            says: &[
+                "expected: Err(a cycle as a closed path",
+                "got:      Err([2]): the path must start and end at the same task",
+                "order(3, &[(0, 1), (2, 2)])",
+            ],
+        },
+        Planted {
+            bug: "order reversed",
+            tests: dag_order::tests::<broken::dag_order::OrderReversed>(),
+            fails: "a_chain_comes_out_in_order",
+            says: &[
+                "got:      Ok([3, 2, 1, 0]): task 1 comes before task 0, but the edge (0, 1) puts 0 first",
+            ],
+        },
+        Planted {
+            bug: "isolated tasks left out",
+            tests: dag_order::tests::<broken::dag_order::IsolatedTasksLeftOut>(),
+            fails: "tasks_without_edges_are_all_ordered",
+            says: &[
+                "got:      Ok([]): task 0 is missing from the order",
+                "order(1, &[])",
+            ],
+        },
+    ];
+    for p in &planted {
+        assert_caught(p);
+        let outcomes = run_all(&p.tests);
+        let property = outcomes
+            .iter()
+            .find(|o| o.test == "any_graph_gets_a_right_answer")
+            .expect("the property test is listed");
+        assert!(
+            property.result.is_err(),
+            "{}: the property test passed",
+            p.bug
+        );
+    }
+}
+
+/// The template `mastery kata new dag-order` writes as `src/lib.rs`.
+#[allow(clippy::todo, dead_code, unused)]
+mod dag_order_starter {
+    include!("../templates/dag_order/lib.rs");
+
+    /// The starter's `order` as the kata's implementation.
+    pub struct Starter;
+
+    impl mastery_kata::dag_order::DagOrderKata for Starter {
+        fn order(n: usize, edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
+            order(n, edges)
+        }
+    }
+}
+
+#[test]
+fn the_dag_order_starter_fails_every_test_with_not_yet_implemented() {
+    let outcomes = run_all(&dag_order::tests::<dag_order_starter::Starter>());
+    for o in &outcomes {
+        assert!(
+            o.result
+                .as_ref()
+                .is_err_and(|m| m.contains("not yet implemented")),
+            "{}",
+            summary(&outcomes)
+        );
+    }
+}
+
+/// `kata_tests!` for dag-order, on the textbook: these `#[test]`s pass.
+mod dag_order_textbook_through_the_macro {
+    mastery_kata::kata_tests!(dag_order, mastery_patterns::mini_dag::simple_order);
 }
 
 #[test]

@@ -3,13 +3,14 @@
 //! with one mistake; `kata/tests/katas.rs` checks that a named kit test
 //! fails on it with a message that says what was expected.
 //!
-//! They keep entries in a `Vec`, most recently used first: O(n) per call,
-//! which no test times — the bugs are in *what* they answer.
+//! The LRU ones keep entries in a `Vec`, most recently used first: O(n)
+//! per call, which no test times — the bugs are in *what* they answer.
 
 use std::hash::Hash;
 
 use crate::lru_cache::LruFamily;
 
+pub mod dag_order;
 pub mod lru_cache_evicts_the_newest;
 pub mod lru_cache_get_does_not_refresh;
 pub mod lru_cache_reput_adds_an_entry;
