@@ -28,6 +28,8 @@
 //! - [`settings`] — the typed settings a demo reads from the narrator.
 //! - [`memory`] — the counting allocator: peak and retained heap per scope.
 //! - [`stats`] — the median and spread of timed runs.
+//! - [`python`] — a child interpreter timing the Python idiom as a rung,
+//!   one call per request; the skip-or-fail rule without one.
 //! - [`panics`] — a caught panic's message; deliberate panics kept quiet.
 //! - [`net`] — a free loopback port for servers a demo or test starts.
 //! - [`demo_test`] — running a demo in quick mode from its topic's tests.
@@ -45,6 +47,7 @@ pub mod memory;
 pub mod narrator;
 pub mod net;
 pub mod panics;
+pub mod python;
 pub mod report;
 pub mod runner;
 pub mod select;

@@ -9,9 +9,11 @@ use std::cell::Cell;
 
 use mastery_kit::{Area, Narrator, Topic, Unit, workload};
 
+use super::climb::{DEEP_STREAM, capacities, stream_length};
 use super::{
-    CapacityError, LruCache, ShardedLruCache, ZIPF_EXPONENT, memoize_recursive, on_threads,
-    run_workload, run_workload_lru_crate, run_workload_quick_cache, run_workload_sharded,
+    CapacityError, LruCache, ShardedLruCache, ZIPF_EXPONENT, climb_ladder, memoize_recursive,
+    on_threads, run_workload, run_workload_lru_crate, run_workload_quick_cache,
+    run_workload_sharded,
 };
 
 mastery_kit::inventory::submit! {
@@ -31,6 +33,7 @@ mastery_kit::inventory::submit! {
 pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     eviction_order(n)?;
     versus_lru_crate(n)?;
+    climb_ladder(n, None)?;
     sharded_versus_quick_cache(n)?;
     memoized_recursion(n)
 }
@@ -91,9 +94,9 @@ fn versus_lru_crate(n: &mut Narrator) -> anyhow::Result<()> {
     n.section("Ours vs the `lru` crate: get, and put on a miss, Zipf keys");
     // Half a million keys still overflow the larger cache (it evicts on
     // every miss once full).
-    let deep_ops = 1_000_000;
-    let ops = n.mode().pick_deep(20_000, 500_000, deep_ops);
-    for capacity in n.mode().pick([100, 1_000], [1_000, 100_000]) {
+    let deep_ops = DEEP_STREAM;
+    let ops = stream_length(n.mode());
+    for capacity in capacities(n.mode()) {
         let universe = capacity as u64 * 10;
         let keys = workload::zipf_keys(ops, universe, ZIPF_EXPONENT, 42)?;
         let parts = slices(&keys);

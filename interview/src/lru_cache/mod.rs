@@ -113,8 +113,10 @@
 //! differential property tests, doctests).
 
 mod cache;
+mod climb;
 mod demo;
 mod iter;
+mod ladder;
 mod list;
 mod memoize;
 mod sharded;
@@ -124,11 +126,13 @@ mod workload;
 mod tests;
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::mem;
 
 pub use cache::{CapacityError, LruCache, MAX_CAPACITY};
+pub use climb::{Driven, ReaderCache, climb_ladder};
 pub use iter::Iter;
+pub use ladder::{TableLru, VecDequeLru};
 pub use memoize::{CacheInfo, Memoized, Recursive, memoize, memoize_recursive};
 pub use sharded::ShardedLruCache;
 pub use workload::{
@@ -141,6 +145,10 @@ pub use workload::{
 /// to its slot, and the slots linked from most to least recently used by
 /// index. [`LruCache`] is the same idea tuned (see the module docs).
 ///
+/// `S` is the map's hasher, std's SipHash unless a rung of the demo's ladder
+/// swaps it (`SimpleLru::with_hasher`), so that the hasher's share of a
+/// tuned cache's lead is measured on its own.
+///
 /// ```
 /// # use mastery_interview::lru_cache::SimpleLru;
 /// let mut cache = SimpleLru::new(2)?;
@@ -151,9 +159,9 @@ pub use workload::{
 /// # Ok::<(), mastery_interview::lru_cache::CapacityError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct SimpleLru<K, V> {
+pub struct SimpleLru<K, V, S = RandomState> {
     /// Where each key's entry lives in `slots`.
-    slot_of: HashMap<K, usize>,
+    slot_of: HashMap<K, usize, S>,
     slots: Vec<Slot<K, V>>,
     /// The most recently used slot (`END` when empty).
     head: usize,
@@ -183,11 +191,21 @@ impl<K: Hash + Eq + Clone, V> SimpleLru<K, V> {
     /// # Errors
     /// [`CapacityError::Zero`] for a capacity of 0.
     pub fn new(capacity: usize) -> Result<Self, CapacityError> {
+        Self::with_hasher(capacity, RandomState::new())
+    }
+}
+
+impl<K: Hash + Eq + Clone, V, S: BuildHasher> SimpleLru<K, V, S> {
+    /// An empty cache whose map hashes keys with `hasher`.
+    ///
+    /// # Errors
+    /// [`CapacityError::Zero`] for a capacity of 0.
+    pub fn with_hasher(capacity: usize, hasher: S) -> Result<Self, CapacityError> {
         if capacity == 0 {
             return Err(CapacityError::Zero);
         }
         Ok(SimpleLru {
-            slot_of: HashMap::with_capacity(capacity),
+            slot_of: HashMap::with_capacity_and_hasher(capacity, hasher),
             slots: Vec::with_capacity(capacity),
             head: END,
             tail: END,

@@ -4,6 +4,7 @@
 use super::demo::demo;
 use super::*;
 
+mod ladder;
 mod model;
 mod panic_safety;
 
@@ -235,4 +236,8 @@ fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("interview/lru-cache", demo);
     assert!(n.comparison_with("lru crate").is_some());
     assert!(n.comparison_with("quick_cache").is_some());
+    assert!(
+        n.comparison_with("TableLru").is_some(),
+        "the ladder's steps are recorded"
+    );
 }

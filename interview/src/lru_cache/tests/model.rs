@@ -7,7 +7,7 @@ use std::hash::Hash;
 
 use proptest::prelude::*;
 
-use super::super::{CapacityError, LruCache, SimpleLru};
+use super::super::{CapacityError, LruCache, SimpleLru, TableLru, VecDequeLru};
 
 /// The reference: a Vec ordered most → least recently used.
 #[derive(Debug)]
@@ -177,7 +177,7 @@ proptest! {
 }
 
 /// `SimpleLru`'s keys from most to least recently used, by walking its links.
-fn simple_order(cache: &SimpleLru<u8, u32>) -> Vec<(u8, u32)> {
+fn simple_order<S: std::hash::BuildHasher>(cache: &SimpleLru<u8, u32, S>) -> Vec<(u8, u32)> {
     let mut order = Vec::with_capacity(cache.len());
     let mut slot = cache.head;
     while slot != super::super::END {
@@ -220,5 +220,126 @@ proptest! {
             prop_assert_eq!(simple_order(&simple), production_order);
             prop_assert_eq!(simple.len(), production.len());
         }
+    }
+}
+
+/// What the ladder's differential test asks of a rung: the two operations
+/// the ladder times, and its entries in recency order to compare after each.
+trait Rung {
+    fn get(&mut self, key: u8) -> Option<u32>;
+    fn put(&mut self, key: u8, value: u32) -> Option<(u8, u32)>;
+    fn len(&self) -> usize;
+    /// Entries from most to least recently used.
+    fn recency(&self) -> Vec<(u8, u32)>;
+}
+
+impl Rung for VecDequeLru<u8, u32> {
+    fn get(&mut self, key: u8) -> Option<u32> {
+        VecDequeLru::get(self, &key).copied()
+    }
+    fn put(&mut self, key: u8, value: u32) -> Option<(u8, u32)> {
+        VecDequeLru::put(self, key, value)
+    }
+    fn len(&self) -> usize {
+        VecDequeLru::len(self)
+    }
+    fn recency(&self) -> Vec<(u8, u32)> {
+        VecDequeLru::recency(self)
+    }
+}
+
+impl<S: std::hash::BuildHasher> Rung for SimpleLru<u8, u32, S> {
+    fn get(&mut self, key: u8) -> Option<u32> {
+        SimpleLru::get(self, &key).copied()
+    }
+    fn put(&mut self, key: u8, value: u32) -> Option<(u8, u32)> {
+        SimpleLru::put(self, key, value)
+    }
+    fn len(&self) -> usize {
+        SimpleLru::len(self)
+    }
+    fn recency(&self) -> Vec<(u8, u32)> {
+        simple_order(self)
+    }
+}
+
+impl Rung for TableLru<u8, u32> {
+    fn get(&mut self, key: u8) -> Option<u32> {
+        TableLru::get(self, &key).copied()
+    }
+    fn put(&mut self, key: u8, value: u32) -> Option<(u8, u32)> {
+        TableLru::put(self, key, value)
+    }
+    fn len(&self) -> usize {
+        TableLru::len(self)
+    }
+    fn recency(&self) -> Vec<(u8, u32)> {
+        TableLru::recency(self)
+    }
+}
+
+/// Runs `ops` on `rung` and on an [`LruCache`], failing at the first answer
+/// or recency order where they differ.
+fn agrees_with_lru_cache(
+    name: &str,
+    mut rung: impl Rung,
+    capacity: usize,
+    ops: &[GetPut],
+) -> Result<(), TestCaseError> {
+    let mut production = LruCache::new(capacity).expect("capacity >= 1");
+    for (i, op) in ops.iter().enumerate() {
+        match *op {
+            GetPut::Get(k) => {
+                prop_assert_eq!(
+                    rung.get(k),
+                    production.get(&k).copied(),
+                    "{} at op {}: {:?}",
+                    name,
+                    i,
+                    op
+                )
+            }
+            GetPut::Put(k, v) => {
+                prop_assert_eq!(
+                    rung.put(k, v),
+                    production.put(k, v),
+                    "{} at op {}: {:?}",
+                    name,
+                    i,
+                    op
+                )
+            }
+        }
+        let production_order: Vec<(u8, u32)> = production.iter().map(|(k, v)| (*k, *v)).collect();
+        prop_assert_eq!(
+            rung.recency(),
+            production_order,
+            "{} after op {}: {:?}",
+            name,
+            i,
+            op
+        );
+        prop_assert_eq!(rung.len(), production.len());
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Every rung of the demo's ladder is an exact LRU: it answers every
+    /// `get` and `put` as `LruCache` does and keeps the same recency order,
+    /// so the ladder times the same work on each.
+    #[test]
+    fn every_ladder_rung_agrees_with_lru_cache(capacity in 1usize..8, ops in proptest::collection::vec(get_put(), 0..200)) {
+        agrees_with_lru_cache("VecDequeLru", VecDequeLru::new(capacity).expect("capacity >= 1"), capacity, &ops)?;
+        agrees_with_lru_cache("SimpleLru", SimpleLru::new(capacity).expect("capacity >= 1"), capacity, &ops)?;
+        agrees_with_lru_cache(
+            "SimpleLru with foldhash",
+            SimpleLru::with_hasher(capacity, hashbrown::DefaultHashBuilder::default()).expect("capacity >= 1"),
+            capacity,
+            &ops,
+        )?;
+        agrees_with_lru_cache("TableLru", TableLru::new(capacity).expect("capacity >= 1"), capacity, &ops)?;
     }
 }
