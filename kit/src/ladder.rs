@@ -27,6 +27,9 @@ use crate::stats::median;
 pub enum Kind {
     /// The reader's starting point: the Python idiom, timed in CPython.
     Python,
+    /// What the idea is measured against: the work done without it (e.g.
+    /// one handler call per request, for a batcher).
+    Baseline,
     /// What a strong candidate writes in an interview.
     Textbook,
     /// One production idea added to the rung below.
@@ -44,6 +47,7 @@ impl Kind {
     pub fn word(self) -> &'static str {
         match self {
             Kind::Python => "python",
+            Kind::Baseline => "baseline",
             Kind::Textbook => "textbook",
             Kind::Step => "step",
             Kind::Production => "production",
@@ -280,7 +284,7 @@ impl fmt::Display for Placement {
 /// recorded like any other comparison (the peer crate's step is recorded
 /// as the rung below it against the peer) — and, when a [`Kind::Reader`] rung
 /// was given, where it lands. Give the rungs lowest first: Python,
-/// textbook, steps, production, peer.
+/// baseline, textbook, steps, production, peer.
 ///
 /// # Errors
 /// No rungs, more than one reader rung, or the first error a sample
