@@ -18,6 +18,7 @@ use anyhow::{Context, anyhow};
 use mastery_kata::{KATAS, Kata};
 use mastery_kit::select;
 use mastery_tooling::cli_tools::{KataCheckArgs, KataCommand, KataNewArgs};
+use mastery_tooling::config_management::Settings;
 
 use crate::error::AppError;
 
@@ -29,11 +30,15 @@ const MARKER: &str = "kata.toml";
 /// # Errors
 /// Usage errors (unknown kata, not a kata directory) and failures (DIR
 /// exists, a write failed, a kata test failed).
-pub fn kata(out: &mut impl Write, command: &KataCommand) -> Result<u8, AppError> {
+pub fn kata(
+    out: &mut impl Write,
+    command: &KataCommand,
+    settings: &Settings,
+) -> Result<u8, AppError> {
     match command {
         KataCommand::List => list(out),
-        KataCommand::New(args) => new(out, args),
-        KataCommand::Check(args) => check(out, args),
+        KataCommand::New(args) => new(out, args, settings.kit_dir.as_deref()),
+        KataCommand::Check(args) => check(out, args, settings.kata_target_dir.as_deref()),
     }
 }
 
@@ -63,7 +68,7 @@ fn find(id: &str) -> Result<&'static Kata, AppError> {
     })
 }
 
-fn new(out: &mut impl Write, args: &KataNewArgs) -> Result<u8, AppError> {
+fn new(out: &mut impl Write, args: &KataNewArgs, kit: Option<&str>) -> Result<u8, AppError> {
     let kata = find(&args.id)?;
     let dir = args
         .dir
@@ -77,7 +82,7 @@ fn new(out: &mut impl Write, args: &KataNewArgs) -> Result<u8, AppError> {
             kata.id
         )));
     }
-    let kit = kit_dir().map_err(AppError::usage)?;
+    let kit = kit_dir(kit).map_err(AppError::usage)?;
     write_starter(&dir, &kit, kata, args.solution).map_err(AppError::failure)?;
     let what = if args.solution {
         "the kit's textbook answer"
@@ -100,14 +105,12 @@ fn new(out: &mut impl Write, args: &KataNewArgs) -> Result<u8, AppError> {
     Ok(0)
 }
 
-/// The kit's checkout: `$MASTERY_KIT_DIR` when set, else the checkout this
-/// binary was built from; either must hold `kata/Cargo.toml`.
-fn kit_dir() -> Result<PathBuf, String> {
+/// The kit's checkout: the `kit_dir` setting (`MASTERY_KIT_DIR`) when set,
+/// else the checkout this binary was built from; either must hold
+/// `kata/Cargo.toml`.
+fn kit_dir(setting: Option<&str>) -> Result<PathBuf, String> {
     let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let candidate = match std::env::var_os("MASTERY_KIT_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => built_from.clone(),
-    };
+    let candidate = setting.map_or_else(|| built_from.clone(), PathBuf::from);
     if candidate.join("kata/Cargo.toml").is_file() {
         return candidate.canonicalize().map_err(|e| {
             format!(
@@ -242,10 +245,16 @@ fn kata_id(dir: &Path) -> Result<String, AppError> {
         .ok_or_else(|| AppError::usage(format!("{}: no `id = \"...\"` line", marker.display())))
 }
 
-fn check(out: &mut impl Write, args: &KataCheckArgs) -> Result<u8, AppError> {
+fn check(
+    out: &mut impl Write,
+    args: &KataCheckArgs,
+    target_dir: Option<&str>,
+) -> Result<u8, AppError> {
     let kata = find(&kata_id(&args.dir)?)?;
-    let target_dir = std::env::var_os("MASTERY_KATA_TARGET_DIR")
-        .map_or_else(|| args.dir.join("target"), PathBuf::from);
+    // Absolute: cargo runs in DIR, and a relative setting means the
+    // caller's directory.
+    let target_dir =
+        std::path::absolute(target_dir.map_or_else(|| args.dir.join("target"), PathBuf::from))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     writeln!(
         out,

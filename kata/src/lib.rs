@@ -118,7 +118,7 @@ pub const KATAS: &[Kata] = &[
         solution: Solution {
             head: "// The kit's textbook answer: interview/src/lru_cache/mod.rs, `ANCHOR: core`,\n\
                // then the kata's trait for it (kata/solutions/lru_cache.rs).\n\n\
-               use std::collections::HashMap;\nuse std::hash::Hash;\nuse std::mem;\n\
+               use std::collections::HashMap;\nuse std::hash::{BuildHasher, Hash, RandomState};\nuse std::mem;\n\
                use std::num::NonZeroUsize;\n\n\
                pub use mastery_kata::lru_cache::{CapacityError, LruKata};\n\n\
                /// The name the kit's tests and ladder use.\n\

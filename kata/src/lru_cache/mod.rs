@@ -17,6 +17,7 @@ use std::num::NonZeroUsize;
 
 use crate::failure::{KataFailure, KitTest};
 
+pub mod ladder;
 pub mod model;
 pub mod script;
 
@@ -193,6 +194,7 @@ pub fn many_keys_evict_in_order<F: LruFamily>() -> Result<(), KataFailure> {
     run_script::<F::Of<u32, u32>, _, _>("many_keys_evict_in_order", cap(100), &steps)
 }
 
+pub use ladder::ladder;
 pub use model::behaves_like_the_vec_model;
 
 // ANCHOR: kit_tests
