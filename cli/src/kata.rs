@@ -253,8 +253,10 @@ fn check(
     let kata = find(&kata_id(&args.dir)?)?;
     // Absolute: cargo runs in DIR, and a relative setting means the
     // caller's directory.
-    let target_dir =
-        std::path::absolute(target_dir.map_or_else(|| args.dir.join("target"), PathBuf::from))?;
+    let target_dir = std::path::absolute(match target_dir {
+        Some(shared) => Path::new(shared).join(target_subdir(&args.dir)?),
+        None => args.dir.join("target"),
+    })?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     writeln!(
         out,
@@ -317,9 +319,38 @@ fn check(
     Ok(0)
 }
 
+/// A starter's own directory under a shared `kata_target_dir`: two
+/// starters of one kata have the same package name, and cargo does not tell
+/// their builds apart by path, so one would run the other's stale tests.
+/// Named after DIR and a hash of its canonical path, so the same starter
+/// finds its warm build again.
+fn target_subdir(dir: &Path) -> std::io::Result<String> {
+    use std::hash::{Hash, Hasher};
+    let canonical = dir.canonicalize()?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    canonical.hash(&mut hasher);
+    let name = canonical
+        .file_name()
+        .map_or_else(|| "kata".into(), |n| n.to_string_lossy());
+    Ok(format!("{name}-{:016x}", hasher.finish()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_starters_get_two_target_dirs_and_one_starter_always_the_same() {
+        let root = tempfile::tempdir().expect("temp dir");
+        for name in ["a", "b"] {
+            std::fs::create_dir(root.path().join(name)).expect("create dir");
+        }
+        let a = target_subdir(&root.path().join("a")).expect("a exists");
+        let b = target_subdir(&root.path().join("b")).expect("b exists");
+        assert_ne!(a, b);
+        assert!(a.starts_with("a-"), "{a}");
+        assert_eq!(target_subdir(&root.path().join("a/../a")).ok(), Some(a));
+    }
 
     #[test]
     fn toml_strings_escape_quotes_and_backslashes() {

@@ -105,7 +105,7 @@ pub enum KataCommand {
     New(KataNewArgs),
     /// Run the kit's tests on your kata (cargo test), then time your code on the kit's ladder
     #[command(
-        after_help = "Examples:\n  mastery kata check                      # the kata in the current directory\n  mastery kata check /tmp/k --quick\n  MASTERY_KATA_TARGET_DIR=/tmp/kt mastery kata check /tmp/k\n\nBuilds in DIR/target (or $MASTERY_KATA_TARGET_DIR), never in an inherited CARGO_TARGET_DIR.\nExit codes: 0 the tests passed and the ladder ran, 1 a test failed or the ladder failed, 2 DIR is not a kata (no kata.toml)."
+        after_help = "Examples:\n  mastery kata check                      # the kata in the current directory\n  mastery kata check /tmp/k --quick\n  MASTERY_KATA_TARGET_DIR=/tmp/kt mastery kata check /tmp/k\n\nBuilds in DIR/target, or in a directory of its own under $MASTERY_KATA_TARGET_DIR; never in an inherited CARGO_TARGET_DIR.\nExit codes: 0 the tests passed and the ladder ran, 1 a test failed or the ladder failed, 2 DIR is not a kata (no kata.toml)."
     )]
     Check(KataCheckArgs),
 }

@@ -105,8 +105,8 @@ pub struct Settings {
     /// a skip (CI sets `MASTERY_REQUIRE_VALGRIND=1`).
     #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
     pub require_valgrind: bool,
-    /// Where `mastery kata check` builds a kata (`MASTERY_KATA_TARGET_DIR`);
-    /// unset, the kata's own `target/`. Never an inherited
+    /// Where `mastery kata check` builds katas (`MASTERY_KATA_TARGET_DIR`),
+    /// each in a directory of its own; unset, the kata's own `target/`. Never an inherited
     /// `CARGO_TARGET_DIR`: the kit's target has other features.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kata_target_dir: Option<String>,
