@@ -22,11 +22,17 @@
 //!   `interview/safe-counters`.
 //! - [`streaming_parsers`] — strict push parsers for JSON (RFC 8259), CSV
 //!   (RFC 4180) and XML 1.0 with constant memory, one folder per format,
-//!   and `SimpleCsvParser`, the idea in a few dozen lines; `mastery parse`
+//!   and `SimpleCsvParser`, the idea in a few dozen lines (with
+//!   `json::SimpleJsonParser`, the JSON ladder's textbook rung); `mastery parse`
 //!   runs them over files. Peers: `serde_json`, `csv`, `quick-xml`. Topic
 //!   `interview/streaming-parsers`.
 
 #![forbid(unsafe_code)]
+
+/// The Python rungs of the ladders (`interview/python/rung_zero.py`): each
+/// component's Python idiom, timed by CPython itself on the same workload,
+/// served one call per request (see `mastery_kit::python`).
+pub(crate) const RUNG_ZERO: &str = include_str!("../python/rung_zero.py");
 
 pub mod batching_service;
 pub mod lru_cache;

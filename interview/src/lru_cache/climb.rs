@@ -7,8 +7,10 @@
 //! like every rung, timed in the same rounds, and placed on the ladder.
 
 use std::cell::RefCell;
+use std::hint::black_box;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use hashbrown::DefaultHashBuilder;
 use mastery_kit::ladder::{self, Climbed, Kind, Rung};
@@ -18,8 +20,7 @@ use serde::Serialize;
 
 use super::{LruCache, SimpleLru, TableLru, VecDequeLru, ZIPF_EXPONENT, count_hits};
 
-/// The Python rungs' script (`interview/python/rung_zero.py`).
-pub(super) const RUNG_ZERO: &str = include_str!("../../python/rung_zero.py");
+pub(super) use crate::RUNG_ZERO;
 
 /// How many parts a rung's timed sample walks the stream in: a sample runs
 /// one part, so the ladder's many rungs fit the demo's time.
@@ -233,6 +234,7 @@ fn climb_at(
                     op,
                     capacity,
                     keys: &path,
+                    replay_from: 0,
                     start: 0,
                     stop: keys.len(),
                     fresh: true,
@@ -394,7 +396,15 @@ fn rust_rung<'a>(
     Ok(timed(name, kind, idea, cache, stream.parts))
 }
 
-/// A rung whose every sample runs the next of `parts` (wrapping around).
+/// A rung whose every sample takes the next two of `parts` (wrapping
+/// around): it replays the first untimed and times the second.
+///
+/// The replay is there because the rungs take turns: by a rung's turn, the
+/// other rungs' caches have pushed its own out of the CPU caches, and at the
+/// large capacity a sample that started cold would time that refill rather
+/// than the cache — every rung alike, hiding the steps. Replaying the part
+/// before brings its working set back, as a cache in steady use would have
+/// it, and keeps the key stream in order.
 fn timed<'a>(
     name: &str,
     kind: Kind,
@@ -402,14 +412,16 @@ fn timed<'a>(
     mut cache: Driven<'a>,
     parts: &'a [&'a [u64]],
 ) -> Rung<'a> {
-    let per_sample = parts.first().map_or(1, |p| p.len() as u64);
-    let mut next = parts.iter().cycle();
-    Rung::new(
-        name,
-        kind,
-        idea,
-        ladder::ns_per_op(per_sample, move || next.next().map(|part| cache(part))),
-    )
+    let mut next = parts.chunks_exact(2).cycle();
+    Rung::new(name, kind, idea, move || {
+        let Some(&[replay, part]) = next.next() else {
+            anyhow::bail!("the ladder's stream is shorter than two parts");
+        };
+        cache(replay);
+        let start = Instant::now();
+        black_box(cache(part));
+        Ok(start.elapsed().as_secs_f64() * 1e9 / part.len().max(1) as f64)
+    })
 }
 
 /// The Python rungs: `rung_zero.py`'s op, the rung's name, what it is.
@@ -436,6 +448,8 @@ pub(super) struct Request<'p> {
     pub(super) op: &'p str,
     pub(super) capacity: usize,
     pub(super) keys: &'p str,
+    /// Runs `keys[replay_from..start]` untimed before the timed part.
+    pub(super) replay_from: usize,
     pub(super) start: usize,
     pub(super) stop: usize,
     pub(super) fresh: bool,
@@ -463,16 +477,19 @@ fn python_rung<'a>(
     );
     let path = path.to_owned();
     let part = (stream.keys.len() / PYTHON_PARTS).max(1);
-    // Whole parts only, even for a stream shorter than PYTHON_PARTS keys.
-    let mut next = (0..(stream.keys.len() / part).clamp(1, PYTHON_PARTS)).cycle();
+    // Pairs of whole parts, as the Rust rungs take them (see `timed`): the
+    // first replayed untimed, the second timed.
+    let pairs = (stream.keys.len() / part / 2).clamp(1, PYTHON_PARTS / 2);
+    let mut next = (0..pairs).cycle();
     Ok(Rung::new(name, Kind::Python, idea, move || {
-        let start = next.next().unwrap_or(0) * part;
+        let replay_from = next.next().unwrap_or(0) * 2 * part;
         let reply = served.borrow_mut().call(&Request {
             op,
             capacity,
             keys: &path,
-            start,
-            stop: start + part,
+            replay_from,
+            start: replay_from + part,
+            stop: replay_from + 2 * part,
             fresh: false,
         })?;
         Ok(reply.ns_per_op)

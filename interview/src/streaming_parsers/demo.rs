@@ -34,7 +34,9 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     strict_errors(n);
     constant_memory(n)?;
     throughput(n)?;
-    ladder::csv_ladder(n)
+    let mut python = ladder::start_python(n)?;
+    ladder::json_ladder(n, python.as_mut())?;
+    ladder::csv_ladder(n, python.as_mut())
 }
 
 fn any_chunking_same_events(n: &mut Narrator) -> anyhow::Result<()> {
@@ -324,25 +326,18 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
          does its cheapest complete pass. The peers check less: serde_json's \
          IgnoredAny skips string contents without decoding escapes or (for \
          ignored strings) validating UTF-8 — a pass over the whole input that \
-         ours must make to hand out `&str`, unless it is given a `&str` \
-         (`feed_str`) — the csv crate's ByteRecord checks \
-         no UTF-8, and quick-xml checks far fewer well-formedness rules \
-         (entities, duplicate attributes, Char ranges). `--deep` runs 20 MB \
-         and more samples.",
+         ours must make to hand out `&str`, so here both are given a `&str` \
+         (`feed_str`); quick-xml checks far fewer well-formedness rules \
+         (entities, duplicate attributes, Char ranges). JSON and CSV from \
+         bytes are the last steps of the two ladders after this section. \
+         `--deep` runs 20 MB and more samples.",
     );
 
-    let input = json::bench_input_json(size, 11);
+    // Text that is already a `&str` needs no UTF-8 check: the race with
+    // the one pass serde_json skips taken out of ours too. From bytes, the
+    // race is the last step of the JSON ladder.
+    let text = String::from_utf8(json::bench_input_json(size, 11))?;
     let mut parser = JsonParser::new(JsonOptions::default());
-    n.compare_throughput(
-        "json: our events vs serde_json into IgnoredAny",
-        input.len() as u64,
-        || count_in_chunks(&mut parser, &input, input.len()).unwrap_or(0),
-        "serde_json",
-        || serde_json::from_slice::<serde::de::IgnoredAny>(&input).is_ok(),
-    );
-    // Text that is already a `&str` needs no UTF-8 check: the same race
-    // with the one pass serde_json skips taken out of ours too.
-    let text = String::from_utf8(input)?;
     n.compare_throughput(
         "json from a &str: our events vs serde_json::from_str into IgnoredAny",
         text.len() as u64,
@@ -356,8 +351,6 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
         "serde_json",
         || serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(),
     );
-
-    // CSV against the csv crate is the last step of the CSV ladder, below.
 
     let input = xml::bench_input_xml(size, 13);
     let mut parser = XmlParser::new(XmlOptions::default());

@@ -159,15 +159,22 @@
 //! `serde_json::from_str`, UTF-8 known to both); XML events against
 //! `quick_xml::Reader` (which checks end-tag names and little else).
 //!
-//! **The CSV ladder** times every step from the textbook parser to the peer
-//! on the same input, in the same rounds, each against the one below:
+//! **The ladders** time every step from the Python idiom to the peer on
+//! the same input, in the same rounds, each against the one below. They
+//! start with Python's own parser in CPython (full mode, when `python3` is
+//! there; `interview/python/rung_zero.py`): `csv.reader` over the decoded
+//! text, `json.loads` of the whole document. CSV:
 //! [`SimpleCsvParser`] (a state per byte, a `String` per field) →
 //! `CsvParser::bytewise` (fields lent from the chunk as spans, a cut record
 //! kept whole in `pending`) → [`csv::CsvParser`] (plain runs scanned eight
 //! bytes at a time, the only difference from the rung below: a `const
 //! SWAR` parameter) → the `csv` crate into one reused `ByteRecord` (which
-//! checks no UTF-8). A property test holds the bytewise and default
-//! parsers to the same records and errors under any chunking.
+//! checks no UTF-8). JSON: [`json::SimpleJsonParser`] (the interview
+//! version: a state per byte, owned events) → [`json::JsonParser`] →
+//! `serde_json` into `IgnoredAny`, from bytes. Property tests hold each
+//! textbook parser, and the bytewise CSV parser, to the production one's
+//! verdicts and events under any chunking (the JSON one on every
+//! conformance case too).
 //!
 //! The criterion benches add what the demo leaves out: each parser fed
 //! whole and in 64 KiB chunks (`ours` against `ours-64KiB-chunks`: what

@@ -82,7 +82,8 @@ fn a_readers_exact_lru_is_placed_and_a_wrong_one_is_refused() {
 }
 
 /// `rung_zero.py`'s two LRUs hit exactly as `LruCache` does on the demo's
-/// kind of stream, fresh and then carried on from part to part (skipped
+/// kind of stream, fresh and then carried on from part to part, with an
+/// untimed replay or without (skipped
 /// without a `python3`).
 #[test]
 fn the_python_rungs_hit_exactly_as_lru_cache_does() {
@@ -98,13 +99,21 @@ fn the_python_rungs_hit_exactly_as_lru_cache_does() {
     let path = files.write(capacity, &keys).expect("a temp file");
     for op in ["lru_ordereddict", "lru_functools"] {
         let mut ours = LruCache::new(capacity).expect("capacity >= 1");
-        for (start, stop, fresh) in [(0, 4_000, true), (0, 1_000, false), (1_000, 1_500, false)] {
+        let calls = [
+            (0, 0, 4_000, true),
+            (0, 0, 1_000, false),
+            (1_000, 1_000, 1_500, false),
+            (1_500, 2_000, 2_500, false),
+        ];
+        for (replay_from, start, stop, fresh) in calls {
+            run_workload(&mut ours, &keys[replay_from..start]);
             let expected = run_workload(&mut ours, &keys[start..stop]);
             let reply = python
                 .call(&Request {
                     op,
                     capacity,
                     keys: &path,
+                    replay_from,
                     start,
                     stop,
                     fresh,
@@ -119,6 +128,7 @@ fn the_python_rungs_hit_exactly_as_lru_cache_does() {
             op: "no_such_op",
             capacity,
             keys: &path,
+            replay_from: 0,
             start: 0,
             stop: 1,
             fresh: true,
