@@ -437,3 +437,124 @@ fn parse_memory_stays_flat_on_a_large_file() {
         assert!(kb < 1024.0, "{format}: peak heap {kb} KB for a 30 MB file");
     }
 }
+
+#[test]
+fn kata_list_names_each_kata_and_what_to_implement() {
+    let dir = empty_dir();
+    let out = mastery(&["kata", "list"], dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for part in [
+        "lru-cache",
+        "implement: LruKata<K, V>",
+        "textbook:  SimpleLru",
+    ] {
+        assert!(stdout.contains(part), "{part:?} missing from:\n{stdout}");
+    }
+}
+
+#[test]
+fn kata_new_writes_a_starter_of_its_own_that_depends_on_the_kit() {
+    let dir = empty_dir();
+    let out = mastery(&["kata", "new", "lru-cache"], dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let starter = dir.path().join("kata-lru-cache");
+    let read = |name: &str| {
+        std::fs::read_to_string(starter.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let manifest = read("Cargo.toml");
+    let kit = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .canonicalize()
+        .expect("the kit's directory");
+    let kata_crate = format!("path = \"{}/kata\"", kit.display());
+    assert!(manifest.contains(&kata_crate), "{manifest}");
+    assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
+    assert!(read("kata.toml").contains("id = \"lru-cache\""));
+    assert!(read("src/lib.rs").contains("todo!(\"Lru::put\")"));
+    assert!(read("tests/kata.rs").contains("kata_tests!(lru_cache, kata_lru_cache::Lru)"));
+    assert!(read("src/bin/ladder.rs").contains("ladder::<kata_lru_cache::Lru<u64, u64>>"));
+    assert!(read("README.md").contains("## Hints"));
+    let lock = std::fs::read(kit.join("Cargo.lock")).expect("the kit's lock");
+    assert_eq!(std::fs::read(starter.join("Cargo.lock")).ok(), Some(lock));
+    assert!(text(&out.stdout).contains("cargo test"));
+}
+
+#[test]
+fn kata_new_solution_writes_the_lessons_textbook_code() {
+    let dir = empty_dir();
+    let out = mastery(
+        &["kata", "new", "lru-cache", "k", "--solution"],
+        dir.path(),
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lib = std::fs::read_to_string(dir.path().join("k/src/lib.rs")).expect("lib.rs");
+    for part in [
+        "pub struct SimpleLru<K, V",
+        "fn move_to_front(&mut self, slot: usize)",
+        "impl<K: Hash + Eq + Clone, V> LruKata<K, V> for SimpleLru<K, V>",
+        "pub type Lru<K, V> = SimpleLru<K, V>;",
+    ] {
+        assert!(lib.contains(part), "{part:?} missing from:\n{lib}");
+    }
+    assert!(!lib.contains("todo!("));
+}
+
+#[test]
+fn kata_new_into_an_existing_path_exits_1_and_writes_nothing() {
+    let dir = empty_dir();
+    let existing = dir.path().join("mine");
+    std::fs::create_dir(&existing).expect("create dir");
+    std::fs::write(existing.join("notes.txt"), "keep me").expect("write");
+    let out = mastery(&["kata", "new", "lru-cache", "mine"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error: mine already exists; nothing was written")
+            && stderr.contains("mastery kata new lru-cache DIR"),
+        "{stderr}"
+    );
+    let entries: Vec<_> = std::fs::read_dir(&existing)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(entries, ["notes.txt"]);
+    // A file is a path that exists too, and an empty directory as well.
+    std::fs::write(dir.path().join("file"), "").expect("write");
+    std::fs::create_dir(dir.path().join("empty")).expect("create dir");
+    for path in ["file", "empty"] {
+        let out = mastery(&["kata", "new", "lru-cache", path], dir.path(), &[]);
+        assert_eq!(out.status.code(), Some(1), "{path}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn kata_new_with_an_unknown_id_exits_2_with_a_suggestion() {
+    let dir = empty_dir();
+    let out = mastery(&["kata", "new", "lru-cahce"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("unknown kata `lru-cahce` (did you mean `lru-cache`?)"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path())
+            .expect("read dir")
+            .next()
+            .is_none()
+    );
+}
+
+#[test]
+fn kata_check_outside_a_kata_directory_exits_2_and_says_how_to_make_one() {
+    let dir = empty_dir();
+    let out = mastery(&["kata", "check"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("not a kata directory: no kata.toml in .")
+            && stderr.contains("mastery kata new"),
+        "{stderr}"
+    );
+}

@@ -56,6 +56,16 @@ fn list_interview_topics() {
 }
 
 #[test]
+fn kata_list() {
+    insta::assert_snapshot!(mastery(&["kata", "list"]));
+}
+
+#[test]
+fn kata_help() {
+    insta::assert_snapshot!(mastery(&["kata", "--help"]));
+}
+
+#[test]
 fn dag_mermaid() {
     insta::assert_snapshot!(mastery(&["dag", "--mermaid", "patterns/dags/build.toml"]));
 }

@@ -16,7 +16,7 @@ use mastery_tooling::logging_examples;
 use crate::error::AppError;
 use crate::run::Output;
 use crate::{
-    book, cheatsheet, dag, explain, list, mapreduce, parse, plugins, profile_workload, run,
+    book, cheatsheet, dag, explain, kata, list, mapreduce, parse, plugins, profile_workload, run,
     settings, setup,
 };
 
@@ -90,6 +90,7 @@ pub fn execute(cli: Cli, worker_program: Option<PathBuf>) -> Result<u8, AppError
         Command::Cheatsheet { name } => {
             cheatsheet::cheatsheet(&mut std::io::stdout().lock(), name.as_deref())
         }
+        Command::Kata(command) => kata::kata(&mut std::io::stdout().lock(), &command, &config),
         Command::Setup(command) => setup::setup(&command, demo_settings.python.as_deref()),
         Command::Worker(args) => mapreduce::worker(&args),
         Command::ProfileWorkload(args) => profile_workload::profile_workload(&args),

@@ -27,6 +27,9 @@
 //!   workload `testing/profiling-demo` runs under callgrind.
 //! - [`cheatsheet`] — `mastery cheatsheet [NAME]`: a cheat sheet in the
 //!   terminal; every row's `path:anchor` checked against the code.
+//! - [`kata`] — `mastery kata list | new ID [DIR] | check [DIR]`: a
+//!   starter crate whose `cargo test` runs the kit's own tests on the
+//!   reader's code, then the reader's code on the kit's ladder.
 //! - [`setup`] — `mastery setup python`: the venv, NumPy and the PyO3
 //!   extension that `perf/vectorization` times against.
 
@@ -38,6 +41,7 @@ pub mod cheatsheet;
 pub mod dag;
 pub mod error;
 pub mod explain;
+pub mod kata;
 pub mod list;
 pub mod mapreduce;
 pub mod parse;

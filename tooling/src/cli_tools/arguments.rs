@@ -93,6 +93,51 @@ pub struct SetupPythonArgs {
     pub fresh: bool,
 }
 
+/// What `mastery kata` does.
+#[derive(Debug, Subcommand, Clone)]
+pub enum KataCommand {
+    /// The katas: id, what you implement, the kit's textbook answer, the ladder
+    List,
+    /// Write a starter crate: the API with todo!() bodies, a README, the kit's tests
+    #[command(
+        after_help = "Examples:\n  mastery kata new lru-cache              # writes ./kata-lru-cache\n  mastery kata new lru-cache /tmp/k && cd /tmp/k && cargo test\n\nThe starter is its own cargo workspace; it depends on the kit's kata crate by path and copies the kit's Cargo.lock, so it builds offline once the kit has.\nExit codes: 0 written, 1 DIR exists (nothing is written) or a write failed, 2 unknown kata id."
+    )]
+    New(KataNewArgs),
+    /// Run the kit's tests on your kata (cargo test), then time your code on the kit's ladder
+    #[command(
+        after_help = "Examples:\n  mastery kata check                      # the kata in the current directory\n  mastery kata check /tmp/k --quick\n  MASTERY_KATA_TARGET_DIR=/tmp/kt mastery kata check /tmp/k\n\nBuilds in DIR/target, or in a directory of its own under $MASTERY_KATA_TARGET_DIR; never in an inherited CARGO_TARGET_DIR.\nExit codes: 0 the tests passed and the ladder ran, 1 a test failed or the ladder failed, 2 DIR is not a kata (no kata.toml)."
+    )]
+    Check(KataCheckArgs),
+}
+
+/// Arguments of `mastery kata new`.
+#[derive(Debug, Args, Clone)]
+pub struct KataNewArgs {
+    /// The kata's id (`mastery kata list`)
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Where to write the starter; must not exist [default: ./kata-ID]
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Write the kit's textbook answer instead of the todo!() starter (CI, and the kit's own check)
+    #[arg(long, hide = true)]
+    pub solution: bool,
+}
+
+/// Arguments of `mastery kata check`.
+#[derive(Debug, Args, Clone)]
+pub struct KataCheckArgs {
+    /// The kata's directory (where `mastery kata new` wrote it)
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// A short ladder: few samples, small inputs (no verdicts)
+    #[arg(long, conflicts_with = "deep")]
+    pub quick: bool,
+    /// A long ladder: more samples
+    #[arg(long)]
+    pub deep: bool,
+}
+
 /// Arguments of the hidden `mastery worker`.
 #[derive(Debug, Args, Clone)]
 pub struct WorkerArgs {
@@ -311,6 +356,7 @@ impl Cli {
             | Command::Plugins(_)
             | Command::Book(_)
             | Command::Cheatsheet { .. }
+            | Command::Kata(_)
             | Command::Worker(_)
             | Command::ProfileWorkload(_) => RunArgs::default(),
         };

@@ -55,9 +55,9 @@ mod demo;
 mod tests;
 
 pub use arguments::{
-    BookArgs, DagArgs, MapreduceArgs, MapreduceEngine, ParseArgs, ParseFormat, PluginKindArg,
-    PluginsArgs, ProfileWorkloadArgs, RunArgs, SetupCommand, SetupPythonArgs, WorkerArgs,
-    parse_size,
+    BookArgs, DagArgs, KataCheckArgs, KataCommand, KataNewArgs, MapreduceArgs, MapreduceEngine,
+    ParseArgs, ParseFormat, PluginKindArg, PluginsArgs, ProfileWorkloadArgs, RunArgs, SetupCommand,
+    SetupPythonArgs, WorkerArgs, parse_size,
 };
 
 // ANCHOR: core
@@ -68,7 +68,7 @@ pub use arguments::{
     name = "mastery",
     version,
     about = "Advanced Rust: every Advanced Python roadmap item answered in Rust, measured on your machine",
-    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n  mastery mapreduce --engine timely --processes 2 --process 0\n  mastery dag patterns/dags/build.toml --run\n  mastery run testing/profiling-demo --flamegraph flame.svg\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
+    after_help = "Examples:\n  mastery list\n  mastery run interview/lru-cache\n  mastery tour --quick --report results\n  mastery explain interview/lru-cache\n  mastery parse json data.json\n  mastery mapreduce --engine timely --processes 2 --process 0\n  mastery dag patterns/dags/build.toml --run\n  mastery run testing/profiling-demo --flamegraph flame.svg\n  mastery kata new lru-cache /tmp/k\n\nSettings: defaults < ./mastery.toml (or --config) < MASTERY_* variables < flags.\nExit codes: 0 ok, 1 a topic failed, 2 usage or configuration error."
 )]
 pub struct Cli {
     /// Options every command accepts.
@@ -172,6 +172,12 @@ pub enum Command {
         #[arg(value_name = "NAME")]
         name: Option<String>,
     },
+    /// Practise an interview component: a starter crate whose cargo test runs the kit's own tests
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mastery kata list\n  mastery kata new lru-cache /tmp/k && cd /tmp/k && cargo test\n  mastery kata check /tmp/k\n\nExit codes: 0 ok, 1 a kata test failed or DIR exists, 2 usage error (unknown kata, not a kata directory)."
+    )]
+    Kata(KataCommand),
     /// Internal: the word-count worker that `mastery mapreduce --engine processes` starts
     #[command(hide = true)]
     Worker(WorkerArgs),

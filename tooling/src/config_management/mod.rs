@@ -105,6 +105,15 @@ pub struct Settings {
     /// a skip (CI sets `MASTERY_REQUIRE_VALGRIND=1`).
     #[serde(deserialize_with = "figment::util::bool_from_str_or_int")]
     pub require_valgrind: bool,
+    /// Where `mastery kata check` builds katas (`MASTERY_KATA_TARGET_DIR`),
+    /// each in a directory of its own; unset, the kata's own `target/`. Never an inherited
+    /// `CARGO_TARGET_DIR`: the kit's target has other features.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kata_target_dir: Option<String>,
+    /// The kit's checkout that `mastery kata new` points a starter at
+    /// (`MASTERY_KIT_DIR`); unset, the checkout the binary was built from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kit_dir: Option<String>,
 }
 
 impl Default for Settings {
@@ -119,6 +128,8 @@ impl Default for Settings {
             python: None,
             require_python: false,
             require_valgrind: false,
+            kata_target_dir: None,
+            kit_dir: None,
         }
     }
 }
@@ -201,6 +212,8 @@ pub fn example_file() -> String {
         format!("require_python = {}", defaults.require_python),
         "# python = \"perf/python/.venv/bin/python\"  # unset: that venv, else python3".to_owned(),
         format!("require_valgrind = {}", defaults.require_valgrind),
+        "# kata_target_dir = \"/tmp/kata-target\"  # unset: the kata's own target/".to_owned(),
+        "# kit_dir = \"/path/to/the/kit\"  # unset: the checkout mastery was built from".to_owned(),
     ]
     .join("\n")
         + "\n"

@@ -1,0 +1,266 @@
+//! # mastery-kata — practise an interview component against the kit's tests
+//!
+//! A kata is a trait the reader implements, the kit's own tests for it and
+//! a ladder to place the reader's code on. `mastery kata new lru-cache DIR`
+//! writes a starter crate that depends on this one: its `src/lib.rs` has
+//! the API with `todo!()` bodies, its `tests/kata.rs` is one line,
+//! `mastery_kata::kata_tests!(lru_cache, kata_lru_cache::Lru);`, which
+//! writes one `#[test]` per kit test, so `cargo test` lists them by name and
+//! a failure says what was expected, what came, and the calls that
+//! reproduce it ([`KataFailure`]).
+//!
+//! The tests are shown to be real (`tests/katas.rs`): the lesson's textbook
+//! code passes them all ([`textbook`]), each planted bug ([`broken`]) fails
+//! the test named for it, and the starter template fails every test with
+//! "not yet implemented".
+//!
+//! # Layout
+//! - [`failure`] — [`KataFailure`] (the message), [`KitTest`], [`run_all`].
+//! - [`lru_cache`] — kata `lru-cache`: [`lru_cache::LruKata`], its tests.
+//! - [`dag_order`] — kata `dag-order`: `order(n, edges)`, its tests.
+//! - [`textbook`] — the kit's textbook answers with each kata's trait.
+//! - [`broken`] — the planted bugs, three per kata.
+//! - [`KATAS`] — the catalogue `mastery kata list` prints and `mastery
+//!   kata new` writes starters from (`templates/`, `solutions/`).
+
+#![forbid(unsafe_code)]
+
+pub mod broken;
+pub mod dag_order;
+pub mod failure;
+pub mod lru_cache;
+pub mod textbook;
+
+pub use failure::{KataFailure, KitTest, Outcome, run_all, run_or_panic};
+
+/// One kata: what `mastery kata list` shows and what `mastery kata new`
+/// writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Kata {
+    /// The id the reader types: `lru-cache`.
+    pub id: &'static str,
+    /// Its module here and its first argument to [`kata_tests!`]: `lru_cache`.
+    pub module: &'static str,
+    /// The item the starter's `tests/kata.rs` hands to [`kata_tests!`]:
+    /// `Lru` (a type) or `order` (a function).
+    pub entry: &'static str,
+    /// One line: the component.
+    pub title: &'static str,
+    /// What the reader implements.
+    pub implement: &'static str,
+    /// The kit's textbook answer (what `--solution` writes).
+    pub textbook: &'static str,
+    /// The ladder `mastery kata check` places the reader's code on.
+    pub ladder: &'static str,
+    /// The starter's `src/lib.rs`: the API with `todo!()` bodies.
+    pub template: &'static str,
+    /// The starter's `README.md`: task, constraints, hints.
+    pub readme: &'static str,
+    /// The starter's `src/bin/ladder.rs`.
+    pub ladder_main: &'static str,
+    /// The textbook as a starter's `src/lib.rs`: [`Kata::solution`].
+    solution: Solution,
+}
+
+/// How the textbook becomes a pasteable `src/lib.rs`: the imports it needs,
+/// the lesson's own code (an anchored region of the kit's source) and the
+/// kata's trait for it (`solutions/<id>.rs`, also compiled into
+/// [`textbook`]).
+#[derive(Debug, Clone, Copy)]
+struct Solution {
+    head: &'static str,
+    lesson_source: &'static str,
+    anchor: &'static str,
+    trait_impl: &'static str,
+}
+
+impl Kata {
+    /// The textbook answer as the starter's `src/lib.rs`: the lesson's code
+    /// itself, so the pasted code *is* what the lesson teaches.
+    ///
+    /// # Panics
+    /// When the lesson lost its anchor: a kit bug that `tests/katas.rs`
+    /// catches.
+    pub fn solution(&self) -> String {
+        let s = &self.solution;
+        let lesson = anchored(s.lesson_source, s.anchor).unwrap_or_else(|| {
+            panic!(
+                "the lesson of kata {} has no `ANCHOR: {}`",
+                self.id, s.anchor
+            )
+        });
+        format!("{}\n{}\n{}", s.head, lesson.trim_end(), s.trait_impl)
+    }
+}
+
+/// The lines between `// ANCHOR: name` and `// ANCHOR_END: name`.
+fn anchored<'a>(source: &'a str, name: &str) -> Option<&'a str> {
+    let start_marker = format!("// ANCHOR: {name}\n");
+    let end_marker = format!("// ANCHOR_END: {name}");
+    let start = source.find(&start_marker)? + start_marker.len();
+    let end = start + source[start..].find(&end_marker)?;
+    Some(&source[start..end])
+}
+
+/// Every kata, in the order `mastery kata list` prints them.
+pub const KATAS: &[Kata] = &[
+    Kata {
+        id: "lru-cache",
+        module: "lru_cache",
+        entry: "Lru",
+        title: "LRU cache with O(1) get and put",
+        implement: "LruKata<K, V> for your Lru<K, V>: new, get, put, len",
+        textbook: "SimpleLru (interview/lru-cache): HashMap of keys to slots, slots linked by index",
+        ladder: "the interview/lru-cache ladder, textbook to the lru crate",
+        template: include_str!("../templates/lru_cache/lib.rs"),
+        readme: include_str!("../templates/lru_cache/README.md"),
+        ladder_main: include_str!("../templates/lru_cache/ladder.rs"),
+        solution: Solution {
+            head: "// The kit's textbook answer: interview/src/lru_cache/mod.rs, `ANCHOR: core`,\n\
+               // then the kata's trait for it (kata/solutions/lru_cache.rs).\n\n\
+               use std::collections::HashMap;\nuse std::hash::{BuildHasher, Hash, RandomState};\nuse std::mem;\n\
+               use std::num::NonZeroUsize;\n\n\
+               pub use mastery_kata::lru_cache::{CapacityError, LruKata};\n\n\
+               /// The name the kit's tests and ladder use.\n\
+               pub type Lru<K, V> = SimpleLru<K, V>;\n",
+            lesson_source: include_str!("../../interview/src/lru_cache/mod.rs"),
+            anchor: "core",
+            trait_impl: include_str!("../solutions/lru_cache.rs"),
+        },
+    },
+    Kata {
+        id: "dag-order",
+        module: "dag_order",
+        entry: "order",
+        title: "Order tasks by their dependencies, or return a cycle as a path",
+        implement: "fn order(n, edges) -> Result<Vec<usize>, Vec<usize>>",
+        textbook: "simple_order (patterns/mini-dag): Kahn's order, then a walk back to a cycle",
+        ladder: "none yet: patterns/mini-dag has no ladder (the check says so)",
+        template: include_str!("../templates/dag_order/lib.rs"),
+        readme: include_str!("../templates/dag_order/README.md"),
+        ladder_main: include_str!("../templates/dag_order/ladder.rs"),
+        solution: Solution {
+            head: "// The kit's textbook answer: patterns/src/mini_dag/simple_order.rs,\n\
+               // `ANCHOR: simple_order`, then the kata's entry point for it\n\
+               // (kata/solutions/dag_order.rs).\n\n\
+               use std::collections::VecDeque;\n",
+            lesson_source: include_str!("../../patterns/src/mini_dag/simple_order.rs"),
+            anchor: "simple_order",
+            trait_impl: include_str!("../solutions/dag_order.rs"),
+        },
+    },
+];
+
+/// The ladder's mode from a ladder binary's arguments: `--quick`,
+/// `--deep`, or none for full.
+///
+/// # Errors
+/// An argument that is neither.
+pub fn ladder_mode(args: impl IntoIterator<Item = String>) -> Result<mastery_kit::Mode, String> {
+    let mut mode = mastery_kit::Mode::Full;
+    for arg in args {
+        mode = match arg.as_str() {
+            "--quick" => mastery_kit::Mode::Quick,
+            "--deep" => mastery_kit::Mode::Deep,
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}`: the ladder takes --quick or --deep"
+                ));
+            }
+        };
+    }
+    Ok(mode)
+}
+
+/// The kata with this id.
+pub fn find(id: &str) -> Option<&'static Kata> {
+    KATAS.iter().find(|k| k.id == id)
+}
+
+/// Writes one `#[test]` per kit test of a kata for the reader's type, so
+/// `cargo test` lists them by name:
+///
+/// ```ignore
+/// mastery_kata::kata_tests!(lru_cache, kata_lru_cache::Lru);
+/// ```
+///
+/// The type is generic over keys and values (`Lru<K, V>`) and must
+/// implement [`lru_cache::LruKata`] for any `K: Hash + Eq + Clone` and any
+/// `V`.
+#[macro_export]
+macro_rules! kata_tests {
+    (lru_cache, $($ty:tt)+) => {
+        /// The reader's cache at every key and value type.
+        #[derive(Debug)]
+        pub struct KataFamily;
+
+        impl $crate::lru_cache::LruFamily for KataFamily {
+            type Of<K: ::std::hash::Hash + ::std::cmp::Eq + ::std::clone::Clone, V> = $($ty)+<K, V>;
+        }
+
+        $crate::__kata_lru_cache!(tests, KataFamily);
+    };
+    (dag_order, $($order:tt)+) => {
+        /// The reader's `order` function.
+        #[derive(Debug)]
+        pub struct KataOrder;
+
+        impl $crate::dag_order::DagOrderKata for KataOrder {
+            fn order(n: usize, edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
+                $($order)+(n, edges)
+            }
+        }
+
+        $crate::__kata_dag_order!(tests, KataOrder);
+    };
+}
+
+/// Writes a kata's list of kit tests as a table (`table`) or as `#[test]`
+/// functions (`tests`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __kata_emit {
+    (table, $module:ident, $family:ty; $($name:ident),* $(,)?) => {
+        vec![$($crate::KitTest {
+            name: stringify!($name),
+            run: $crate::$module::$name::<$family>,
+        }),*]
+    };
+    (tests, $module:ident, $family:ty; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::run_or_panic($crate::$module::$name::<$family>);
+            }
+        )*
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchored_takes_the_lines_between_the_markers() {
+        let source = "a\n// ANCHOR: core\nfn f() {}\n// ANCHOR_END: core\nb\n";
+        assert_eq!(anchored(source, "core"), Some("fn f() {}\n"));
+        assert_eq!(anchored(source, "other"), None);
+    }
+
+    #[test]
+    fn every_solution_holds_the_lesson_code_and_the_trait_impl() {
+        for kata in KATAS {
+            let text = kata.solution();
+            let entry = [
+                format!("pub type {}<", kata.entry),
+                format!("pub fn {}(", kata.entry),
+            ];
+            assert!(
+                entry.iter().any(|e| text.contains(e)),
+                "{}: {text}",
+                kata.id
+            );
+            assert!(!text.contains("// ANCHOR"), "{}: markers left in", kata.id);
+        }
+    }
+}

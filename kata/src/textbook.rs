@@ -1,0 +1,37 @@
+//! The kit's own answers as kata implementations: the lesson's textbook
+//! code with the kata's trait, the very block `mastery kata new ID
+//! --solution` writes after it (`kata/solutions/<id>.rs`). The kit's check
+//! that every kata's tests are real starts here: the textbook passes them.
+
+use std::hash::Hash;
+use std::num::NonZeroUsize;
+
+use crate::lru_cache::{LruFamily, LruKata};
+pub use mastery_interview::lru_cache::SimpleLru;
+
+include!("../solutions/lru_cache.rs");
+
+/// `SimpleLru` at every key and value type.
+#[derive(Debug)]
+pub struct TextbookLru;
+
+impl LruFamily for TextbookLru {
+    type Of<K: Hash + Eq + Clone, V> = SimpleLru<K, V>;
+}
+
+/// `simple_order` (patterns/mini-dag) through the kata's entry point.
+mod dag_order_solution {
+    pub use mastery_patterns::mini_dag::simple_order;
+
+    include!("../solutions/dag_order.rs");
+}
+
+/// The lesson's `simple_order` as the `dag-order` kata's answer.
+#[derive(Debug)]
+pub struct TextbookOrder;
+
+impl crate::dag_order::DagOrderKata for TextbookOrder {
+    fn order(n: usize, edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
+        dag_order_solution::order(n, edges)
+    }
+}

@@ -1,0 +1,250 @@
+//! The kata tests are real: the textbook passes every one, each planted
+//! bug fails the test named for it with a message that says what was
+//! expected, and the `todo!()` starter — compiled here from the very
+//! template `mastery kata new` writes — fails every test with "not yet
+//! implemented".
+
+use mastery_kata::{KATAS, KitTest, Outcome, broken, dag_order, lru_cache, run_all, textbook};
+
+/// Every test's outcome, as `name: ok` or `name: FAILED` lines, for a
+/// failure message that shows the whole picture.
+fn summary(outcomes: &[Outcome]) -> String {
+    outcomes
+        .iter()
+        .map(|o| match &o.result {
+            Ok(()) => format!("{}: ok", o.test),
+            Err(message) => format!("{}: FAILED\n{message}", o.test),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn assert_all_pass(kata: &str, tests: &[KitTest]) {
+    let outcomes = run_all(tests);
+    assert!(
+        outcomes.iter().all(|o| o.result.is_ok()),
+        "the textbook must pass kata {kata}:\n{}",
+        summary(&outcomes)
+    );
+}
+
+/// A planted bug: the kit test that must fail on it, and words its message
+/// must contain.
+struct Planted {
+    bug: &'static str,
+    tests: Vec<KitTest>,
+    fails: &'static str,
+    says: &'static [&'static str],
+}
+
+fn assert_caught(planted: &Planted) {
+    let outcomes = run_all(&planted.tests);
+    let outcome = outcomes
+        .iter()
+        .find(|o| o.test == planted.fails)
+        .unwrap_or_else(|| panic!("no kit test named {}", planted.fails));
+    let Err(message) = &outcome.result else {
+        panic!(
+            "{}: `{}` passed, but the bug must fail it:\n{}",
+            planted.bug,
+            planted.fails,
+            summary(&outcomes)
+        );
+    };
+    for words in planted.says {
+        assert!(
+            message.contains(words),
+            "{}: the message of `{}` lacks {words:?}:\n{message}",
+            planted.bug,
+            planted.fails
+        );
+    }
+}
+
+#[test]
+fn the_textbook_passes_every_lru_cache_test() {
+    assert_all_pass("lru-cache", &lru_cache::tests::<textbook::TextbookLru>());
+}
+
+#[test]
+fn each_planted_lru_cache_bug_fails_its_test_with_a_clear_message() {
+    let planted = [
+        Planted {
+            bug: "get does not refresh",
+            tests: lru_cache::tests::<broken::LruGetDoesNotRefresh>(),
+            fails: "get_refreshes_recency",
+            says: &[
+                "expected: `c.put(3, 30)` returns Some((2, 20))",
+                "got:      Some((1, 10))",
+                "c.get(&1);",
+            ],
+        },
+        Planted {
+            bug: "evicts the newest",
+            tests: lru_cache::tests::<broken::LruEvictsTheNewest>(),
+            fails: "eviction_reports_the_least_recently_used_entry",
+            says: &[
+                "`c.put(4, 40)` returns Some((1, 10))",
+                "got:      Some((3, 30))",
+            ],
+        },
+        Planted {
+            bug: "re-put adds an entry",
+            tests: lru_cache::tests::<broken::LruReputAddsAnEntry>(),
+            fails: "put_of_a_present_key_replaces_and_refreshes",
+            says: &["`c.put(1, 11)` returns Some((1, 10))", "got:      None"],
+        },
+    ];
+    for p in &planted {
+        assert_caught(p);
+    }
+    // The property test alone catches every one of them too, with a shrunk
+    // replay that starts from a new cache.
+    for p in &planted {
+        let outcomes = run_all(&p.tests);
+        let model = outcomes
+            .iter()
+            .find(|o| o.test == "behaves_like_the_vec_model")
+            .expect("the model test is listed");
+        let Err(message) = &model.result else {
+            panic!("{}: the model test passed", p.bug);
+        };
+        assert!(
+            message.contains("let mut c = Lru::new(") && message.contains("the Vec model"),
+            "{}: {message}",
+            p.bug
+        );
+    }
+}
+
+/// The template `mastery kata new lru-cache` writes as `src/lib.rs`.
+#[allow(clippy::todo, dead_code, unused)]
+mod lru_cache_starter {
+    include!("../templates/lru_cache/lib.rs");
+
+    /// The starter's `Lru` at every key and value type.
+    pub struct Family;
+
+    impl mastery_kata::lru_cache::LruFamily for Family {
+        type Of<K: Hash + Eq + Clone, V> = Lru<K, V>;
+    }
+}
+
+#[test]
+fn the_lru_cache_starter_fails_every_test_with_not_yet_implemented() {
+    let outcomes = run_all(&lru_cache::tests::<lru_cache_starter::Family>());
+    for o in &outcomes {
+        assert!(
+            o.result
+                .as_ref()
+                .is_err_and(|m| m.contains("not yet implemented")),
+            "{}",
+            summary(&outcomes)
+        );
+    }
+}
+
+/// `kata_tests!` as a reader's `tests/kata.rs` uses it, on the textbook:
+/// these `#[test]`s pass.
+mod textbook_through_the_macro {
+    mastery_kata::kata_tests!(lru_cache, mastery_kata::textbook::SimpleLru);
+}
+
+#[test]
+fn the_textbook_passes_every_dag_order_test() {
+    assert_all_pass("dag-order", &dag_order::tests::<textbook::TextbookOrder>());
+}
+
+#[test]
+fn each_planted_dag_order_bug_fails_its_test_with_a_clear_message() {
+    let planted = [
+        Planted {
+            bug: "cycle path not closed",
+            tests: dag_order::tests::<broken::dag_order::CyclePathNotClosed>(),
+            fails: "a_self_dependency_is_a_cycle",
+            says: &[
+                "expected: Err(a cycle as a closed path",
+                "got:      Err([2]): the path must start and end at the same task",
+                "order(3, &[(0, 1), (2, 2)])",
+            ],
+        },
+        Planted {
+            bug: "order reversed",
+            tests: dag_order::tests::<broken::dag_order::OrderReversed>(),
+            fails: "a_chain_comes_out_in_order",
+            says: &[
+                "got:      Ok([3, 2, 1, 0]): task 1 comes before task 0, but the edge (0, 1) puts 0 first",
+            ],
+        },
+        Planted {
+            bug: "isolated tasks left out",
+            tests: dag_order::tests::<broken::dag_order::IsolatedTasksLeftOut>(),
+            fails: "tasks_without_edges_are_all_ordered",
+            says: &[
+                "got:      Ok([]): task 0 is missing from the order",
+                "order(1, &[])",
+            ],
+        },
+    ];
+    for p in &planted {
+        assert_caught(p);
+        let outcomes = run_all(&p.tests);
+        let property = outcomes
+            .iter()
+            .find(|o| o.test == "any_graph_gets_a_right_answer")
+            .expect("the property test is listed");
+        assert!(
+            property.result.is_err(),
+            "{}: the property test passed",
+            p.bug
+        );
+    }
+}
+
+/// The template `mastery kata new dag-order` writes as `src/lib.rs`.
+#[allow(clippy::todo, dead_code, unused)]
+mod dag_order_starter {
+    include!("../templates/dag_order/lib.rs");
+
+    /// The starter's `order` as the kata's implementation.
+    pub struct Starter;
+
+    impl mastery_kata::dag_order::DagOrderKata for Starter {
+        fn order(n: usize, edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
+            order(n, edges)
+        }
+    }
+}
+
+#[test]
+fn the_dag_order_starter_fails_every_test_with_not_yet_implemented() {
+    let outcomes = run_all(&dag_order::tests::<dag_order_starter::Starter>());
+    for o in &outcomes {
+        assert!(
+            o.result
+                .as_ref()
+                .is_err_and(|m| m.contains("not yet implemented")),
+            "{}",
+            summary(&outcomes)
+        );
+    }
+}
+
+/// `kata_tests!` for dag-order, on the textbook: these `#[test]`s pass.
+mod dag_order_textbook_through_the_macro {
+    mastery_kata::kata_tests!(dag_order, mastery_patterns::mini_dag::simple_order);
+}
+
+#[test]
+fn every_kata_is_listed_once_with_its_starter_files() {
+    let mut ids: Vec<_> = KATAS.iter().map(|k| k.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), KATAS.len(), "duplicate ids");
+    for kata in KATAS {
+        assert!(kata.template.contains("todo!("), "{}", kata.id);
+        for section in ["## The task", "## Constraints", "## Hints", "cargo test"] {
+            assert!(kata.readme.contains(section), "{}: {section}", kata.id);
+        }
+        assert!(kata.ladder_main.contains("fn main"), "{}", kata.id);
+    }
+}
