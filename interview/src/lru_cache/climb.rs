@@ -154,7 +154,10 @@ pub fn climb_ladder(
          Every rung runs the whole stream of {ops} operations first, which warms it and checks \
          that it hits exactly as often as LruCache. VecDequeLru runs at capacity {small} only, \
          on the first quarter of the stream: its hit searches a queue of all {small} keys, and \
-         at capacity {large} that O(n) would take most of the run."
+         at capacity {large} that O(n) would take most of the run. At capacity {large} the \
+         rungs' caches take turns, so a sample finds less of its own cache in the CPU's caches \
+         than when two caches alternate (the section before this one): compare the rungs with \
+         each other rather than with that section."
     ));
     let python = start_python(n)?;
     let mut climbed = Vec::new();
