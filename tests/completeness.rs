@@ -96,6 +96,59 @@ fn every_topic_keeps_the_contract() {
     );
 }
 
+/// How many questions an interview lesson's "Follow-ups" section asks at
+/// least: thread safety, memory, load, testing — and the topic's own.
+const MIN_FOLLOW_UPS: usize = 4;
+
+/// Every interview lesson (and the mini DAG, a kata too) ends with the
+/// questions an interviewer asks next, each answered by pointing at a file
+/// that shows it: the file must exist, so an answer cannot outlive its code.
+#[test]
+fn interview_lessons_answer_the_follow_up_questions() {
+    let mut problems = Vec::new();
+    for t in registry()
+        .iter()
+        .filter(|t| t.id.starts_with("interview/") || t.id == "patterns/mini-dag")
+    {
+        let doc = t.lesson();
+        let Some(body) = lesson::section(&doc, "Follow-ups") else {
+            problems.push(format!("{}: no `## Follow-ups` section", t.id));
+            continue;
+        };
+        // Each question is a top-level bullet: "- **Question?** answer…".
+        let body = format!("\n{body}");
+        let questions: Vec<&str> = body.split("\n- ").skip(1).collect();
+        if questions.len() < MIN_FOLLOW_UPS {
+            problems.push(format!(
+                "{}: {} follow-up questions, want at least {MIN_FOLLOW_UPS}",
+                t.id,
+                questions.len()
+            ));
+        }
+        for q in &questions {
+            let title = q.lines().next().unwrap_or_default();
+            let files: Vec<&str> = q
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|span| span.ends_with(".rs") && span.contains('/'))
+                .collect();
+            if files.is_empty() {
+                problems.push(format!("{}: `{title}` names no file that shows it", t.id));
+            }
+            for file in files {
+                if !std::path::Path::new(ROOT).join(file).is_file() {
+                    problems.push(format!(
+                        "{}: `{title}` names {file}, which does not exist",
+                        t.id
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "follow-ups:\n{}", problems.join("\n"));
+}
+
 #[test]
 fn every_demo_runs_in_quick_mode_and_measures() {
     // The settings `mastery` itself would hand the demos here (so

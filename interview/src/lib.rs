@@ -23,7 +23,8 @@
 //!   `interview/safe-counters`.
 //! - [`streaming_parsers`] — strict push parsers for JSON (RFC 8259), CSV
 //!   (RFC 4180) and XML 1.0 with constant memory, one folder per format,
-//!   and `SimpleCsvParser`, the idea in a few dozen lines; `mastery parse`
+//!   and `SimpleCsvParser`, the idea in a few dozen lines (with
+//!   `json::SimpleJsonParser`, the JSON ladder's textbook rung); `mastery parse`
 //!   runs them over files. Peers: `serde_json`, `csv`, `quick-xml`. Topic
 //!   `interview/streaming-parsers`.
 

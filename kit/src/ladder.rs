@@ -27,6 +27,9 @@ use crate::stats::median;
 pub enum Kind {
     /// The reader's starting point: the Python idiom, timed in CPython.
     Python,
+    /// What the idea is measured against: the work done without it (e.g.
+    /// one handler call per request, for a batcher).
+    Baseline,
     /// What a strong candidate writes in an interview.
     Textbook,
     /// One production idea added to the rung below.
@@ -44,6 +47,7 @@ impl Kind {
     pub fn word(self) -> &'static str {
         match self {
             Kind::Python => "python",
+            Kind::Baseline => "baseline",
             Kind::Textbook => "textbook",
             Kind::Step => "step",
             Kind::Production => "production",
@@ -142,7 +146,9 @@ pub struct Climbed {
     /// Every rung, in the order given.
     pub rungs: Vec<RungSummary>,
     /// One comparison per step: each rung (as "ours") against the rung
-    /// below it (the reader's rung is not part of the chain).
+    /// below it — except a [`Kind::Peer`] rung, against which the rung below
+    /// is "ours" (the kit's code stays "ours" in the report). The reader's
+    /// rung is not part of the chain.
     pub steps: Vec<Comparison>,
     /// Where the reader's rung lands, when one was given.
     pub placement: Option<Placement>,
@@ -275,9 +281,10 @@ impl fmt::Display for Placement {
 /// run each rung once, forward and backward in turn ([`take_turns`]). The
 /// narrator prints a table of the rungs (kind, median, what each changes),
 /// then one comparison per step — each rung against the one below it,
-/// recorded like any other comparison — and, when a [`Kind::Reader`] rung
+/// recorded like any other comparison (the peer crate's step is recorded
+/// as the rung below it against the peer) — and, when a [`Kind::Reader`] rung
 /// was given, where it lands. Give the rungs lowest first: Python,
-/// textbook, steps, production, peer.
+/// baseline, textbook, steps, production, peer.
 ///
 /// # Errors
 /// No rungs, more than one reader rung, or the first error a sample
@@ -317,13 +324,26 @@ pub fn climb(
         .windows(2)
         .map(|pair| {
             let (below, above) = (pair[0], pair[1]);
-            n.compare_samples(
-                &format!("{label}: {} over {}", rungs[above].name, rungs[below].name),
-                &samples[above],
-                &samples[below],
-                &rungs[below].name,
-                unit,
-            )
+            if rungs[above].kind == Kind::Peer {
+                // The last step is the kit's answer against the crate people
+                // would use: "ours" stays the kit's code, as in every other
+                // comparison the report lists.
+                n.compare_samples(
+                    &format!("{label}: {} vs {}", rungs[below].name, rungs[above].name),
+                    &samples[below],
+                    &samples[above],
+                    &rungs[above].name,
+                    unit,
+                )
+            } else {
+                n.compare_samples(
+                    &format!("{label}: {} over {}", rungs[above].name, rungs[below].name),
+                    &samples[above],
+                    &samples[below],
+                    &rungs[below].name,
+                    unit,
+                )
+            }
         })
         .collect();
 
@@ -425,6 +445,7 @@ mod tests {
                 fixed("textbook", Kind::Textbook, 40.0, 0),
                 fixed("step", Kind::Step, 40.0, 0),
                 fixed("prod", Kind::Production, 20.0, 0),
+                fixed("crate", Kind::Peer, 30.0, 0),
             ],
         )
         .expect("fixed samples never fail");
@@ -440,7 +461,10 @@ mod tests {
             matches!(steps[1], ("textbook", Verdict::Tie { .. })),
             "{steps:?}"
         );
-        assert_eq!(n.comparisons().len(), 3, "every step is recorded");
+        // Against the peer crate, the production rung is "ours".
+        assert_eq!(steps[3], ("crate", Verdict::Better));
+        assert_eq!(climbed.steps[3].label, "get/put: prod vs crate");
+        assert_eq!(n.comparisons().len(), 4, "every step is recorded");
         assert!(climbed.placement.is_none());
         assert_eq!(climbed.rungs[3].name, "prod");
     }

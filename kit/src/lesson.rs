@@ -142,6 +142,26 @@ fn figures_in(prose: &str) -> Vec<String> {
     found
 }
 
+/// The body of the `## name` section of a lesson (up to the next `#` or
+/// `##` heading), or `None` when the lesson has no such section.
+pub fn section<'a>(markdown: &'a str, name: &str) -> Option<&'a str> {
+    let mut start = None;
+    let mut offset = 0;
+    for line in markdown.split_inclusive('\n') {
+        let heading = line
+            .strip_prefix("## ")
+            .or_else(|| line.strip_prefix("# "))
+            .map(str::trim);
+        match (start, heading) {
+            (None, Some(h)) if h.eq_ignore_ascii_case(name) => start = Some(offset + line.len()),
+            (Some(from), Some(_)) => return Some(&markdown[from..offset]),
+            _ => {}
+        }
+        offset += line.len();
+    }
+    start.map(|from| &markdown[from..])
+}
+
 /// Renders Markdown for a terminal: headings underlined, rustdoc code fences
 /// shown as indented blocks, hidden doctest lines (`# `) dropped.
 pub fn render_for_terminal(markdown: &str) -> String {
@@ -175,6 +195,17 @@ mod tests {
     use super::*;
 
     const SOURCE: &str = "#![forbid(unsafe_code)]\n//! # Title\n//!\n//! ## Python idiom\n//! x\n//! ## Rust answer\n//!```\n//! # hidden\n//! shown();\n//! ```\n\nuse std::fmt;\n//! not part of the lesson\n";
+
+    #[test]
+    fn a_section_runs_to_the_next_heading() {
+        let md = "# T\n## Run it\nrun\n## Follow-ups\n- **Q?** A.\n- **R?** B.\n";
+        assert_eq!(section(md, "run it"), Some("run\n"));
+        assert_eq!(
+            section(md, "Follow-ups"),
+            Some("- **Q?** A.\n- **R?** B.\n")
+        );
+        assert_eq!(section(md, "Python idiom"), None);
+    }
 
     #[test]
     fn extracts_only_the_leading_block() {

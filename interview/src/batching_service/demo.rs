@@ -18,6 +18,8 @@ use super::{
     compared_configs, simulated_answer, simulated_batcher,
 };
 
+mod ladder;
+
 mastery_kit::inventory::submit! {
     Topic {
         id: "interview/batching-service",
@@ -43,6 +45,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     runtime.block_on(batches_formed(n))?;
     runtime.block_on(failure_isolation(n))?;
     runtime.block_on(throughput_and_latency(n))?;
+    ladder::overhead_ladder(n, &runtime)?;
     runtime.block_on(shutdown_under_load(n))
 }
 

@@ -115,6 +115,15 @@
 //!   a percentile of one run is a single sample and no verdict can rest on
 //!   one pair. `mastery run interview/batching-service --deep` takes more
 //!   rounds and more requests per client.
+//! - **The overhead ladder**: the same 64 clients with a handler that
+//!   answers at once, so only the machinery is timed, in the same rounds:
+//!   one handler call per request (the `Batcher` with `max_batch` 1) →
+//!   [`serve_batches_simple`], the loop above → [`Batcher`], which adds
+//!   per-request errors, the handler in its own task, a deadline from
+//!   enqueue and a flushing shutdown. Each rung is compared with the one
+//!   below, so the price (or gain) of the production parts is measured,
+//!   not assumed. There is no peer crate: `tower`'s `buffer` batches
+//!   nothing, and the workspace adds no batching crate to race.
 //! - **A shutdown under load**: submits answered, refused and lost (zero),
 //!   and how long the flushing shutdown took.
 //!
@@ -142,6 +151,38 @@
 //! `max_wait` settings, a shutdown under load),
 //! `cargo bench -p mastery-interview --bench batching_service`, and
 //! `cargo test -p mastery-interview batching_service`.
+//!
+//! ## Follow-ups
+//! - **Is it thread-safe, and what bounds its memory?** Clones of a `Batcher`
+//!   share one `Arc`'d queue and worker, and the handler must be `Send + Sync`
+//!   (`interview/src/batching_service/batcher.rs`). It holds at most
+//!   `queue_capacity` queued requests plus the one batch of up to `max_batch`
+//!   being collected or handled (`interview/src/batching_service/worker.rs`).
+//! - **How do you pick `max_wait`; what breaks at 10× load?** `max_wait` is
+//!   what a lone request pays when idle: keep it a fraction of one handler
+//!   call; under load batches fill first. One batch is in flight at a time
+//!   (`interview/src/batching_service/worker.rs`), so the queue fills: `submit`
+//!   waits and `try_submit` fails
+//!   (`interview/src/batching_service/batcher.rs`). Add batchers.
+//! - **What if the handler panics or hangs?** It runs in its own task, so a
+//!   panic fails only its batch (`BatchError::HandlerPanicked`) and the worker
+//!   goes on (`answer` in `interview/src/batching_service/worker.rs`). A hang
+//!   stalls the batcher: the kit sets no timeout, so wrap the handler in
+//!   `tokio::time::timeout`.
+//! - **What if a caller gives up?** Its answer channel closes: `dispatch` drops
+//!   such jobs before the handler call, and an answer for a batch already
+//!   running is discarded (`dropped_callers_do_not_break_the_worker` in
+//!   `interview/src/batching_service/tests/mod.rs`).
+//! - **How does it shut down?** `Batcher::shutdown` refuses new submits with
+//!   `BatchError::ShuttingDown`, flushes the queue without waiting for
+//!   deadlines and returns once every accepted request is answered
+//!   (`shutdown_midway_under_concurrent_load_loses_nothing` in
+//!   `interview/src/batching_service/tests/mod.rs`).
+//! - **How do you test timing?** On tokio's paused clock, with no real waits:
+//!   `the_simple_loop_and_the_batcher_form_the_same_batches`
+//!   (`interview/src/batching_service/tests/simple_vs_batcher.rs`) feeds random
+//!   arrival gaps to `serve_batches_simple` and `Batcher` and wants the same
+//!   batches.
 
 mod batcher;
 mod closed_loop;

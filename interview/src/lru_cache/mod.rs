@@ -139,6 +139,33 @@
 //! sharded cache vs `quick_cache` on 2 threads, memoized recursion), `cargo bench -p mastery-interview --bench lru`, and
 //! `cargo test -p mastery-interview lru_cache` (unit, model-based and
 //! differential property tests, doctests).
+//!
+//! ## Follow-ups
+//! - **Is it thread-safe?** Not alone: even `get` relinks the entry, so it
+//!   takes `&mut self` (`interview/src/lru_cache/cache.rs`). `ShardedLruCache`
+//!   (`interview/src/lru_cache/sharded.rs`) puts shards, picked by hash, behind
+//!   their own `Mutex`; its `get` takes `&self` and returns a clone.
+//! - **What bounds its memory?** The entry count, not bytes: `capacity`, at
+//!   most `MAX_CAPACITY` (`interview/src/lru_cache/cache.rs`); a full cache
+//!   reuses the evicted slot. Nothing weighs an entry, so bytes follow value
+//!   sizes; to bound bytes, use a weighted cache (`quick_cache`, `moka`).
+//! - **What breaks at 10× load?** Hot keys: a hit writes recency, so readers of
+//!   one hot key queue on its shard's lock (`shard` in
+//!   `interview/src/lru_cache/sharded.rs`). Callers missing one key all compute
+//!   it (the kit has no single-flight loader), and a scan of more cold keys
+//!   than the capacity evicts every hot one.
+//! - **How do you test it?** Against a model: `behaves_like_the_vec_model`
+//!   (`interview/src/lru_cache/tests/model.rs`) runs random operations on the
+//!   cache and on a recency-ordered `Vec`, with `check_invariants` after each;
+//!   `simple_lru_agrees_with_lru_cache` holds it to `SimpleLru`.
+//! - **What if `Hash` or `Eq` panics?** The cache runs user code only before it
+//!   changes anything, so it stays as it was and a poisoned shard stays usable
+//!   ("When user code runs" in `interview/src/lru_cache/cache.rs`);
+//!   `interview/src/lru_cache/tests/panic_safety.rs` panics at every such call.
+//! - **Why indices, not pointers?** `u32` slot indices play the pointers, so
+//!   the linked list needs no `unsafe` and no `Rc<RefCell<…>>`: `RecencyList`
+//!   in `interview/src/lru_cache/list.rs` keeps the links in an array of their
+//!   own.
 
 mod cache;
 mod climb;

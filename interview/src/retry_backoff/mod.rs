@@ -143,6 +143,41 @@
 //! waiting). `cargo test -p mastery-interview retry_backoff` runs the unit,
 //! property and doc tests, deterministic through `ManualClock` and paused
 //! tokio time.
+//!
+//! ## Follow-ups
+//! - **How do you avoid a thundering herd?** Jitter: the default `Jitter::Full`
+//!   sleeps `random(0, exp)` and each call's `LazyRng` seeds itself afresh, so
+//!   clients that failed together spread out
+//!   (`the_default_rng_differs_between_threads` in
+//!   `interview/src/retry_backoff/tests.rs`). `Jitter::None` retries in
+//!   lockstep.
+//! - **Can you retry a non-idempotent call?** Not blindly: a `POST` that took
+//!   effect but timed out takes effect twice, and `Retry` cannot tell. Retry
+//!   only errors that prove nothing happened (`Retry::when` in
+//!   `interview/src/retry_backoff/retry_loop.rs`), or send a request id; the
+//!   kit has no idempotency keys.
+//! - **A deadline, or summed sleeps?** A deadline: `max_elapsed` counts from
+//!   the first attempt's start, time inside attempts included; a retry that
+//!   would start past it is not made (`StopReason::Elapsed`, `after_failure` in
+//!   `interview/src/retry_backoff/retry_loop.rs`). A running attempt is never
+//!   cut: wrap `retry_async` in `tokio::time::timeout`.
+//! - **What breaks at 10× load? Budgets, breakers?** Every call retries on its
+//!   own, up to `max_attempts` (`interview/src/retry_backoff/policy.rs`),
+//!   multiplying the load during an outage. The kit has no retry budget and no
+//!   circuit breaker: `Retry` (`interview/src/retry_backoff/retry_loop.rs`)
+//!   keeps no state across calls, so put a shared one in front of it.
+//! - **Is it thread-safe; what does it hold?** A call owns its state (a `Copy`
+//!   `Backoff`, the schedule, an RNG, the last error) and shares nothing; the
+//!   async future is `Send` when the operation's is
+//!   (`async_futures_are_send_so_they_can_be_spawned` in
+//!   `interview/src/retry_backoff/tests.rs`). The sync loop blocks its thread
+//!   while it sleeps.
+//! - **How do you test it without waiting?** `ManualClock`
+//!   (`interview/src/retry_backoff/timer.rs`) advances on every sleep,
+//!   `Retry::seed` fixes the jitter, and async tests use paused tokio time;
+//!   `retry_simple_agrees_with_retry_call`
+//!   (`interview/src/retry_backoff/tests.rs`) holds `Retry::call` to the
+//!   lesson's `retry_simple`.
 
 use std::time::Duration;
 

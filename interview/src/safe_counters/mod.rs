@@ -129,6 +129,39 @@
 //! pair) and `redis/<mode>/<threads>`. `cargo test -p mastery-interview
 //! safe_counters` runs the unit and doc tests; the Redis ones need
 //! `redis-server` on `PATH` (`apt-get install redis-server`).
+//!
+//! ## Follow-ups
+//! - **Is an atomic load then store thread-safe?** Data-race-free, yes;
+//!   correct, no: `RacyCounter` (`interview/src/safe_counters/mod.rs`) loses an
+//!   add that lands between them, `AtomicCounter` makes it one `fetch_add`.
+//!   `racy_counter_loses_an_update_when_both_threads_load_first`
+//!   (`interview/src/safe_counters/tests/mod.rs`) forces that with a `Barrier`.
+//! - **Which memory ordering?** `Relaxed`: a `fetch_add` always acts on the
+//!   latest value, so no add is lost, and a counter publishes no other data;
+//!   joining the threads orders the final read. `Release`/`Acquire` only when
+//!   the count guards other memory (`AtomicCounter::with_ordering` in
+//!   `interview/src/safe_counters/mod.rs`).
+//! - **What is false sharing?** Atomics on one cache line make cores fight over
+//!   it though they never share a value. `ShardedCounter`
+//!   (`interview/src/safe_counters/sharded.rs`) pads each shard with
+//!   `CachePadded`, 128 bytes on x86-64 and aarch64, as a test in
+//!   `interview/src/safe_counters/tests/mod.rs` checks.
+//! - **What bounds memory; what breaks at 10× threads?** Memory is fixed: two
+//!   padded shards per core, at most `ShardedCounter::MAX_SHARDS`. Threads take
+//!   shards round-robin (`NEXT_SHARD_SLOT` in
+//!   `interview/src/safe_counters/sharded.rs`), so extra threads share shards:
+//!   contention returns, the count stays exact, and `sum` is no snapshot
+//!   meanwhile.
+//! - **And across machines?** Redis `INCR`, atomic because the server runs one
+//!   command at a time (`RedisCounter` in
+//!   `interview/src/safe_counters/redis_counter.rs`); pipeline or batch
+//!   (`RedisMode`) to share round trips. A failed command is not resent: after
+//!   a timeout it may have been applied, and a retry could count it twice.
+//! - **How do you test it?** `hammer`
+//!   (`interview/src/safe_counters/harness.rs`) releases all threads at once
+//!   and compares the count with the adds made, for every backend; stress finds
+//!   a race only by luck, hence the forced interleaving above. No model checker
+//!   such as `loom` is used.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

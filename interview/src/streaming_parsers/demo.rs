@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use anyhow::Context as _;
 use mastery_kit::{Area, Narrator, Topic};
 
-use super::csv::{self as csv_parser, CsvOptions, CsvParser};
+use super::csv::{self as csv_parser, CsvOptions};
 use super::json::{self, JsonEvent, JsonOptions, JsonParser};
 use super::xml::{self, XmlOptions, XmlParser};
 use super::{ParseError, count_in_chunks};
@@ -33,7 +33,9 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     any_chunking_same_events(n)?;
     strict_errors(n);
     constant_memory(n)?;
-    throughput(n)
+    throughput(n)?;
+    ladder::json_ladder(n)?;
+    ladder::csv_ladder(n)
 }
 
 fn any_chunking_same_events(n: &mut Narrator) -> anyhow::Result<()> {
@@ -323,25 +325,18 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
          does its cheapest complete pass. The peers check less: serde_json's \
          IgnoredAny skips string contents without decoding escapes or (for \
          ignored strings) validating UTF-8 — a pass over the whole input that \
-         ours must make to hand out `&str`, unless it is given a `&str` \
-         (`feed_str`) — the csv crate's ByteRecord checks \
-         no UTF-8, and quick-xml checks far fewer well-formedness rules \
-         (entities, duplicate attributes, Char ranges). `--deep` runs 20 MB \
-         and more samples.",
+         ours must make to hand out `&str`, so here both are given a `&str` \
+         (`feed_str`); quick-xml checks far fewer well-formedness rules \
+         (entities, duplicate attributes, Char ranges). JSON and CSV from \
+         bytes are the last steps of the two ladders after this section. \
+         `--deep` runs 20 MB and more samples.",
     );
 
-    let input = json::bench_input_json(size, 11);
+    // Text that is already a `&str` needs no UTF-8 check: the race with
+    // the one pass serde_json skips taken out of ours too. From bytes, the
+    // race is the last step of the JSON ladder.
+    let text = String::from_utf8(json::bench_input_json(size, 11))?;
     let mut parser = JsonParser::new(JsonOptions::default());
-    n.compare_throughput(
-        "json: our events vs serde_json into IgnoredAny",
-        input.len() as u64,
-        || count_in_chunks(&mut parser, &input, input.len()).unwrap_or(0),
-        "serde_json",
-        || serde_json::from_slice::<serde::de::IgnoredAny>(&input).is_ok(),
-    );
-    // Text that is already a `&str` needs no UTF-8 check: the same race
-    // with the one pass serde_json skips taken out of ours too.
-    let text = String::from_utf8(input)?;
     n.compare_throughput(
         "json from a &str: our events vs serde_json::from_str into IgnoredAny",
         text.len() as u64,
@@ -354,26 +349,6 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
         },
         "serde_json",
         || serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(),
-    );
-
-    let input = csv_parser::bench_input_csv(size, 12);
-    let mut parser = CsvParser::new(CsvOptions::default());
-    n.compare_throughput(
-        "csv: our records vs csv::Reader into one ByteRecord",
-        input.len() as u64,
-        || count_in_chunks(&mut parser, &input, input.len()).unwrap_or(0),
-        "csv crate",
-        || {
-            let mut reader = ::csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(&input[..]);
-            let mut record = ::csv::ByteRecord::new();
-            let mut records = 0u64;
-            while let Ok(true) = reader.read_byte_record(&mut record) {
-                records += 1;
-            }
-            records
-        },
     );
 
     let input = xml::bench_input_xml(size, 13);
@@ -399,6 +374,8 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+mod ladder;
 
 #[cfg(test)]
 mod tests;

@@ -156,10 +156,22 @@
 //! `IgnoredAny` (a full syntax check that builds nothing and skips the
 //! UTF-8 check and unescaping of strings that ours must do to hand out
 //! `&str`), and the same race from a `&str` (`feed_str` against
-//! `serde_json::from_str`, UTF-8 known to both); CSV records against the
-//! `csv` crate into one reused `ByteRecord` (which checks no UTF-8); XML
-//! events against `quick_xml::Reader` (which checks end-tag names and
-//! little else).
+//! `serde_json::from_str`, UTF-8 known to both); XML events against
+//! `quick_xml::Reader` (which checks end-tag names and little else).
+//!
+//! **The ladders** time every step from a textbook parser to the peer on
+//! the same input, in the same rounds, each against the one below. CSV:
+//! [`SimpleCsvParser`] (a state per byte, a `String` per field) →
+//! `CsvParser::bytewise` (fields lent from the chunk as spans, a cut record
+//! kept whole in `pending`) → [`csv::CsvParser`] (plain runs scanned eight
+//! bytes at a time, the only difference from the rung below: a `const
+//! SWAR` parameter) → the `csv` crate into one reused `ByteRecord` (which
+//! checks no UTF-8). JSON: [`json::SimpleJsonParser`] (the interview
+//! version: a state per byte, owned events) → [`json::JsonParser`] →
+//! `serde_json` into `IgnoredAny`, from bytes. Property tests hold each
+//! textbook parser, and the bytewise CSV parser, to the production one's
+//! verdicts and events under any chunking (the JSON one on every
+//! conformance case too).
 //!
 //! The criterion benches add what the demo leaves out: each parser fed
 //! whole and in 64 KiB chunks (`ours` against `ours-64KiB-chunks`: what
@@ -215,6 +227,41 @@
 //!
 //! [`feed`]: json::JsonParser::feed
 //! [`finish`]: json::JsonParser::finish
+//!
+//! ## Follow-ups
+//! - **What bounds its memory?** The input's shape, not its size: nesting depth
+//!   (the parser's own stack), the longest token and one chunk
+//!   (`READ_CHUNK_SIZE` in `interview/src/streaming_parsers/mod.rs`). Buffers
+//!   keep their capacity, so after warm-up a parse allocates nothing.
+//! - **And one huge token?** A token cut by chunks is collected whole in
+//!   `pending`, which grows by a quarter
+//!   (`interview/src/streaming_parsers/pending.rs`), and parsed once at its
+//!   end; work stays linear in any chunking
+//!   (`a_huge_token_costs_linear_work_in_any_chunking` in
+//!   `interview/src/streaming_parsers/json/tests.rs`). The kit sets no cap on
+//!   its size.
+//! - **What can hostile input do?** It cannot make a parser panic
+//!   (property-tested on arbitrary bytes) or overflow the stack: nesting is
+//!   capped (`ErrorKind::TooDeep`), XML entity expansion by
+//!   `max_entity_expansion`, and external entities are never fetched
+//!   (`entity_bombs_hit_the_expansion_budget` in
+//!   `interview/src/streaming_parsers/xml/tests.rs`). An unclosed string is
+//!   buffered to the end of input: cap the bytes you feed.
+//! - **What about chunk boundaries?** Any split gives the same events and
+//!   error: a cut token is parsed by the same function as a whole one.
+//!   `check_chunking_never_matters`
+//!   (`interview/src/streaming_parsers/testkit.rs`) compares whole, cut and
+//!   byte-by-byte parses; conformance cases run at every two-way split.
+//! - **Where is an error reported?** At the offending byte: a `Position` of
+//!   offset, line and column in characters
+//!   (`interview/src/streaming_parsers/position.rs`). Scanners keep only an
+//!   index into the chunk or into `pending`, located once, on the error path
+//!   (`Fail::locate` in `interview/src/streaming_parsers/error.rs`).
+//! - **Is it thread-safe; what breaks at 10× load?** A parser shares nothing
+//!   and `feed` takes `&mut self` (`PushParser` in
+//!   `interview/src/streaming_parsers/mod.rs`): one parser per stream, so ten
+//!   times the streams is ten times the parsers, on as many threads. Ten times
+//!   the input of the same shape keeps memory flat and time linear.
 
 pub mod conformance;
 pub mod csv;

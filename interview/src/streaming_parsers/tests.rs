@@ -186,12 +186,25 @@ fn simple_csv(chunks: &[&[u8]]) -> CsvOutcome {
 /// The production parser over `chunks`, in the dialect [`SimpleCsvParser`]
 /// reads: RFC 4180, ragged records allowed, no byte order mark skipped.
 fn production_csv(chunks: &[&[u8]]) -> CsvOutcome {
-    let options = csv::CsvOptions {
-        flexible: true,
-        skip_bom: false,
-        ..csv::CsvOptions::default()
-    };
-    let mut parser = csv::CsvParser::new(options);
+    production_csv_with(csv::CsvParser::new(SIMPLE_DIALECT), chunks)
+}
+
+/// The dialect [`SimpleCsvParser`] reads, in the production parser's terms.
+const SIMPLE_DIALECT: csv::CsvOptions = csv::CsvOptions {
+    flexible: true,
+    skip_bom: false,
+    ..csv::CsvOptions::new()
+};
+
+/// [`production_csv`] without the SWAR scan: the ladder's middle rung.
+fn bytewise_csv(chunks: &[&[u8]]) -> CsvOutcome {
+    production_csv_with(csv::CsvParser::bytewise(SIMPLE_DIALECT), chunks)
+}
+
+fn production_csv_with<const SWAR: bool>(
+    mut parser: csv::CsvParser<SWAR>,
+    chunks: &[&[u8]],
+) -> CsvOutcome {
     let mut records = Vec::new();
     for chunk in chunks {
         if let Err(e) = parser.feed(chunk, |e| records.push(e.record().to_vec())) {
@@ -256,6 +269,7 @@ proptest! {
         let simple = simple_csv(&split_at(bytes, &cuts));
         prop_assert_eq!(&simple, &production_csv(&[bytes]));
         prop_assert_eq!(&simple, &production_csv(&split_at(bytes, &cuts)));
+        prop_assert_eq!(&simple, &bytewise_csv(&split_at(bytes, &cuts)));
     }
 
     /// On arbitrary bytes the two accept the same inputs and report the
@@ -268,6 +282,11 @@ proptest! {
     ) {
         let (simple, simple_error) = simple_csv(&split_at(&bytes, &cuts));
         let (production, production_error) = production_csv(&split_at(&bytes, &cuts));
+        // Without the SWAR scan the parser is the same automaton: the same
+        // records and the same first error, exactly.
+        let bytewise = bytewise_csv(&split_at(&bytes, &cuts));
+        prop_assert_eq!(&bytewise.0, &production);
+        prop_assert_eq!(&bytewise.1, &production_error);
         prop_assert_eq!(simple, production);
         prop_assert_eq!(simple_error.is_some(), production_error.is_some());
     }

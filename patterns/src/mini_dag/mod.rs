@@ -137,6 +137,40 @@
 //! its cycle and exits 2. `cargo test -p mastery-patterns mini_dag` runs
 //! the unit and property tests; `cargo test --test dag` the command,
 //! including a run killed with SIGKILL and resumed.
+//!
+//! ## Follow-ups
+//! - **How is a cycle reported?** As a path, `a → b → c → a`: Tarjan's
+//!   algorithm finds each knot and a breadth-first search its shortest cycle
+//!   (`find_cycles` in `patterns/src/mini_dag/graph.rs`);
+//!   `patterns/src/mini_dag/validate.rs` reports each at its `file:line:col`.
+//!   The textbook `simple_order` (`patterns/src/mini_dag/simple_order.rs`)
+//!   walks back through unplaced predecessors.
+//! - **What about very long chains?** Nothing recurses: Tarjan keeps an
+//!   explicit stack, the order is Kahn's loop, and skipping after a failure is
+//!   a work list; `cycles_in_a_long_chain_do_not_overflow_the_stack`
+//!   (`patterns/src/mini_dag/tests/validation.rs`) checks a ring of 100 000
+//!   tasks. A chain never overlaps, so each task pays a full hand-off.
+//! - **What if one task fails?** It is retried first (`retries`, `backoff`,
+//!   under the interview `Retry`); then everything downstream is
+//!   `Status::Skipped` while other branches go on
+//!   (`patterns/src/mini_dag/executor.rs`). Only successes write a cache
+//!   record, so with the cache on, an unchanged re-run redoes just the failed
+//!   and skipped tasks.
+//! - **Is it thread-safe?** By construction: the scheduler alone owns the run's
+//!   state, so none of it is locked; workers own just the attempt they run and
+//!   talk over two `mpsc` channels (`Scheduler` and `work` in
+//!   `patterns/src/mini_dag/executor.rs`).
+//! - **What bounds memory; what breaks at 10× tasks?** Memory is O(tasks +
+//!   edges); output goes to log files (`patterns/src/mini_dag/action.rs`).
+//!   Worker threads are capped at `concurrency` (`RunOptions` in
+//!   `patterns/src/mini_dag/executor.rs`), so ten times the tasks is a longer
+//!   queue, not more threads; thousands of I/O-bound tasks would suit tokio
+//!   better.
+//! - **How do you test it?** `executor_agrees_with_the_core`
+//!   (`patterns/src/mini_dag/tests/run.rs`) runs random graphs with random
+//!   failures on the threaded executor and on `run_in_order` and wants the same
+//!   end for each task; `tests/dag.rs` kills a run with SIGKILL and checks that
+//!   it resumes.
 
 use std::collections::VecDeque;
 
@@ -205,6 +239,7 @@ mod graph;
 mod problem;
 mod python_peer;
 mod shapes;
+mod simple_order;
 mod spec;
 mod timeline;
 mod validate;
@@ -219,6 +254,7 @@ pub use graph::{Dag, GraphError, find_cycles};
 pub use problem::{DagError, Location, Problem, Problems, did_you_mean};
 pub use python_peer::PythonRunner;
 pub use shapes::Shape;
+pub use simple_order::simple_order;
 pub use spec::{
     Action, Builtin, DEFAULT_BACKOFF, DEFAULT_STATE_DIR, Pipeline, TaskSpec, parse, parse_duration,
 };

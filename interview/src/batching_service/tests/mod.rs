@@ -602,6 +602,14 @@ fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("interview/batching-service", demo);
     assert!(n.comparison_with(UNBATCHED).is_some());
     assert_eq!(n.recorded("submits lost or hung"), Some(0.0));
+    // The overhead ladder: each rung against the one below.
+    let steps: Vec<&str> = n
+        .comparisons()
+        .iter()
+        .filter(|c| c.label.starts_with("requests through a free handler: "))
+        .map(|c| c.peer_name.as_str())
+        .collect();
+    assert_eq!(steps, ["unbatched", "serve_batches_simple"]);
 }
 
 proptest::proptest! {

@@ -144,8 +144,11 @@ use scan::{Dialect, FieldState};
 /// );
 /// # Ok::<(), mastery_interview::streaming_parsers::ParseError>(())
 /// ```
+///
+/// `SWAR` (on by default) scans runs of plain bytes eight at a time;
+/// [`CsvParser::bytewise`] builds the parser without it, for the ladder.
 #[derive(Debug, Clone)]
-pub struct CsvParser {
+pub struct CsvParser<const SWAR: bool = true> {
     options: CsvOptions,
     dialect: Dialect,
     /// The fields of the record being reported.

@@ -60,11 +60,26 @@ impl CsvParser {
     /// [`CsvOptions::validate`] make the first `feed` or `finish` return
     /// [`ErrorKind::InvalidDialect`].
     pub fn new(options: CsvOptions) -> Self {
+        CsvParser::start(options)
+    }
+}
+
+impl CsvParser<false> {
+    /// [`CsvParser::new`] without the eight-bytes-at-a-time scan: plain
+    /// runs are scanned byte by byte. The same parser otherwise, kept as a
+    /// rung of the demo's ladder so the scan's share can be measured.
+    pub fn bytewise(options: CsvOptions) -> Self {
+        CsvParser::start(options)
+    }
+}
+
+impl<const SWAR: bool> CsvParser<SWAR> {
+    fn start(options: CsvOptions) -> Self {
         let life = match options.validate() {
             Ok(()) => Lifecycle::new(),
             Err(kind) => Lifecycle::failed(ParseError::new(Format::Csv, kind, Position::START)),
         };
-        CsvParser {
+        Self {
             options,
             dialect: Dialect::new(&options),
             spans: Vec::new(),
@@ -96,11 +111,11 @@ impl CsvParser {
         spans.clear();
         scratch.clear();
         pending.clear();
-        *self = CsvParser {
+        *self = Self {
             spans,
             scratch,
             pending,
-            ..CsvParser::new(self.options)
+            ..Self::start(self.options)
         };
     }
 
@@ -259,7 +274,7 @@ impl CsvParser {
             if i == n {
                 return Ok(());
             }
-            let scan = scan_record(
+            let scan = scan_record::<SWAR>(
                 &input,
                 i,
                 false,
@@ -311,7 +326,7 @@ impl CsvParser {
         let Some(state) = self.partial else {
             return Ok(0);
         };
-        match find_record_end(chunk, state, self.dialect) {
+        match find_record_end::<SWAR>(chunk, state, self.dialect) {
             Err(state) => {
                 work::charge(chunk.len());
                 pending::extend(&mut self.pending, chunk);
@@ -338,7 +353,7 @@ impl CsvParser {
         // The whole record, parsed once by the in-chunk scanner.
         work::charge(self.pending.len());
         let input = Input::new(&self.pending, None, 0);
-        let scan = scan_record(
+        let scan = scan_record::<SWAR>(
             &input,
             0,
             at_end,
@@ -403,7 +418,7 @@ fn event(record: Record<'_>, header: bool) -> CsvEvent<'_> {
 /// format ([`for_each_event`](crate::streaming_parsers::for_each_event),
 /// [`Events`](crate::streaming_parsers::Events)): each method is the
 /// inherent one above.
-impl PushParser for CsvParser {
+impl<const SWAR: bool> PushParser for CsvParser<SWAR> {
     type Event<'a> = CsvEvent<'a>;
     type OwnedEvent = OwnedCsvEvent;
 
@@ -411,21 +426,21 @@ impl PushParser for CsvParser {
     where
         F: FnMut(CsvEvent<'_>),
     {
-        CsvParser::feed(self, chunk, on_event)
+        Self::feed(self, chunk, on_event)
     }
 
     fn feed_str<F>(&mut self, chunk: &str, on_event: F) -> Result<(), ParseError>
     where
         F: FnMut(CsvEvent<'_>),
     {
-        CsvParser::feed_str(self, chunk, on_event)
+        Self::feed_str(self, chunk, on_event)
     }
 
     fn finish<F>(&mut self, on_event: F) -> Result<(), ParseError>
     where
         F: FnMut(CsvEvent<'_>),
     {
-        CsvParser::finish(self, on_event)
+        Self::finish(self, on_event)
     }
 
     fn position(&self) -> Position {
@@ -441,6 +456,6 @@ impl PushParser for CsvParser {
     }
 
     fn reset(&mut self) {
-        CsvParser::reset(self)
+        Self::reset(self)
     }
 }

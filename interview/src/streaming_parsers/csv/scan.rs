@@ -58,7 +58,7 @@ pub(super) enum RecordScan {
 /// into `spans` (and `scratch` for fields with doubled quotes). With
 /// `at_end`, the end of the slice is the end of the input.
 #[inline(always)]
-pub(super) fn scan_record(
+pub(super) fn scan_record<const SWAR: bool>(
     input: &Input<'_>,
     start: usize,
     at_end: bool,
@@ -73,7 +73,7 @@ pub(super) fn scan_record(
     loop {
         // At the first byte of a field.
         if buf.get(i) != Some(&d.quote) {
-            let end = find_special(buf, i, d);
+            let end = find_special::<SWAR>(buf, i, d);
             let Some(&b) = buf.get(end) else {
                 if !at_end {
                     let state = if end == i {
@@ -119,7 +119,7 @@ pub(super) fn scan_record(
         let mut run = i + 1;
         let mut unescaped_from = None;
         let close = loop {
-            let q = find_byte(buf, run, d.quote, d.quotes);
+            let q = find_byte::<SWAR>(buf, run, d.quote, d.quotes);
             if q == buf.len() {
                 if !at_end {
                     return RecordScan::Incomplete(FieldState::Quoted);
@@ -182,7 +182,7 @@ pub(super) fn scan_record(
 /// of the byte that decides it (its line end, or a byte that is an error
 /// wherever it is) — or, if it goes on past `chunk`, the state to resume in.
 /// The same automaton as [`scan_record`], without the fields.
-pub(super) fn find_record_end(
+pub(super) fn find_record_end<const SWAR: bool>(
     chunk: &[u8],
     mut state: FieldState,
     d: Dialect,
@@ -206,7 +206,7 @@ pub(super) fn find_record_end(
                 i += 1;
             }
             FieldState::Unquoted => {
-                i = find_special(chunk, i, d);
+                i = find_special::<SWAR>(chunk, i, d);
                 let Some(&b) = chunk.get(i) else {
                     return Err(state);
                 };
@@ -218,7 +218,7 @@ pub(super) fn find_record_end(
                 i += 1;
             }
             FieldState::Quoted => {
-                i = find_byte(chunk, i, d.quote, d.quotes);
+                i = find_byte::<SWAR>(chunk, i, d.quote, d.quotes);
                 if i == chunk.len() {
                     return Err(state);
                 }
@@ -230,10 +230,12 @@ pub(super) fn find_record_end(
 }
 
 /// The index of the first delimiter, quote, `\r` or `\n` at or after `i`
-/// (or `buf.len()`), eight bytes at a time (see [`swar`]).
+/// (or `buf.len()`), eight bytes at a time (see [`swar`]) when `SWAR`,
+/// else one at a time — the ladder's rung without the trick. `SWAR` is a
+/// constant, so each parser type compiles only its own loop.
 #[inline(always)]
-fn find_special(buf: &[u8], mut i: usize, d: Dialect) -> usize {
-    while let Some(x) = swar::load(buf, i) {
+fn find_special<const SWAR: bool>(buf: &[u8], mut i: usize, d: Dialect) -> usize {
+    while let Some(x) = swar::load(buf, i).filter(|_| SWAR) {
         let found = (swar::zero_bytes(x ^ d.delimiters)
             | swar::zero_bytes(x ^ d.quotes)
             | swar::bytes_equal(x, b'\r')
@@ -254,10 +256,10 @@ fn find_special(buf: &[u8], mut i: usize, d: Dialect) -> usize {
 }
 
 /// The index of the first `byte` at or after `i` (or `buf.len()`), eight
-/// bytes at a time; `splat` is `byte` in all eight bytes.
+/// bytes at a time when `SWAR`; `splat` is `byte` in all eight bytes.
 #[inline(always)]
-fn find_byte(buf: &[u8], mut i: usize, byte: u8, splat: u64) -> usize {
-    while let Some(x) = swar::load(buf, i) {
+fn find_byte<const SWAR: bool>(buf: &[u8], mut i: usize, byte: u8, splat: u64) -> usize {
+    while let Some(x) = swar::load(buf, i).filter(|_| SWAR) {
         let found = swar::zero_bytes(x ^ splat) & swar::HIGHS;
         if found != 0 {
             return i + swar::first_flagged(found);

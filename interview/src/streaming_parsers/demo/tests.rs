@@ -22,6 +22,18 @@ fn demo_runs_in_quick_mode() {
     for peer in ["serde_json", "csv crate", "quick-xml"] {
         assert!(n.comparison_with(peer).is_some(), "{peer}");
     }
+    // The CSV ladder: each step against the rung below, the last against
+    // the csv crate.
+    let steps: Vec<&str> = n
+        .comparisons()
+        .iter()
+        .filter(|c| c.label.starts_with("csv records: "))
+        .map(|c| c.peer_name.as_str())
+        .collect();
+    assert_eq!(
+        steps,
+        ["SimpleCsvParser", "CsvParser::bytewise", "csv crate"]
+    );
     let rejected = n
         .measurements()
         .iter()

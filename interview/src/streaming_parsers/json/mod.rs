@@ -41,6 +41,7 @@ mod events;
 mod number;
 mod options;
 mod parser;
+mod simple;
 mod string;
 mod structure;
 mod tokens;
@@ -49,6 +50,7 @@ mod whitespace;
 pub use bench_input::bench_input_json;
 pub use events::{JsonEvent, JsonNumber, OwnedJsonEvent};
 pub use options::JsonOptions;
+pub use simple::SimpleJsonParser;
 
 use number::NumberPhase;
 use tokens::Literal;
@@ -167,5 +169,7 @@ pub fn count_events<R: Read>(reader: R, options: JsonOptions) -> Result<Summary,
     super::count_events(&mut JsonParser::new(options), reader)
 }
 
+#[cfg(test)]
+mod simple_tests;
 #[cfg(test)]
 mod tests;

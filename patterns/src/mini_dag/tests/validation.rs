@@ -291,4 +291,62 @@ proptest::proptest! {
             proptest::prop_assert_eq!(inner.len(), cycle.len() - 1);
         }
     }
+
+    /// The textbook order agrees with the production graph on any small
+    /// graph: an order exists for both or neither, every order it returns
+    /// puts each edge's `before` first, and every cycle it returns is a
+    /// closed path along given edges.
+    #[test]
+    fn the_textbook_order_agrees_with_the_production_graph(
+        n in 1usize..9,
+        raw in proptest::collection::vec((0usize..9, 0usize..9), 0..20)
+    ) {
+        let edges: Vec<(usize, usize)> = raw.into_iter().map(|(a, b)| (a % n, b % n)).collect();
+        let mut next = vec![Vec::new(); n];
+        for &(a, b) in &edges {
+            next[a].push(b);
+        }
+        let deps = super::super::graph::reverse(&next);
+        let production = super::super::graph::topological_order(&deps, &next);
+        match simple_order(n, &edges) {
+            Ok(order) => {
+                proptest::prop_assert!(production.is_some(), "textbook ordered a cyclic graph");
+                let mut position = vec![usize::MAX; n];
+                for (at, &task) in order.iter().enumerate() {
+                    proptest::prop_assert_eq!(position[task], usize::MAX, "{} twice", task);
+                    position[task] = at;
+                }
+                proptest::prop_assert_eq!(order.len(), n);
+                for &(a, b) in &edges {
+                    proptest::prop_assert!(position[a] < position[b], "{:?} breaks ({}, {})", order, a, b);
+                }
+            }
+            Err(cycle) => {
+                proptest::prop_assert!(production.is_none(), "textbook found {:?} in an acyclic graph", cycle);
+                proptest::prop_assert!(!find_cycles(&next).is_empty());
+                proptest::prop_assert!(cycle.len() >= 2 && cycle.first() == cycle.last(), "{:?}", cycle);
+                for pair in cycle.windows(2) {
+                    proptest::prop_assert!(edges.contains(&(pair[0], pair[1])), "{:?} is no edge path", cycle);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_textbook_order_names_its_cycle_and_survives_a_long_chain() {
+    assert_eq!(simple_order(3, &[(0, 1), (1, 2)]), Ok(vec![0, 1, 2]));
+    assert_eq!(simple_order(2, &[]), Ok(vec![0, 1]));
+    assert_eq!(simple_order(3, &[(2, 2)]), Err(vec![2, 2]));
+    // 0 → 1 → 2 → 0, with 3 waiting behind the cycle.
+    let cycle = simple_order(4, &[(0, 1), (1, 2), (2, 0), (2, 3)]).expect_err("a cycle");
+    assert_eq!(cycle.len(), 4);
+    assert_eq!(cycle.first(), cycle.last());
+    // Deep enough to overflow a recursive walk's stack in a test thread.
+    let n = 200_000;
+    let chain: Vec<(usize, usize)> = (1..n).map(|i| (i - 1, i)).collect();
+    assert_eq!(simple_order(n, &chain).map(|o| o.len()), Ok(n));
+    let mut ring = chain;
+    ring.push((n - 1, 0));
+    assert_eq!(simple_order(n, &ring).map_err(|c| c.len()), Err(n + 1));
 }

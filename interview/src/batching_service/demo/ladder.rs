@@ -1,0 +1,159 @@
+//! The overhead ladder: the same closed-loop clients through one handler
+//! call per request, the lesson's loop and the production [`Batcher`], with
+//! a handler that costs nothing — so what is timed is the machinery each
+//! rung adds (see [`mastery_kit::ladder`]). With a handler that costs
+//! something, batching wins by calling it less often; the demo's
+//! throughput section shows that side.
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use mastery_kit::ladder::{self, Kind, Rung};
+use mastery_kit::{Narrator, Unit};
+use tokio::runtime::Runtime;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use super::super::{BatchConfig, Batcher, CLIENTS, serve_batches_simple, simulated_answer};
+
+/// Room in every rung's queue: more than the clients, so no rung waits for
+/// room and the ladder times batching, not backpressure.
+const QUEUE: usize = 1024;
+
+/// Batch limits of the two batching rungs: one batch can hold every client.
+const MAX_BATCH: usize = CLIENTS;
+const MAX_WAIT: Duration = Duration::from_millis(1);
+
+/// The free handler: each request's answer, nothing else.
+fn answer_all(requests: &[u64]) -> Vec<u64> {
+    requests.iter().map(|&x| simulated_answer(x)).collect()
+}
+
+/// Requests per second of [`CLIENTS`] clients, each sending `per_client`
+/// requests one after another through `submit` (the next when the last is
+/// answered). Any wrong or missing answer is an error: a rung that loses
+/// requests must not be timed as fast.
+async fn clients_through<F, Fut>(per_client: usize, submit: F) -> anyhow::Result<f64>
+where
+    F: Fn(u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Option<u64>> + Send,
+{
+    let started = Instant::now();
+    let mut clients = JoinSet::new();
+    for client in 0..CLIENTS {
+        let submit = submit.clone();
+        clients.spawn(async move {
+            let mut wrong = 0usize;
+            for i in 0..per_client {
+                let x = (client * per_client + i) as u64;
+                if submit(x).await != Some(simulated_answer(x)) {
+                    wrong += 1;
+                }
+            }
+            wrong
+        });
+    }
+    let mut wrong = 0;
+    while let Some(joined) = clients.join_next().await {
+        wrong += joined?;
+    }
+    anyhow::ensure!(wrong == 0, "{wrong} requests got a wrong or no answer");
+    let requests = (CLIENTS * per_client) as f64;
+    Ok(requests / started.elapsed().as_secs_f64().max(f64::MIN_POSITIVE))
+}
+
+/// A [`Batcher`] over the free handler.
+fn free_batcher(max_batch: usize, max_wait: Duration) -> anyhow::Result<Batcher<u64, u64>> {
+    let config = BatchConfig {
+        max_batch,
+        max_wait,
+        queue_capacity: QUEUE,
+    };
+    Ok(Batcher::new(config, |requests: Vec<u64>| async move {
+        Ok::<_, Infallible>(answer_all(&requests).into_iter().map(Ok).collect())
+    })?)
+}
+
+/// A sampler: one closed-loop run through `submit` on `runtime`.
+fn sampler<'a, F, Fut>(
+    runtime: &'a Runtime,
+    per_client: usize,
+    submit: F,
+) -> impl FnMut() -> anyhow::Result<f64> + 'a
+where
+    F: Fn(u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Option<u64>> + Send,
+{
+    move || runtime.block_on(clients_through(per_client, submit.clone()))
+}
+
+pub(super) fn overhead_ladder(n: &mut Narrator, runtime: &Runtime) -> anyhow::Result<()> {
+    let per_client = n.mode().pick_deep(10, 60, 200);
+    n.section("The overhead ladder: a free handler, one call per request to the Batcher");
+    n.say(&format!(
+        "{CLIENTS} clients, {per_client} requests each, sent one after another; the handler \
+         answers at once, so each rung's rate is the price of its machinery per request. \
+         Batches hold up to {MAX_BATCH} (every client) with `max_wait` \
+         {MAX_WAIT:?}; every queue has room for {QUEUE}."
+    ));
+    let _in_runtime = runtime.enter();
+
+    let unbatched = free_batcher(1, Duration::ZERO)?;
+    let (queue, requests) = mpsc::channel(QUEUE);
+    runtime.spawn(serve_batches_simple(
+        requests,
+        MAX_BATCH,
+        MAX_WAIT,
+        |requests: Vec<u64>| async move { answer_all(&requests) },
+    ));
+    let batcher = free_batcher(MAX_BATCH, MAX_WAIT)?;
+
+    let through_batcher = |b: &Batcher<u64, u64>| {
+        let b = b.clone();
+        move |x| {
+            let b = b.clone();
+            async move { b.submit(x).await.ok() }
+        }
+    };
+    let through_simple = move |x| {
+        let queue = queue.clone();
+        async move {
+            let (answer, reply) = oneshot::channel();
+            queue.send((x, answer)).await.ok()?;
+            reply.await.ok()
+        }
+    };
+    ladder::climb(
+        n,
+        "requests through a free handler",
+        Unit::OpsPerSec,
+        vec![
+            Rung::new(
+                "unbatched",
+                Kind::Baseline,
+                "the Batcher with max_batch 1: one handler call per request",
+                sampler(runtime, per_client, through_batcher(&unbatched)),
+            ),
+            Rung::new(
+                "serve_batches_simple",
+                Kind::Textbook,
+                "the lesson's loop: collect up to max_batch or max_wait, call once",
+                sampler(runtime, per_client, through_simple),
+            ),
+            Rung::new(
+                "Batcher",
+                Kind::Production,
+                "per-request errors, the handler in its own task (panic isolation), \
+                 deadline from enqueue, flush on shutdown",
+                sampler(runtime, per_client, through_batcher(&batcher)),
+            ),
+        ],
+    )?;
+    // The simple loop ends when its queue's last sender (inside the rung,
+    // dropped by now) is gone; the batchers flush and stop.
+    runtime.block_on(async {
+        unbatched.shutdown().await;
+        batcher.shutdown().await;
+    });
+    Ok(())
+}
