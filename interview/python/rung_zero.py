@@ -2,7 +2,11 @@
 the same workload as the Rust rungs (see mastery_kit::python for the
 protocol). Standard library only; run with `python3 -S -c`.
 
-Requests, one JSON object per line:
+The counters' ladder: {"op": "lock_counter", "threads": T, "adds": A} starts
+T threads that each add 1, A times, under a threading.Lock; the timing runs
+from releasing them together to the last join. check = the final count.
+
+The LRU ladder's requests, one JSON object per line:
   {"op": "lru_ordereddict" | "lru_functools", "capacity": C,
    "keys": PATH, "replay_from": R, "start": I, "stop": J, "fresh": BOOL}
 PATH holds the demo's Zipf keys as little-endian u64 (read once per path).
@@ -17,6 +21,7 @@ timing only that loop with perf_counter_ns, and answers
 import functools
 import json
 import sys
+import threading
 import time
 from array import array
 from collections import OrderedDict
@@ -99,7 +104,32 @@ def load_keys(path):
     return _keys[path]
 
 
+def lock_counter(threads, adds):
+    lock = threading.Lock()
+    count = 0
+    go = threading.Barrier(threads + 1)
+
+    def work():
+        nonlocal count
+        go.wait()
+        for _ in range(adds):
+            with lock:
+                count += 1
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    go.wait()  # every thread started, as the Rust harness does
+    start = time.perf_counter_ns()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter_ns() - start
+    return {"ns_per_op": elapsed / max(threads * adds, 1), "check": count}
+
+
 def call(request):
+    if request["op"] == "lock_counter":
+        return lock_counter(request["threads"], request["adds"])
     new, run = OPS[request["op"]]
     slot = (request["op"], request["capacity"])
     if request.get("fresh") or slot not in _caches:
