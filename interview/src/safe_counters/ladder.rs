@@ -6,7 +6,7 @@
 //! |---|---|
 //! | Python `threading.Lock` | the reader's start (one thread runs at a time under the GIL) |
 //! | [`MutexCounter`] | the same idea in Rust: a lock around the count |
-//! | [`RwLockCounter`] | a read-write lock: adds are writes, so it buys nothing — a flat rung |
+//! | [`RwLockCounter`] | a read-write lock: adds are writes, so no reader shares it — expect a flat rung |
 //! | [`AtomicCounter`] | no lock: one `fetch_add(Relaxed)` per add |
 //! | [`ShardedCounter`] | one cache-padded atomic per thread: no shared line |
 //! | [`BatchedCounter`] | adds kept in a thread-local batch, flushed every few thousand |
@@ -116,7 +116,7 @@ pub(super) fn climb_counters(n: &mut Narrator, adds: u64) -> anyhow::Result<Clim
         rung(
             &rw_lock,
             Kind::Step,
-            "a read-write lock: every add is a write, so it buys nothing",
+            "a read-write lock: every add is a write, so no reader ever shares it",
             adds,
         ),
         rung(
