@@ -30,6 +30,11 @@
 
 #![forbid(unsafe_code)]
 
+/// The Python rungs of the ladders (`interview/python/rung_zero.py`): each
+/// component's Python idiom, timed by CPython itself on the same workload,
+/// served one call per request (see `mastery_kit::python`).
+pub(crate) const RUNG_ZERO: &str = include_str!("../python/rung_zero.py");
+
 pub mod batching_service;
 pub mod lru_cache;
 pub mod retry_backoff;

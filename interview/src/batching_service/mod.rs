@@ -117,7 +117,9 @@
 //!   rounds and more requests per client.
 //! - **The overhead ladder**: the same 64 clients with a handler that
 //!   answers at once, so only the machinery is timed, in the same rounds:
-//!   one handler call per request (the `Batcher` with `max_batch` 1) →
+//!   the Python idiom above in CPython (`interview/python/rung_zero.py`,
+//!   full mode, when `python3` is there) → one handler call per request
+//!   (the `Batcher` with `max_batch` 1) →
 //!   [`serve_batches_simple`], the loop above → [`Batcher`], which adds
 //!   per-request errors, the handler in its own task, a deadline from
 //!   enqueue and a flushing shutdown. Each rung is compared with the one

@@ -20,8 +20,7 @@ use serde::Serialize;
 
 use super::{LruCache, SimpleLru, TableLru, VecDequeLru, ZIPF_EXPONENT, count_hits};
 
-/// The Python rungs' script (`interview/python/rung_zero.py`).
-pub(super) const RUNG_ZERO: &str = include_str!("../../python/rung_zero.py");
+pub(super) use crate::RUNG_ZERO;
 
 /// How many parts a rung's timed sample walks the stream in: a sample runs
 /// one part, so the ladder's many rungs fit the demo's time.

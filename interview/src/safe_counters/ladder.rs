@@ -26,9 +26,7 @@ use super::{
     hammer,
 };
 
-/// The Python rung's script (`interview/python/rung_zero.py`, shared with
-/// the LRU ladder).
-const RUNG_ZERO: &str = include_str!("../../python/rung_zero.py");
+use crate::RUNG_ZERO;
 
 /// Threads of every rung: the machine the kit is tuned on has two cores.
 pub(super) const THREADS: usize = 2;

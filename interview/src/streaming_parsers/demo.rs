@@ -34,8 +34,9 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     strict_errors(n);
     constant_memory(n)?;
     throughput(n)?;
-    ladder::json_ladder(n)?;
-    ladder::csv_ladder(n)
+    let mut python = ladder::start_python(n)?;
+    ladder::json_ladder(n, python.as_mut())?;
+    ladder::csv_ladder(n, python.as_mut())
 }
 
 fn any_chunking_same_events(n: &mut Narrator) -> anyhow::Result<()> {

@@ -159,8 +159,11 @@
 //! `serde_json::from_str`, UTF-8 known to both); XML events against
 //! `quick_xml::Reader` (which checks end-tag names and little else).
 //!
-//! **The ladders** time every step from a textbook parser to the peer on
-//! the same input, in the same rounds, each against the one below. CSV:
+//! **The ladders** time every step from the Python idiom to the peer on
+//! the same input, in the same rounds, each against the one below. They
+//! start with Python's own parser in CPython (full mode, when `python3` is
+//! there; `interview/python/rung_zero.py`): `csv.reader` over the decoded
+//! text, `json.loads` of the whole document. CSV:
 //! [`SimpleCsvParser`] (a state per byte, a `String` per field) →
 //! `CsvParser::bytewise` (fields lent from the chunk as spans, a cut record
 //! kept whole in `pending`) → [`csv::CsvParser`] (plain runs scanned eight

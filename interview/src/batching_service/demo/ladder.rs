@@ -9,7 +9,8 @@ use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use mastery_kit::ladder::{self, Kind, Rung};
-use mastery_kit::{Narrator, Unit};
+use mastery_kit::python::{self, Served};
+use mastery_kit::{Mode, Narrator, Unit};
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
@@ -87,6 +88,61 @@ where
     move || runtime.block_on(clients_through(per_client, submit.clone()))
 }
 
+/// The Python rung: the lesson's asyncio idiom (`rung_zero.py`) with the
+/// same clients, batch limits and free handler; `None` in quick mode or,
+/// with a skip line, without a usable `python3`. A Python sample sends a
+/// sixth of the requests a Rust one does (each costs far more), checked
+/// once: every request must get its own answer.
+fn python_rung<'a>(
+    n: &mut Narrator,
+    served: &'a mut Option<Served>,
+    per_client: usize,
+) -> anyhow::Result<Option<Rung<'a>>> {
+    if n.mode() == Mode::Quick {
+        return Ok(None);
+    }
+    let started = Served::spawn(&python::interpreter(n.settings()), crate::RUNG_ZERO, &[])
+        .and_then(Served::ready);
+    *served = python::skip_or_fail(n, "the asyncio rung", started)?;
+    let Some(served) = served.as_mut() else {
+        return Ok(None);
+    };
+    let per_client = (per_client / 6).max(5);
+    let request = serde_json::json!({
+        "op": "asyncio_batcher",
+        "clients": CLIENTS,
+        "per_client": per_client,
+        "max_batch": MAX_BATCH,
+        "max_wait_ms": MAX_WAIT.as_secs_f64() * 1e3,
+    });
+    let warm = served.call(&request)?;
+    let requests = (CLIENTS * per_client) as u64;
+    anyhow::ensure!(
+        warm.check == requests,
+        "the asyncio batcher answered {} of {requests} requests right",
+        warm.check
+    );
+    n.say(&format!(
+        "The asyncio rung runs the lesson's Python idiom in CPython {}, timed by the \
+         interpreter around its clients only; it sends {per_client} requests per client.",
+        served.version()
+    ));
+    Ok(Some(Rung::new(
+        "asyncio batcher",
+        Kind::Python,
+        "asyncio.Queue, wait_for per request, a future per caller",
+        move || {
+            let reply = served.call(&request)?;
+            anyhow::ensure!(
+                reply.check == requests,
+                "the asyncio batcher answered {} of {requests} requests right",
+                reply.check
+            );
+            Ok(1e9 / reply.ns_per_op.max(f64::MIN_POSITIVE))
+        },
+    )))
+}
+
 pub(super) fn overhead_ladder(n: &mut Narrator, runtime: &Runtime) -> anyhow::Result<()> {
     let per_client = n.mode().pick_deep(10, 60, 200);
     n.section("The overhead ladder: a free handler, one call per request to the Batcher");
@@ -123,32 +179,32 @@ pub(super) fn overhead_ladder(n: &mut Narrator, runtime: &Runtime) -> anyhow::Re
             reply.await.ok()
         }
     };
-    ladder::climb(
-        n,
-        "requests through a free handler",
-        Unit::OpsPerSec,
-        vec![
-            Rung::new(
-                "unbatched",
-                Kind::Baseline,
-                "the Batcher with max_batch 1: one handler call per request",
-                sampler(runtime, per_client, through_batcher(&unbatched)),
-            ),
-            Rung::new(
-                "serve_batches_simple",
-                Kind::Textbook,
-                "the lesson's loop: collect up to max_batch or max_wait, call once",
-                sampler(runtime, per_client, through_simple),
-            ),
-            Rung::new(
-                "Batcher",
-                Kind::Production,
-                "per-request errors, the handler in its own task (panic isolation), \
+    let mut served = None;
+    let mut rungs: Vec<Rung<'_>> = python_rung(n, &mut served, per_client)?
+        .into_iter()
+        .collect();
+    rungs.extend([
+        Rung::new(
+            "unbatched",
+            Kind::Baseline,
+            "the Batcher with max_batch 1: one handler call per request",
+            sampler(runtime, per_client, through_batcher(&unbatched)),
+        ),
+        Rung::new(
+            "serve_batches_simple",
+            Kind::Textbook,
+            "the lesson's loop: collect up to max_batch or max_wait, call once",
+            sampler(runtime, per_client, through_simple),
+        ),
+        Rung::new(
+            "Batcher",
+            Kind::Production,
+            "per-request errors, the handler in its own task (panic isolation), \
                  deadline from enqueue, flush on shutdown",
-                sampler(runtime, per_client, through_batcher(&batcher)),
-            ),
-        ],
-    )?;
+            sampler(runtime, per_client, through_batcher(&batcher)),
+        ),
+    ]);
+    ladder::climb(n, "requests through a free handler", Unit::OpsPerSec, rungs)?;
     // The simple loop ends when its queue's last sender (inside the rung,
     // dropped by now) is gone; the batchers flush and stop.
     runtime.block_on(async {

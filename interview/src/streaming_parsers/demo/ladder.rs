@@ -2,8 +2,11 @@
 //! the production parser adds, then the peer crate — all on the same input,
 //! timed in the same rounds (see [`mastery_kit::ladder`]).
 
+use std::path::{Path, PathBuf};
+
 use mastery_kit::ladder::{self, Kind, Rung};
-use mastery_kit::{Narrator, Unit};
+use mastery_kit::python::{self, Served};
+use mastery_kit::{Mode, Narrator, Unit};
 
 use super::super::csv::{self as csv_parser, CsvOptions, CsvParser};
 use super::super::json::{self, JsonOptions, JsonParser, SimpleJsonParser};
@@ -14,6 +17,75 @@ use super::super::{SimpleCsvParser, count_in_chunks};
 /// every rung runs every round.
 fn ladder_size(n: &Narrator) -> usize {
     n.mode().pick_deep(128usize << 10, 1 << 20, 8 << 20)
+}
+
+/// Starts the Python rungs (`csv.reader`, `json.loads`) for both ladders,
+/// or says why there are none: quick mode leaves them out (starting the
+/// interpreter would outlast the rest of the run), and a missing `python3`
+/// is a skip line unless `require_python` is set.
+pub(super) fn start_python(n: &mut Narrator) -> anyhow::Result<Option<Served>> {
+    if n.mode() == Mode::Quick {
+        return Ok(None);
+    }
+    let started = Served::spawn(&python::interpreter(n.settings()), crate::RUNG_ZERO, &[])
+        .and_then(Served::ready);
+    let served = python::skip_or_fail(n, "the Python rungs of the parser ladders", started)?;
+    if let Some(served) = &served {
+        n.say(&format!(
+            "The ladders below start with Python's own parser, in CPython {}: the same \
+             input, written once to a file it reads, timed by the interpreter itself around \
+             its parse only.",
+            served.version()
+        ));
+    }
+    Ok(served)
+}
+
+/// A ladder's input written for the Python side to read; removed when
+/// dropped.
+struct InputFile(PathBuf);
+
+impl InputFile {
+    fn write(name: &str, bytes: &[u8]) -> anyhow::Result<InputFile> {
+        let path =
+            std::env::temp_dir().join(format!("mastery-ladder-{}-{name}", std::process::id()));
+        std::fs::write(&path, bytes)?;
+        Ok(InputFile(path))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for InputFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The Python rung `op` over `file`, after one untimed call whose count
+/// must be `expected` (what the Rust rungs read): a Python side that parsed
+/// something else is an error, not a timing. Samples are MB/s from the
+/// nanoseconds per byte Python measured around its own parse.
+fn python_rung<'a>(
+    served: &'a mut Served,
+    (op, name, idea): (&'static str, &'static str, &'static str),
+    file: &InputFile,
+    (expected, what): (u64, &str),
+) -> anyhow::Result<Rung<'a>> {
+    let warm = served.call(&serde_json::json!({ "op": op, "input": file.path() }))?;
+    anyhow::ensure!(
+        warm.check == expected,
+        "Python's {name} read {} {what} of the ladder's input, the Rust rungs {expected}",
+        warm.check
+    );
+    // Timed calls skip the count: it was checked once above.
+    let request = serde_json::json!({ "op": op, "input": file.path(), "count": false });
+    Ok(Rung::new(name, Kind::Python, idea, move || {
+        let reply = served.call(&request)?;
+        Ok(1e3 / reply.ns_per_op.max(f64::MIN_POSITIVE))
+    }))
 }
 
 /// Records in `input` as the lesson's parser counts them.
@@ -41,7 +113,7 @@ fn csv_crate_records(input: &[u8]) -> u64 {
     records
 }
 
-pub(super) fn csv_ladder(n: &mut Narrator) -> anyhow::Result<()> {
+pub(super) fn csv_ladder(n: &mut Narrator, python: Option<&mut Served>) -> anyhow::Result<()> {
     let size = ladder_size(n);
     n.section("The CSV ladder: from the textbook parser to the csv crate");
     n.say(&format!(
@@ -72,41 +144,51 @@ pub(super) fn csv_ladder(n: &mut Narrator) -> anyhow::Result<()> {
         );
     }
 
-    ladder::climb(
-        n,
-        "csv records",
-        Unit::MegabytesPerSec,
-        vec![
-            Rung::new(
-                "SimpleCsvParser",
-                Kind::Textbook,
-                "the lesson's parser: a state per byte, a String per field",
-                ladder::mb_per_sec(bytes, || simple_records(&mut simple, &input)),
+    let file = InputFile::write("ladder.csv", &input)?;
+    let mut rungs = Vec::new();
+    if let Some(served) = python {
+        rungs.push(python_rung(
+            served,
+            (
+                "csv_reader",
+                "csv.reader",
+                "Python: decode, then csv.reader over the text (its parser is C)",
             ),
-            Rung::new(
-                "CsvParser::bytewise",
-                Kind::Step,
-                "fields borrowed from the chunk as spans; a cut record kept whole in `pending`",
-                ladder::mb_per_sec(bytes, || {
-                    count_in_chunks(&mut bytewise, &input, input.len()).unwrap_or(0)
-                }),
-            ),
-            Rung::new(
-                "CsvParser",
-                Kind::Production,
-                "plain runs scanned eight bytes at a time (SWAR)",
-                ladder::mb_per_sec(bytes, || {
-                    count_in_chunks(&mut production, &input, input.len()).unwrap_or(0)
-                }),
-            ),
-            Rung::new(
-                "csv crate",
-                Kind::Peer,
-                "csv::Reader into one reused ByteRecord (checks no UTF-8)",
-                ladder::mb_per_sec(bytes, || csv_crate_records(&input)),
-            ),
-        ],
-    )?;
+            &file,
+            (expected, "records"),
+        )?);
+    }
+    rungs.extend([
+        Rung::new(
+            "SimpleCsvParser",
+            Kind::Textbook,
+            "the lesson's parser: a state per byte, a String per field",
+            ladder::mb_per_sec(bytes, || simple_records(&mut simple, &input)),
+        ),
+        Rung::new(
+            "CsvParser::bytewise",
+            Kind::Step,
+            "fields borrowed from the chunk as spans; a cut record kept whole in `pending`",
+            ladder::mb_per_sec(bytes, || {
+                count_in_chunks(&mut bytewise, &input, input.len()).unwrap_or(0)
+            }),
+        ),
+        Rung::new(
+            "CsvParser",
+            Kind::Production,
+            "plain runs scanned eight bytes at a time (SWAR)",
+            ladder::mb_per_sec(bytes, || {
+                count_in_chunks(&mut production, &input, input.len()).unwrap_or(0)
+            }),
+        ),
+        Rung::new(
+            "csv crate",
+            Kind::Peer,
+            "csv::Reader into one reused ByteRecord (checks no UTF-8)",
+            ladder::mb_per_sec(bytes, || csv_crate_records(&input)),
+        ),
+    ]);
+    ladder::climb(n, "csv records", Unit::MegabytesPerSec, rungs)?;
     Ok(())
 }
 
@@ -121,7 +203,7 @@ fn simple_json_events(input: &[u8]) -> u64 {
     }
 }
 
-pub(super) fn json_ladder(n: &mut Narrator) -> anyhow::Result<()> {
+pub(super) fn json_ladder(n: &mut Narrator, python: Option<&mut Served>) -> anyhow::Result<()> {
     let size = ladder_size(n);
     n.section("The JSON ladder: from the textbook parser to serde_json");
     n.say(&format!(
@@ -142,35 +224,45 @@ pub(super) fn json_ladder(n: &mut Narrator) -> anyhow::Result<()> {
         serde_json::from_slice::<serde::de::IgnoredAny>(&input).is_ok(),
         "serde_json rejects the ladder's input"
     );
-    ladder::climb(
-        n,
-        "json events",
-        Unit::MegabytesPerSec,
-        vec![
-            Rung::new(
-                "SimpleJsonParser",
-                Kind::Textbook,
-                "a state per byte, every string and number copied into an owned event",
-                ladder::mb_per_sec(bytes, || simple_json_events(&input)),
+    let file = InputFile::write("ladder.json", &input)?;
+    let mut rungs = Vec::new();
+    if let Some(served) = python {
+        rungs.push(python_rung(
+            served,
+            (
+                "json_loads",
+                "json.loads",
+                "Python: the whole document into dicts and lists at once (its parser is C)",
             ),
-            Rung::new(
-                "JsonParser",
-                Kind::Production,
-                "strings lent from the chunk, plain runs skipped eight bytes at a time, \
+            &file,
+            (expected, "events"),
+        )?);
+    }
+    rungs.extend([
+        Rung::new(
+            "SimpleJsonParser",
+            Kind::Textbook,
+            "a state per byte, every string and number copied into an owned event",
+            ladder::mb_per_sec(bytes, || simple_json_events(&input)),
+        ),
+        Rung::new(
+            "JsonParser",
+            Kind::Production,
+            "strings lent from the chunk, plain runs skipped eight bytes at a time, \
                  UTF-8 checked in bulk",
-                ladder::mb_per_sec(bytes, || {
-                    count_in_chunks(&mut production, &input, input.len()).unwrap_or(0)
-                }),
-            ),
-            Rung::new(
-                "serde_json",
-                Kind::Peer,
-                "serde_json::from_slice into IgnoredAny",
-                ladder::mb_per_sec(bytes, || {
-                    serde_json::from_slice::<serde::de::IgnoredAny>(&input).is_ok()
-                }),
-            ),
-        ],
-    )?;
+            ladder::mb_per_sec(bytes, || {
+                count_in_chunks(&mut production, &input, input.len()).unwrap_or(0)
+            }),
+        ),
+        Rung::new(
+            "serde_json",
+            Kind::Peer,
+            "serde_json::from_slice into IgnoredAny",
+            ladder::mb_per_sec(bytes, || {
+                serde_json::from_slice::<serde::de::IgnoredAny>(&input).is_ok()
+            }),
+        ),
+    ]);
+    ladder::climb(n, "json events", Unit::MegabytesPerSec, rungs)?;
     Ok(())
 }
