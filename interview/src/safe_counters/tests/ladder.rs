@@ -52,9 +52,8 @@ proptest! {
 /// (skipped without a `python3`).
 #[test]
 fn the_python_lock_counter_counts_every_add() {
-    let rung_zero = include_str!("../../../python/rung_zero.py");
     let Ok(mut python) =
-        Served::spawn(Path::new("python3"), rung_zero, &[]).and_then(Served::ready)
+        Served::spawn(Path::new("python3"), crate::RUNG_ZERO, &[]).and_then(Served::ready)
     else {
         eprintln!("no python3: the Python rung is not checked");
         return;
