@@ -3,6 +3,9 @@
 //! keys than capacity).
 //!
 //! - `lru-zipf/{ours/lru, peer/lru-crate}/<capacity>` — single thread, warm caches.
+//! - `lru-zipf/ladder/{vecdeque, simple, simple-foldhash, table}/<capacity>` —
+//!   the rungs between the textbook and `LruCache`, as the demo's ladder
+//!   names them (`vecdeque`, O(n) per hit, at the small capacity only).
 //! - `lru-sharded-2-threads/{ours/sharded, peer/quick_cache}` — two threads
 //!   sharing one cache, each on its own key stream.
 //!
@@ -13,8 +16,9 @@ use std::num::NonZeroUsize;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mastery_interview::lru_cache::{
-    LruCache, ShardedLruCache, ZIPF_EXPONENT, on_threads, run_workload, run_workload_lru_crate,
-    run_workload_quick_cache, run_workload_sharded,
+    LruCache, ShardedLruCache, SimpleLru, TableLru, VecDequeLru, ZIPF_EXPONENT, count_hits,
+    on_threads, run_workload, run_workload_lru_crate, run_workload_quick_cache,
+    run_workload_sharded,
 };
 use mastery_kit::workload::zipf_keys;
 
@@ -41,8 +45,66 @@ fn single_thread(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("peer/lru-crate", capacity), |b| {
             b.iter(|| run_workload_lru_crate(&mut peer, black_box(&keys)))
         });
+        let fresh = &mut LruCache::new(capacity).expect("capacity >= 1");
+        ladder(&mut group, capacity, &keys, run_workload(fresh, &keys));
     }
     group.finish();
+}
+
+/// The ladder's Rust rungs on the same keys, each warmed by one pass that
+/// must hit as often as a fresh `LruCache`'s first pass (`expected`): all
+/// are exact LRUs.
+fn ladder(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    capacity: usize,
+    keys: &[u64],
+    expected: u64,
+) {
+    let mut bench = |name: &str, run: &mut dyn FnMut(&[u64]) -> u64| {
+        assert_eq!(run(keys), expected, "{name} is an exact LRU");
+        group.bench_function(BenchmarkId::new(name, capacity), |b| {
+            b.iter(|| run(black_box(keys)))
+        });
+    };
+    if capacity <= 1_000 {
+        let mut cache = VecDequeLru::new(capacity).expect("capacity >= 1");
+        bench("ladder/vecdeque", &mut |keys| {
+            count_hits(
+                &mut cache,
+                keys,
+                |c, k| c.get(&k).is_some(),
+                |c, k| c.put(k, k),
+            )
+        });
+    }
+    let mut cache = SimpleLru::new(capacity).expect("capacity >= 1");
+    bench("ladder/simple", &mut |keys| {
+        count_hits(
+            &mut cache,
+            keys,
+            |c, k| c.get(&k).is_some(),
+            |c, k| c.put(k, k),
+        )
+    });
+    let mut cache = SimpleLru::with_hasher(capacity, hashbrown::DefaultHashBuilder::default())
+        .expect("capacity >= 1");
+    bench("ladder/simple-foldhash", &mut |keys| {
+        count_hits(
+            &mut cache,
+            keys,
+            |c, k| c.get(&k).is_some(),
+            |c, k| c.put(k, k),
+        )
+    });
+    let mut cache = TableLru::new(capacity).expect("capacity >= 1");
+    bench("ladder/table", &mut |keys| {
+        count_hits(
+            &mut cache,
+            keys,
+            |c, k| c.get(&k).is_some(),
+            |c, k| c.put(k, k),
+        )
+    });
 }
 
 fn two_threads(c: &mut Criterion) {

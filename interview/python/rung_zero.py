@@ -23,6 +23,10 @@ The batcher op: {"op": "asyncio_batcher", "clients": N, "per_client": R,
 "max_batch": B, "max_wait_ms": W} runs N clients that each await R answers
 one after another through the asyncio batcher below, and answers ns per
 request with the number of right answers as check.
+
+The counters' op: {"op": "lock_counter", "threads": T, "adds": A} starts T
+threads that each add 1, A times, under a threading.Lock; the timing runs
+from releasing them together to the last join. check = the final count.
 """
 
 import asyncio
@@ -31,6 +35,7 @@ import functools
 import io
 import json
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ElementTree
 from array import array
@@ -112,6 +117,33 @@ def load_keys(path):
         # loop then does not box each key as it reads it.
         _keys[path] = keys.tolist()
     return _keys[path]
+
+
+def lock_counter(threads, adds):
+    lock = threading.Lock()
+    count = 0
+    go = threading.Barrier(threads + 1)
+
+    def work():
+        nonlocal count
+        go.wait()
+        for _ in range(adds):
+            with lock:
+                count += 1
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    go.wait()  # every thread started, as the Rust harness does
+    start = time.perf_counter_ns()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter_ns() - start
+    return {"ns_per_op": elapsed / max(threads * adds, 1), "check": count}
+
+
+def lock_counter_call(request):
+    return lock_counter(request["threads"], request["adds"])
 
 
 def lru_call(request):
@@ -240,6 +272,7 @@ def batcher_call(request):
 
 
 CALLS = {
+    "lock_counter": lock_counter_call,
     "lru_ordereddict": lru_call,
     "lru_functools": lru_call,
     "csv_reader": parse_call,

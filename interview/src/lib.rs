@@ -7,6 +7,7 @@
 //! - [`lru_cache`] — `SimpleLru` (the idea on a page), `LruCache` (safe,
 //!   O(1): slab, index-linked recency list, `HashTable` of indices),
 //!   `memoize` (the `functools.lru_cache` analogue) and `ShardedLruCache`;
+//!   the ladder between them (`VecDequeLru`, `TableLru`, `climb_ladder`);
 //!   peers: `lru`, `quick_cache`. Topic `interview/lru-cache`.
 //! - [`batching_service`] — `serve_batches_simple` (the idea in one loop)
 //!   and `Batcher`: callers submit one request and await their own answer;

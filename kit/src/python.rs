@@ -286,15 +286,16 @@ pub fn interpreter(settings: &Settings) -> PathBuf {
 
 /// The rule for a Python side that cannot run: with `require_python` set,
 /// an error naming `what` and why; otherwise one skip line and `None`, so
-/// the demo goes on with its Rust rungs.
+/// the demo goes on with its Rust rungs. `started` is one [`Served`], or
+/// whatever the demo started (several, side by side).
 ///
 /// # Errors
 /// When `require_python` is set and `started` is an error.
-pub fn skip_or_fail(
+pub fn skip_or_fail<T>(
     n: &mut Narrator,
     what: &str,
-    started: Result<Served, ServedError>,
-) -> anyhow::Result<Option<Served>> {
+    started: Result<T, ServedError>,
+) -> anyhow::Result<Option<T>> {
     match started {
         Ok(served) => Ok(Some(served)),
         Err(why) => {

@@ -24,7 +24,7 @@ pub(super) use crate::RUNG_ZERO;
 
 /// How many parts a rung's timed sample walks the stream in: a sample runs
 /// one part, so the ladder's many rungs fit the demo's time.
-const PARTS: usize = 16;
+const PARTS: usize = 32;
 
 /// A cache driven by the workload: given keys, it runs `get` (and `put` on
 /// a miss) for each and returns its hits, as [`count_hits`] does.
@@ -153,10 +153,12 @@ pub fn climb_ladder(
          Every rung runs the whole stream of {ops} operations first, which warms it and checks \
          that it hits exactly as often as LruCache. VecDequeLru runs at capacity {small} only, \
          on the first quarter of the stream: its hit searches a queue of all {small} keys, and \
-         at capacity {large} that O(n) would take most of the run."
+         at capacity {large} that O(n) would take most of the run. At capacity {large} the \
+         rungs' caches take turns, so a sample finds less of its own cache in the CPU's caches \
+         than when two caches alternate (the section before this one): compare the rungs with \
+         each other rather than with that section."
     ));
-    let served = start_python(n)?;
-    let python = served.as_ref().map(|(served, keys)| (served, keys));
+    let python = start_python(n)?;
     let mut climbed = Vec::new();
     for capacity in [small, large] {
         let keys = workload::zipf_keys(ops, capacity as u64 * 10, ZIPF_EXPONENT, 42)?;
@@ -165,34 +167,50 @@ pub fn climb_ladder(
             capacity,
             &keys,
             capacity == small,
-            python,
+            python.as_ref(),
             reader.as_mut(),
         )?);
     }
     Ok(climbed)
 }
 
-/// The Python side and the file it reads the key streams from.
-type PythonSide = (RefCell<Served>, KeysFiles);
+/// The Python side: one interpreter per Python rung (so their untimed
+/// warm-ups run side by side), and the files they read the keys from.
+struct PythonSide {
+    /// `servers[i]` serves `PYTHON_RUNGS[i]`.
+    servers: Vec<RefCell<Served>>,
+    files: KeysFiles,
+}
 
-/// Starts `rung_zero.py`, or says why there is no Python rung.
+/// Starts `rung_zero.py` once per Python rung, or says why there is no
+/// Python rung.
 fn start_python(n: &mut Narrator) -> anyhow::Result<Option<PythonSide>> {
     if n.mode() == Mode::Quick {
         n.say("Quick mode times the Rust rungs only; full mode adds the Python rungs.");
         return Ok(None);
     }
-    let started =
-        Served::spawn(&python::interpreter(n.settings()), RUNG_ZERO, &[]).and_then(Served::ready);
-    let Some(served) = python::skip_or_fail(n, "the Python rungs", started)? else {
+    let python = python::interpreter(n.settings());
+    let spawned: Vec<_> = PYTHON_RUNGS
+        .iter()
+        .map(|_| Served::spawn(&python, RUNG_ZERO, &[]))
+        .collect();
+    let started = spawned
+        .into_iter()
+        .map(|served| served.and_then(Served::ready))
+        .collect::<Result<Vec<_>, _>>();
+    let Some(servers) = python::skip_or_fail(n, "the Python rungs", started)? else {
         return Ok(None);
     };
     n.say(&format!(
         "The Python rungs run in CPython {}, on the same keys (written once to a file it \
          reads), timed by the interpreter itself around its loop only; a Python sample runs \
          a quarter as many operations as a Rust one.",
-        served.version()
+        servers.first().map_or("", Served::version)
     ));
-    Ok(Some((RefCell::new(served), KeysFiles::default())))
+    Ok(Some(PythonSide {
+        servers: servers.into_iter().map(RefCell::new).collect(),
+        files: KeysFiles::default(),
+    }))
 }
 
 /// The ladder at one capacity.
@@ -201,9 +219,29 @@ fn climb_at(
     capacity: usize,
     keys: &[u64],
     small: bool,
-    python: Option<(&RefCell<Served>, &KeysFiles)>,
+    python: Option<&PythonSide>,
     reader: Option<&mut ReaderCache<'_>>,
 ) -> anyhow::Result<Climbed> {
+    // Python's warm-ups run on the other core while the Rust rungs warm up
+    // below (nothing is timed until every rung is warm).
+    let python = match python {
+        Some(side) => {
+            let path = side.files.write(capacity, keys)?;
+            for ((op, ..), served) in PYTHON_RUNGS.iter().zip(&side.servers) {
+                served.borrow_mut().send(&Request {
+                    op,
+                    capacity,
+                    keys: &path,
+                    replay_from: 0,
+                    start: 0,
+                    stop: keys.len(),
+                    fresh: true,
+                })?;
+            }
+            Some((&side.servers, path))
+        }
+        None => None,
+    };
     let capacity_nz = NonZeroUsize::new(capacity).ok_or(super::CapacityError::Zero)?;
     let parts: Vec<&[u64]> = keys.chunks_exact((keys.len() / PARTS).max(1)).collect();
     let quarter = &keys[..keys.len() / 4];
@@ -224,26 +262,6 @@ fn climb_at(
         expected,
     };
 
-    // Python's warm-ups run on the other core while the Rust rungs warm up
-    // below (nothing is timed until every rung is warm).
-    let python = match python {
-        Some((served, files)) => {
-            let path = files.write(capacity, keys)?;
-            for (op, ..) in PYTHON_RUNGS {
-                served.borrow_mut().send(&Request {
-                    op,
-                    capacity,
-                    keys: &path,
-                    replay_from: 0,
-                    start: 0,
-                    stop: keys.len(),
-                    fresh: true,
-                })?;
-            }
-            Some((served, path))
-        }
-        None => None,
-    };
     let mut rungs = Vec::new();
     if small {
         let expected = driven(
@@ -353,9 +371,9 @@ fn climb_at(
             stream.parts,
         ));
     }
-    if let Some((served, path)) = python {
+    if let Some((servers, path)) = python {
         let mut python_rungs = Vec::new();
-        for (op, name, idea) in PYTHON_RUNGS {
+        for ((op, name, idea), served) in PYTHON_RUNGS.into_iter().zip(servers) {
             python_rungs.push(python_rung(
                 served, op, name, idea, capacity, &path, &stream,
             )?);

@@ -1,9 +1,9 @@
 //! The `interview/lru-cache` topic: its registration and demo.
 //!
 //! The lesson is the module doc of [`super`]; this file tells the story:
-//! eviction order on a tiny cache, ours against the `lru` crate, the
-//! sharded cache against `quick_cache` on two threads, and `memoize` on a
-//! recursive function.
+//! eviction order on a tiny cache, ours against the `lru` crate, the ladder
+//! from Python to the `lru` crate (`climb.rs`), the sharded cache against
+//! `quick_cache` on two threads, and `memoize` on a recursive function.
 
 use std::cell::Cell;
 

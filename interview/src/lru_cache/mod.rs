@@ -68,6 +68,8 @@
 //! - Reading, or writing one in an interview: [`SimpleLru`]. It stores each
 //!   key twice (in the map and in its slot) and only does `get` and `put`;
 //!   a test checks it agrees with [`LruCache`] on any sequence of both.
+//!   [`VecDequeLru`] is shorter still, but O(n) per hit: the first thing an
+//!   interviewer asks you to fix.
 //!
 //! ## What it costs
 //! What the demo measures:
@@ -84,6 +86,31 @@
 //!   is the trade it makes, and both sides are printed.
 //! - **[`memoize_recursive`] vs plain recursion** on Fibonacci: calls counted
 //!   on both paths, and time with the cache emptied before every call.
+//!
+//! **The ladder** times every step from the reader's starting point to the
+//! `lru` crate on the same workload, all rungs in the same rounds, each one
+//! compared with the rung below it, so each idea shows what it buys — or
+//! ties, when it buys nothing this run can see:
+//! 0. Python: the `OrderedDict` class (`move_to_end`, `popitem(last=False)`)
+//!    and `functools.lru_cache`, timed inside CPython on the same keys (a
+//!    skip line without a `python3`; `--quick` leaves them out).
+//! 1. [`VecDequeLru`]: a `HashMap` of values and a `VecDeque` of keys, what
+//!    most candidates write first; a hit searches the queue, O(n), so it
+//!    runs at the small capacity only, on a shorter stream.
+//! 2. [`SimpleLru`]: slots linked by index, O(1) per operation; a full
+//!    cache already reuses the evicted tail's slot (step 3 above), so no rung
+//!    separates recycling from it.
+//! 3. `SimpleLru` with foldhash (`SimpleLru::with_hasher`): only the hasher
+//!    changes, from std's SipHash to the one hashbrown uses, so the next
+//!    rungs do not take its credit.
+//! 4. [`TableLru`]: step 1 above, a `HashTable` of `u32` slot indices; each
+//!    key stored once.
+//! 5. [`LruCache`]: steps 2 and 4, links in their own array and stored
+//!    hashes; then the `lru` crate, the peer.
+//!
+//! Every rung first runs the whole stream and must hit exactly as often as
+//! [`LruCache`] (a property test checks the same on any sequence of `get`
+//! and `put`); [`climb_ladder`] also places a reader's own cache on it.
 //!
 //! What you give up:
 //! - Memory per entry: the key and value, 8 bytes of links, the 8-byte
@@ -102,13 +129,14 @@
 //! interview/lru-cache --deep` makes every key stream twice as long and
 //! takes more samples of every timing; `cargo bench -p
 //! mastery-interview --bench lru` times the same pairs with criterion
-//! (`lru-zipf/{ours/lru, peer/lru-crate}` and
+//! (`lru-zipf/{ours/lru, peer/lru-crate}`, the Rust rungs as
+//! `lru-zipf/ladder/{vecdeque, simple, simple-foldhash, table}` and
 //! `lru-sharded-2-threads/{ours/sharded, peer/quick_cache}`).
 //!
 //! ## Run it
 //! `mastery run interview/lru-cache` (eviction order, ours vs the `lru` crate,
-//! hit ratio on Zipf keys, the sharded cache vs `quick_cache` on 2 threads,
-//! memoized recursion), `cargo bench -p mastery-interview --bench lru`, and
+//! hit ratio on Zipf keys, the ladder from Python to the `lru` crate, the
+//! sharded cache vs `quick_cache` on 2 threads, memoized recursion), `cargo bench -p mastery-interview --bench lru`, and
 //! `cargo test -p mastery-interview lru_cache` (unit, model-based and
 //! differential property tests, doctests).
 //!

@@ -59,6 +59,8 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     demo_schedules(n)?;
     demo_spread(n)?;
     demo_no_failure(n)?;
+    let ops = n.mode().pick_deep(10_000, 100_000, 500_000);
+    super::ladder::climb_retry(n, ops)?;
     demo_give_up(n)?;
     Ok(())
 }

@@ -108,7 +108,13 @@
 //! - **the no-failure path**, which is what a retry wrapper costs almost
 //!   always: a direct call, then [`retry`] against the hand-written loop an
 //!   interview answer starts with (with and without a max elapsed time) and
-//!   against `backon`; the same three for [`retry_async`].
+//!   against `backon`; the same three for [`retry_async`];
+//! - **the ladder**, on two paths (nothing fails; two failures, then
+//!   success) with sleepers that return at once: [`retry_simple`], the
+//!   lesson's loop, then [`Retry::call`], then `backon`, all in the same
+//!   rounds, each against the one below. No Python rung: `tenacity` is not
+//!   in the standard library, and a bare `for`/`try` loop would time only
+//!   CPython's exception path; the demo says so.
 //!
 //! Where that cost comes from. Without a failure the wrapper is one call of
 //! the operation and a branch: no allocation, no RNG seeding (the default RNG
@@ -242,6 +248,7 @@ pub fn retry_simple<O, E>(
 
 mod demo;
 mod error;
+mod ladder;
 mod lazy_rng;
 mod policy;
 mod retry_loop;

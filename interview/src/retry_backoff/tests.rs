@@ -568,6 +568,11 @@ fn retries_emit_tracing_events() {
 
     let collect = Collect::default();
     tracing::subscriber::with_default(collect.clone(), || {
+        // Other tests (the demo's retry ladder) hit the same callsites on
+        // other threads, with no subscriber; a callsite registered there
+        // while this subscriber was being installed can keep a cached
+        // "never" interest. Recompute every callsite's interest now.
+        tracing::callsite::rebuild_interest_cache();
         let _ = Retry::new(no_jitter(10, 100, 3))
             .timer(ManualClock::new())
             .call(|| Err::<(), _>(TestError::Transient));
@@ -687,4 +692,12 @@ fn demo_runs_in_quick_mode() {
             .iter()
             .any(|m| m.label.contains("measured sleep"))
     );
+    for path in ["no failure", "fails twice, then succeeds"] {
+        assert!(
+            n.comparisons()
+                .iter()
+                .any(|c| c.label.starts_with(&format!("retry, {path}: "))),
+            "the ladder on the path `{path}` is recorded"
+        );
+    }
 }

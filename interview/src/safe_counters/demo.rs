@@ -82,6 +82,7 @@ pub(super) fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     let plan = Plan::for_mode(n);
     lost_updates(n, &plan)?;
     throughput_by_threads(n, &plan)?;
+    super::ladder::climb_counters(n, plan.adds)?;
     sharded_versus_one_atomic(n, &plan)?;
     redis_counters(n, &plan)
 }

@@ -94,6 +94,12 @@
 //! - **sharded against one atomic** at 2 threads, with the share of the run
 //!   during which both threads were adding at once: contention, and what
 //!   sharding saves, exist only then;
+//! - **the ladder** at 2 threads, every rung in the same rounds and each
+//!   compared with the one below: Python's `threading.Lock` counter (timed
+//!   in CPython; a skip line without a `python3`), then `Mutex`, `RwLock`
+//!   (a flat rung: every add is a write), one `fetch_add`,
+//!   [`ShardedCounter`] and [`BatchedCounter`]; a property test checks that
+//!   every rung counts every add, on any threads and add sizes;
 //! - **Redis**: `INCR` per add against a pipeline of 100 `INCRBY` and one
 //!   `INCRBY` per 100 adds, each thread on its own connection.
 //!
@@ -314,6 +320,7 @@ mod batched;
 mod demo;
 mod error;
 mod harness;
+mod ladder;
 mod locks;
 mod redis_counter;
 mod redis_server;

@@ -13,6 +13,7 @@ use super::demo::{Plan, demo, redis_counters, seq_cst_note};
 use super::harness::overlap;
 use super::*;
 
+mod ladder;
 mod redis;
 
 /// A backend, ready to be hammered by `threads` threads × `adds`.
@@ -232,6 +233,12 @@ fn demo_reports_an_unreachable_redis_url_as_an_error() {
 fn demo_runs_in_quick_mode() {
     let n = mastery_kit::demo_test::run_quick("interview/safe-counters", demo);
     assert!(n.comparison_with("AtomicU64::fetch_add").is_some());
+    assert!(
+        n.comparisons()
+            .iter()
+            .any(|c| c.label.starts_with("adds, 2 threads: ")),
+        "the ladder's steps are recorded"
+    );
     assert!(n.measurements().iter().any(|m| m.unit == Unit::OpsPerSec));
     let lost = n
         .measurements()
