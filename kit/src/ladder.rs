@@ -171,8 +171,11 @@ pub struct Placement {
     pub beats: Option<Comparison>,
     /// The weakest rung that beats the reader's rung (a decided verdict).
     pub beaten_by: Option<Comparison>,
-    /// Rungs tied with the reader's, or with too few pairs to tell.
+    /// Rungs tied with the reader's: the interval holds 1.
     pub tied_with: Vec<String>,
+    /// Rungs with too few pairs for a verdict (a quick run's three
+    /// samples): nothing may be said about them, not even a tie.
+    pub undecided: Vec<String>,
 }
 
 impl Placement {
@@ -209,6 +212,7 @@ impl Placement {
         let mut beats: Option<&Comparison> = None;
         let mut beaten_by: Option<&Comparison> = None;
         let mut tied_with = Vec::new();
+        let mut undecided = Vec::new();
         for c in &versus {
             match c.verdict {
                 Verdict::Better => {
@@ -221,9 +225,8 @@ impl Placement {
                         beaten_by = Some(c);
                     }
                 }
-                Verdict::Tie { .. } | Verdict::Equal | Verdict::TooFewSamples => {
-                    tied_with.push(c.peer_name.clone());
-                }
+                Verdict::Tie { .. } | Verdict::Equal => tied_with.push(c.peer_name.clone()),
+                Verdict::TooFewSamples => undecided.push(c.peer_name.clone()),
             }
         }
         let (beats, beaten_by) = (beats.cloned(), beaten_by.cloned());
@@ -235,6 +238,7 @@ impl Placement {
             beats,
             beaten_by,
             tied_with,
+            undecided,
         }
     }
 }
@@ -269,6 +273,12 @@ impl fmt::Display for Placement {
             parts.push(format!(
                 "no difference this run can see from {}",
                 self.tied_with.join(", ")
+            ));
+        }
+        if !self.undecided.is_empty() {
+            parts.push(format!(
+                "too few pairs to place it against {} (take more samples: full mode)",
+                self.undecided.join(", ")
             ));
         }
         write!(f, " — {}", parts.join("; "))
@@ -523,6 +533,20 @@ mod tests {
             alone
                 .to_string()
                 .contains("beats no rung; no rung beats it")
+        );
+        // Three pairs decide nothing: not a win, and not a tie either.
+        let few = Placement::of(
+            "t",
+            "parse",
+            Unit::MegabytesPerSec,
+            ("yours", &r[..3]),
+            &[("a", &a[..3])],
+        );
+        assert!(few.beats.is_none() && few.tied_with.is_empty());
+        assert_eq!(few.undecided, ["a"]);
+        assert!(
+            few.to_string()
+                .contains("too few pairs to place it against a")
         );
     }
 
