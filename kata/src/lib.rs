@@ -18,6 +18,8 @@
 //! - [`failure`] — [`KataFailure`] (the message), [`KitTest`], [`run_all`].
 //! - [`lru_cache`] — kata `lru-cache`: [`lru_cache::LruKata`], its tests.
 //! - [`dag_order`] — kata `dag-order`: `order(n, edges)`, its tests.
+//! - [`safe_counters`] — kata `safe-counters`:
+//!   [`safe_counters::CounterKata`], its tests (the interview's `hammer`).
 //! - [`textbook`] — the kit's textbook answers with each kata's trait.
 //! - [`broken`] — the planted bugs, three per kata.
 //! - [`KATAS`] — the catalogue `mastery kata list` prints and `mastery
@@ -29,6 +31,7 @@ pub mod broken;
 pub mod dag_order;
 pub mod failure;
 pub mod lru_cache;
+pub mod safe_counters;
 pub mod textbook;
 
 pub use failure::{KataFailure, KitTest, Outcome, run_all, run_or_panic};
@@ -149,6 +152,30 @@ pub const KATAS: &[Kata] = &[
             trait_impl: include_str!("../solutions/dag_order.rs"),
         },
     },
+    Kata {
+        id: "safe-counters",
+        module: "safe_counters",
+        entry: "SafeCounter",
+        title: "A counter many threads add to, with no add lost",
+        implement: "CounterKata for your SafeCounter: new, handle, total; KataHandle: add",
+        textbook: "MutexCounter (interview/safe-counters): Mutex<u64>, each thread adds through &counter",
+        ladder: "none yet: interview/safe-counters has no ladder that takes your counter (the check says so)",
+        template: include_str!("../templates/safe_counters/lib.rs"),
+        readme: include_str!("../templates/safe_counters/README.md"),
+        ladder_main: include_str!("../templates/safe_counters/ladder.rs"),
+        solution: Solution {
+            head: "// The kit's textbook answer: interview/src/safe_counters/locks.rs,\n\
+               // `ANCHOR: mutex_counter`, then the kata's trait for it\n\
+               // (kata/solutions/safe_counters.rs).\n\n\
+               use std::sync::{Mutex, PoisonError};\n\n\
+               pub use mastery_kata::safe_counters::{CounterKata, KataHandle};\n\n\
+               /// The name the kit's tests use.\n\
+               pub type SafeCounter = MutexCounter;\n",
+            lesson_source: include_str!("../../interview/src/safe_counters/locks.rs"),
+            anchor: "mutex_counter",
+            trait_impl: include_str!("../solutions/safe_counters.rs"),
+        },
+    },
 ];
 
 /// The ladder's mode from a ladder binary's arguments: `--quick`,
@@ -187,6 +214,8 @@ pub fn find(id: &str) -> Option<&'static Kata> {
 /// The type is generic over keys and values (`Lru<K, V>`) and must
 /// implement [`lru_cache::LruKata`] for any `K: Hash + Eq + Clone` and any
 /// `V`.
+/// For `safe_counters` the type is plain (`SafeCounter`) and implements
+/// [`safe_counters::CounterKata`].
 #[macro_export]
 macro_rules! kata_tests {
     (lru_cache, $($ty:tt)+) => {
@@ -212,6 +241,9 @@ macro_rules! kata_tests {
         }
 
         $crate::__kata_dag_order!(tests, KataOrder);
+    };
+    (safe_counters, $($ty:tt)+) => {
+        $crate::__kata_safe_counters!(tests, $($ty)+);
     };
 }
 
@@ -253,6 +285,7 @@ mod tests {
             let text = kata.solution();
             let entry = [
                 format!("pub type {}<", kata.entry),
+                format!("pub type {} =", kata.entry),
                 format!("pub fn {}(", kata.entry),
             ];
             assert!(

@@ -35,3 +35,14 @@ impl crate::dag_order::DagOrderKata for TextbookOrder {
         dag_order_solution::order(n, edges)
     }
 }
+
+/// `MutexCounter` (interview/safe-counters) with the kata's trait.
+mod safe_counters_solution {
+    use crate::safe_counters::{CounterKata, KataHandle};
+    use mastery_interview::safe_counters::MutexCounter;
+
+    include!("../solutions/safe_counters.rs");
+}
+
+/// The lesson's `MutexCounter` as the `safe-counters` kata's answer.
+pub use mastery_interview::safe_counters::MutexCounter;

@@ -4,7 +4,9 @@
 //! template `mastery kata new` writes — fails every test with "not yet
 //! implemented".
 
-use mastery_kata::{KATAS, KitTest, Outcome, broken, dag_order, lru_cache, run_all, textbook};
+use mastery_kata::{
+    KATAS, KitTest, Outcome, broken, dag_order, lru_cache, run_all, safe_counters, textbook,
+};
 
 /// Every test's outcome, as `name: ok` or `name: FAILED` lines, for a
 /// failure message that shows the whole picture.
@@ -233,6 +235,78 @@ fn the_dag_order_starter_fails_every_test_with_not_yet_implemented() {
 /// `kata_tests!` for dag-order, on the textbook: these `#[test]`s pass.
 mod dag_order_textbook_through_the_macro {
     mastery_kata::kata_tests!(dag_order, mastery_patterns::mini_dag::simple_order);
+}
+
+#[test]
+fn the_textbook_passes_every_safe_counters_test() {
+    assert_all_pass(
+        "safe-counters",
+        &safe_counters::tests::<textbook::MutexCounter>(),
+    );
+}
+
+#[test]
+fn each_planted_safe_counters_bug_fails_its_test_with_a_clear_message() {
+    let planted = [
+        Planted {
+            bug: "racy load then store",
+            tests: safe_counters::tests::<broken::safe_counters::RacyLoadThenStore>(),
+            fails: "every_add_counts_at_1_2_and_4_threads",
+            says: &[
+                "expected: total() = 20000 after 2 threads × 10000 adds: every add counted once",
+                "adds lost",
+                "2 threads, released together",
+            ],
+        },
+        Planted {
+            bug: "add ignores n",
+            tests: safe_counters::tests::<broken::safe_counters::AddIgnoresN>(),
+            fails: "add_counts_its_argument",
+            says: &[
+                "expected: total() = 1099511628782: the sum of the adds",
+                "got:      total() = 5",
+                "h.add(1000);",
+            ],
+        },
+        Planted {
+            bug: "handle does not flush on drop",
+            tests: safe_counters::tests::<broken::safe_counters::HandleDoesNotFlushOnDrop>(),
+            fails: "a_dropped_handle_flushes_its_adds",
+            says: &[
+                "expected: total() = 3: a dropped handle has flushed every add it made",
+                "got:      total() = 0: adds held by a dropped handle were lost",
+                "drop(h);",
+            ],
+        },
+    ];
+    for p in &planted {
+        assert_caught(p);
+    }
+}
+
+/// The template `mastery kata new safe-counters` writes as `src/lib.rs`.
+#[allow(clippy::todo, dead_code, unused)]
+mod safe_counters_starter {
+    include!("../templates/safe_counters/lib.rs");
+}
+
+#[test]
+fn the_safe_counters_starter_fails_every_test_with_not_yet_implemented() {
+    let outcomes = run_all(&safe_counters::tests::<safe_counters_starter::SafeCounter>());
+    for o in &outcomes {
+        assert!(
+            o.result
+                .as_ref()
+                .is_err_and(|m| m.contains("not yet implemented")),
+            "{}",
+            summary(&outcomes)
+        );
+    }
+}
+
+/// `kata_tests!` for safe-counters, on the textbook: these `#[test]`s pass.
+mod safe_counters_textbook_through_the_macro {
+    mastery_kata::kata_tests!(safe_counters, mastery_kata::textbook::MutexCounter);
 }
 
 #[test]

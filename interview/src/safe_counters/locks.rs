@@ -33,12 +33,16 @@ impl MutexCounter {
     pub fn get(&self) -> u64 {
         *self.value.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+// ANCHOR_END: mutex_counter
 
+// Outside the anchor: `mastery kata new safe-counters --solution` pastes the
+// anchored lines into a crate of their own, where `pub(super)` is no path.
+impl MutexCounter {
     pub(super) fn label(&self) -> String {
         "Mutex<u64>".to_owned()
     }
 }
-// ANCHOR_END: mutex_counter
 
 /// `RwLock<u64>`: correct, but a counter's adds are all writes, so the
 /// reader-writer bookkeeping buys nothing. Kept to measure exactly that.
