@@ -253,6 +253,16 @@ impl fmt::Display for Placement {
             self.unit
         )?;
         let mut parts = Vec::new();
+        // With no decided verdict but some undecided ones, "beats no rung"
+        // would read as a finding; only the want of pairs is said then.
+        let nothing_decided = self.beats.is_none() && self.beaten_by.is_none();
+        if nothing_decided && !self.undecided.is_empty() {
+            return write!(
+                f,
+                " — too few pairs to place it against {} (take more samples: full mode)",
+                self.undecided.join(", ")
+            );
+        }
         match &self.beats {
             Some(c) => parts.push(format!(
                 "faster than {} ({})",
@@ -548,6 +558,7 @@ mod tests {
             few.to_string()
                 .contains("too few pairs to place it against a")
         );
+        assert!(!few.to_string().contains("beats no rung"), "{few}");
     }
 
     #[test]
