@@ -20,6 +20,9 @@
 //! - [`dag_order`] — kata `dag-order`: `order(n, edges)`, its tests.
 //! - [`safe_counters`] — kata `safe-counters`:
 //!   [`safe_counters::CounterKata`], its tests (the interview's `hammer`).
+//! - [`retry_backoff`] — kata `retry-backoff`: `retry(policy, rng, sleep,
+//!   op)`, its tests (exact schedules, jitter bounds and means, a property
+//!   test against the lesson's `retry_simple`).
 //! - [`textbook`] — the kit's textbook answers with each kata's trait.
 //! - [`broken`] — the planted bugs, three per kata.
 //! - [`KATAS`] — the catalogue `mastery kata list` prints and `mastery
@@ -31,6 +34,7 @@ pub mod broken;
 pub mod dag_order;
 pub mod failure;
 pub mod lru_cache;
+pub mod retry_backoff;
 pub mod safe_counters;
 pub mod textbook;
 
@@ -176,6 +180,28 @@ pub const KATAS: &[Kata] = &[
             trait_impl: include_str!("../solutions/safe_counters.rs"),
         },
     },
+    Kata {
+        id: "retry-backoff",
+        module: "retry_backoff",
+        entry: "retry",
+        title: "Retry a flaky call with exponential backoff and jitter",
+        implement: "fn retry(policy, rng, sleep, op) -> Result<O, RetryError<E>>, schedule included",
+        textbook: "retry_simple (interview/retry-backoff): one loop over the policy's delays",
+        ladder: "the interview/retry-backoff ladder, retry_simple to backon, on two paths",
+        template: include_str!("../templates/retry_backoff/lib.rs"),
+        readme: include_str!("../templates/retry_backoff/README.md"),
+        ladder_main: include_str!("../templates/retry_backoff/ladder.rs"),
+        solution: Solution {
+            head: "// The kit's textbook answer: interview/src/retry_backoff/mod.rs, `ANCHOR: core`,\n\
+               // then the kata's entry point for it (kata/solutions/retry_backoff.rs).\n\
+               // Its schedule is the kit's own `Backoff::delays`.\n\n\
+               use std::time::Duration;\n\n\
+               pub use mastery_kata::retry_backoff::{Backoff, Jitter, RetryError, RngCore, StopReason};\n",
+            lesson_source: include_str!("../../interview/src/retry_backoff/mod.rs"),
+            anchor: "core",
+            trait_impl: include_str!("../solutions/retry_backoff.rs"),
+        },
+    },
 ];
 
 /// The ladder's mode from a ladder binary's arguments: `--quick`,
@@ -245,6 +271,27 @@ macro_rules! kata_tests {
     (safe_counters, $($ty:tt)+) => {
         $crate::__kata_safe_counters!(tests, $($ty)+);
     };
+    (retry_backoff, $($retry:tt)+) => {
+        $crate::__kata_retry_entry!(KataRetry, $($retry)+);
+        $crate::__kata_retry_backoff!(tests, KataRetry);
+    };
+}
+
+/// Writes the `main` of a starter's ladder binary for a kata whose entry is
+/// a function, so the ladder can call it by type:
+///
+/// ```ignore
+/// mastery_kata::kata_ladder!(retry_backoff, kata_retry_backoff::retry);
+/// ```
+#[macro_export]
+macro_rules! kata_ladder {
+    (retry_backoff, $($retry:tt)+) => {
+        $crate::__kata_retry_entry!(KataRetry, $($retry)+);
+
+        fn main() -> ::std::process::ExitCode {
+            $crate::retry_backoff::ladder::<KataRetry>()
+        }
+    };
 }
 
 /// Writes a kata's list of kit tests as a table (`table`) or as `#[test]`
@@ -287,6 +334,7 @@ mod tests {
                 format!("pub type {}<", kata.entry),
                 format!("pub type {} =", kata.entry),
                 format!("pub fn {}(", kata.entry),
+                format!("pub fn {}<", kata.entry),
             ];
             assert!(
                 entry.iter().any(|e| text.contains(e)),

@@ -46,3 +46,28 @@ mod safe_counters_solution {
 
 /// The lesson's `MutexCounter` as the `safe-counters` kata's answer.
 pub use mastery_interview::safe_counters::MutexCounter;
+
+/// `retry_simple` (interview/retry-backoff) through the kata's entry point.
+pub mod retry_backoff_solution {
+    use std::time::Duration;
+
+    use crate::retry_backoff::{Backoff, RetryError, RngCore};
+    use mastery_interview::retry_backoff::retry_simple;
+
+    include!("../solutions/retry_backoff.rs");
+}
+
+/// The lesson's `retry_simple` as the `retry-backoff` kata's answer.
+#[derive(Debug)]
+pub struct TextbookRetry;
+
+impl crate::retry_backoff::RetryKata for TextbookRetry {
+    fn retry<O, E>(
+        policy: &crate::retry_backoff::Backoff,
+        rng: impl crate::retry_backoff::RngCore,
+        sleep: impl FnMut(std::time::Duration),
+        op: impl FnMut() -> Result<O, E>,
+    ) -> Result<O, crate::retry_backoff::RetryError<E>> {
+        retry_backoff_solution::retry(policy, rng, sleep, op)
+    }
+}

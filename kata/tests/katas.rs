@@ -5,7 +5,8 @@
 //! implemented".
 
 use mastery_kata::{
-    KATAS, KitTest, Outcome, broken, dag_order, lru_cache, run_all, safe_counters, textbook,
+    KATAS, KitTest, Outcome, broken, dag_order, lru_cache, retry_backoff, run_all, safe_counters,
+    textbook,
 };
 
 /// Every test's outcome, as `name: ok` or `name: FAILED` lines, for a
@@ -310,6 +311,97 @@ mod safe_counters_textbook_through_the_macro {
 }
 
 #[test]
+fn the_textbook_passes_every_retry_backoff_test() {
+    assert_all_pass(
+        "retry-backoff",
+        &retry_backoff::tests::<textbook::TextbookRetry>(),
+    );
+}
+
+#[test]
+fn each_planted_retry_backoff_bug_fails_its_test_with_a_clear_message() {
+    let planted = [
+        Planted {
+            bug: "sleeps after the last failure",
+            tests: retry_backoff::tests::<broken::retry_backoff::SleepsAfterTheLastFailure>(),
+            fails: "gives_up_after_max_attempts_with_the_last_error",
+            says: &[
+                "expected: 4 call(s), slept [100ms, 200ms, 400ms], returned Err(RetryError { attempts: 4, reason: Exhausted, last: 4 })",
+                "got:      4 call(s), slept [100ms, 200ms, 400ms, 800ms]",
+                "retry(&policy, SmallRng::seed_from_u64(7), |d| slept.push(d), op)",
+            ],
+        },
+        Planted {
+            bug: "no cap",
+            tests: retry_backoff::tests::<broken::retry_backoff::NoCap>(),
+            fails: "delays_grow_by_the_factor_up_to_the_cap",
+            says: &[
+                "never above max_delay",
+                "slept [100ms, 200ms, 400ms, 800ms, 1.6s, 3.2s]",
+                ".max_delay(1s)",
+            ],
+        },
+        Planted {
+            bug: "returns the first error",
+            tests: retry_backoff::tests::<broken::retry_backoff::ReturnsTheFirstError>(),
+            fails: "gives_up_after_max_attempts_with_the_last_error",
+            says: &["the 4th call's error", "last: 1 })"],
+        },
+    ];
+    for p in &planted {
+        assert_caught(p);
+    }
+    // The property test against retry_simple catches every one of them too.
+    for p in &planted {
+        let outcomes = run_all(&p.tests);
+        let property = outcomes
+            .iter()
+            .find(|o| o.test == "behaves_like_retry_simple")
+            .expect("the property test is listed");
+        assert!(
+            property
+                .result
+                .as_ref()
+                .is_err_and(|m| m.contains("(the lesson's retry_simple)")),
+            "{}: {:?}",
+            p.bug,
+            property.result
+        );
+    }
+}
+
+/// The template `mastery kata new retry-backoff` writes as `src/lib.rs`.
+#[allow(clippy::todo, dead_code, unused)]
+mod retry_backoff_starter {
+    include!("../templates/retry_backoff/lib.rs");
+}
+
+#[test]
+fn the_retry_backoff_starter_fails_every_test_with_not_yet_implemented() {
+    mod entry {
+        mastery_kata::__kata_retry_entry!(Starter, super::retry_backoff_starter::retry);
+    }
+    let outcomes = run_all(&retry_backoff::tests::<entry::Starter>());
+    for o in &outcomes {
+        assert!(
+            o.result
+                .as_ref()
+                .is_err_and(|m| m.contains("not yet implemented")),
+            "{}",
+            summary(&outcomes)
+        );
+    }
+}
+
+/// `kata_tests!` for retry-backoff, on the textbook: these `#[test]`s pass.
+mod retry_backoff_textbook_through_the_macro {
+    mastery_kata::kata_tests!(
+        retry_backoff,
+        mastery_kata::textbook::retry_backoff_solution::retry
+    );
+}
+
+#[test]
 fn every_kata_is_listed_once_with_its_starter_files() {
     let mut ids: Vec<_> = KATAS.iter().map(|k| k.id).collect();
     ids.dedup();
@@ -319,6 +411,13 @@ fn every_kata_is_listed_once_with_its_starter_files() {
         for section in ["## The task", "## Constraints", "## Hints", "cargo test"] {
             assert!(kata.readme.contains(section), "{}: {section}", kata.id);
         }
-        assert!(kata.ladder_main.contains("fn main"), "{}", kata.id);
+        assert!(
+            kata.ladder_main.contains("fn main")
+                || kata
+                    .ladder_main
+                    .contains(&format!("kata_ladder!({}, ", kata.module)),
+            "{}: the ladder binary has no main",
+            kata.id
+        );
     }
 }

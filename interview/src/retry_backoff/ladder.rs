@@ -29,8 +29,9 @@ impl BlockingTimer for NoSleep {
     fn sleep(&mut self, _delay: Duration) {}
 }
 
-/// An operation that fails `failures` times, then returns 7.
-fn flaky(failures: u32) -> impl FnMut() -> Result<u64, &'static str> {
+/// An operation that fails `failures` times, then returns 7: what every
+/// rung retries (a kata reader's rung too, so it gets the very same call).
+pub fn flaky(failures: u32) -> impl FnMut() -> Result<u64, &'static str> {
     let mut left = failures;
     move || {
         if left == 0 {
@@ -64,8 +65,42 @@ fn rung<'a>(
     })
 }
 
+/// A kata reader's retry as one more rung: its name, and a call that retries
+/// [`flaky`]`(failures)` under the policy with a sleeper that returns at
+/// once, answering `Some(7)` when the call succeeded. Generic, so the
+/// reader's loop is compiled into the rung exactly as the kit's are.
+#[derive(Debug)]
+pub struct ReaderRetry<F> {
+    /// What the ladder calls the rung, e.g. `your retry`.
+    pub name: String,
+    /// `call(&policy, failures)`.
+    pub call: F,
+}
+
 /// Climbs the retry ladder on both paths, `ops` calls per sample.
 pub(super) fn climb_retry(n: &mut Narrator, ops: u64) -> anyhow::Result<Vec<Climbed>> {
+    climb_retry_ladder(
+        n,
+        ops,
+        None::<ReaderRetry<fn(&Backoff, u32) -> Option<u64>>>,
+    )
+}
+
+/// The retry ladder with a kata reader's retry placed on it when one is
+/// given: every rung, the reader's too, must succeed on every call before
+/// its time counts.
+///
+/// # Errors
+/// A rung (the reader's included) that gave up on a call that succeeds by
+/// its third attempt, or a failure of the narrator.
+pub fn climb_retry_ladder<F>(
+    n: &mut Narrator,
+    ops: u64,
+    mut reader: Option<ReaderRetry<F>>,
+) -> anyhow::Result<Vec<Climbed>>
+where
+    F: FnMut(&Backoff, u32) -> Option<u64>,
+{
     n.section("The ladder: from retry_simple to backon");
     n.say(
         "No Python rung: the Python idiom here is tenacity, which is not in the standard \
@@ -79,7 +114,7 @@ pub(super) fn climb_retry(n: &mut Narrator, ops: u64) -> anyhow::Result<Vec<Clim
     let policy = Backoff::default();
     let mut climbed = Vec::new();
     for (path, failures) in [("no failure", 0), ("fails twice, then succeeds", 2)] {
-        let rungs = vec![
+        let mut rungs = vec![
             rung(
                 "retry_simple",
                 Kind::Textbook,
@@ -122,6 +157,16 @@ pub(super) fn climb_retry(n: &mut Narrator, ops: u64) -> anyhow::Result<Vec<Clim
                 },
             ),
         ];
+        if let Some(reader) = reader.as_mut() {
+            let call = &mut reader.call;
+            rungs.push(rung(
+                &reader.name,
+                Kind::Reader,
+                "your loop, the same calls and policy",
+                ops,
+                move || call(black_box(&policy), failures),
+            ));
+        }
         climbed.push(ladder::climb(
             n,
             &format!("retry, {path}"),

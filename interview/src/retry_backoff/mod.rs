@@ -258,6 +258,7 @@ mod timer;
 mod tests;
 
 pub use error::{RetryError, StopReason};
+pub use ladder::{ReaderRetry, climb_retry_ladder, flaky};
 pub use lazy_rng::LazyRng;
 pub use policy::{Backoff, BackoffBuilder, Delays, Jitter, PolicyError};
 pub use retry_loop::{Always, OnRetry, Quiet, Retry, RetryEvent, RetryIf, retry, retry_async};

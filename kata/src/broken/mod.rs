@@ -14,6 +14,7 @@ pub mod dag_order;
 pub mod lru_cache_evicts_the_newest;
 pub mod lru_cache_get_does_not_refresh;
 pub mod lru_cache_reput_adds_an_entry;
+pub mod retry_backoff;
 pub mod safe_counters;
 
 macro_rules! lru_family {
