@@ -23,6 +23,9 @@
 //! - [`retry_backoff`] — kata `retry-backoff`: `retry(policy, rng, sleep,
 //!   op)`, its tests (exact schedules, jitter bounds and means, a property
 //!   test against the lesson's `retry_simple`).
+//! - [`batching`] — kata `batching`: `serve_batches(queue, max_batch,
+//!   max_wait, handler)`, its tests (schedules on tokio's paused clock, a
+//!   property test against the lesson's `serve_batches_simple`).
 //! - [`textbook`] — the kit's textbook answers with each kata's trait.
 //! - [`broken`] — the planted bugs, three per kata.
 //! - [`KATAS`] — the catalogue `mastery kata list` prints and `mastery
@@ -30,6 +33,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod batching;
 pub mod broken;
 pub mod dag_order;
 pub mod failure;
@@ -202,6 +206,27 @@ pub const KATAS: &[Kata] = &[
             trait_impl: include_str!("../solutions/retry_backoff.rs"),
         },
     },
+    Kata {
+        id: "batching",
+        module: "batching",
+        entry: "serve_batches",
+        title: "Collect requests into batches by size or deadline, answer each caller",
+        implement: "async fn serve_batches(queue, max_batch, max_wait, handler)",
+        textbook: "serve_batches_simple (interview/batching-service): one loop, timeout per take",
+        ladder: "the interview/batching-service overhead ladder, one call per request to the Batcher",
+        template: include_str!("../templates/batching/lib.rs"),
+        readme: include_str!("../templates/batching/README.md"),
+        ladder_main: include_str!("../templates/batching/ladder.rs"),
+        solution: Solution {
+            head: "// The kit's textbook answer: interview/src/batching_service/mod.rs, `ANCHOR: core`,\n\
+               // then the kata's entry point for it (kata/solutions/batching.rs).\n\n\
+               use std::future::Future;\nuse std::time::Duration;\n\n\
+               use mastery_kata::batching::tokio;\nuse tokio::sync::{mpsc, oneshot};\nuse tokio::time::Instant;\n",
+            lesson_source: include_str!("../../interview/src/batching_service/mod.rs"),
+            anchor: "core",
+            trait_impl: include_str!("../solutions/batching.rs"),
+        },
+    },
 ];
 
 /// The ladder's mode from a ladder binary's arguments: `--quick`,
@@ -275,6 +300,10 @@ macro_rules! kata_tests {
         $crate::__kata_retry_entry!(KataRetry, $($retry)+);
         $crate::__kata_retry_backoff!(tests, KataRetry);
     };
+    (batching, $($serve:tt)+) => {
+        $crate::__kata_batching_entry!(KataServe, $($serve)+);
+        $crate::__kata_batching!(tests, KataServe);
+    };
 }
 
 /// Writes the `main` of a starter's ladder binary for a kata whose entry is
@@ -290,6 +319,13 @@ macro_rules! kata_ladder {
 
         fn main() -> ::std::process::ExitCode {
             $crate::retry_backoff::ladder::<KataRetry>()
+        }
+    };
+    (batching, $($serve:tt)+) => {
+        $crate::__kata_batching_entry!(KataServe, $($serve)+);
+
+        fn main() -> ::std::process::ExitCode {
+            $crate::batching::ladder::<KataServe>()
         }
     };
 }
@@ -335,6 +371,7 @@ mod tests {
                 format!("pub type {} =", kata.entry),
                 format!("pub fn {}(", kata.entry),
                 format!("pub fn {}<", kata.entry),
+                format!("pub async fn {}<", kata.entry),
             ];
             assert!(
                 entry.iter().any(|e| text.contains(e)),

@@ -71,3 +71,15 @@ impl crate::retry_backoff::RetryKata for TextbookRetry {
         retry_backoff_solution::retry(policy, rng, sleep, op)
     }
 }
+
+/// `serve_batches_simple` (interview/batching-service) through the kata's
+/// entry point.
+pub mod batching_solution {
+    use std::future::Future;
+    use std::time::Duration;
+
+    use mastery_interview::batching_service::serve_batches_simple;
+    use tokio::sync::{mpsc, oneshot};
+
+    include!("../solutions/batching.rs");
+}

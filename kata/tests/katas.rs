@@ -5,8 +5,8 @@
 //! implemented".
 
 use mastery_kata::{
-    KATAS, KitTest, Outcome, broken, dag_order, lru_cache, retry_backoff, run_all, safe_counters,
-    textbook,
+    KATAS, KitTest, Outcome, batching, broken, dag_order, lru_cache, retry_backoff, run_all,
+    safe_counters, textbook,
 };
 
 /// Every test's outcome, as `name: ok` or `name: FAILED` lines, for a
@@ -398,6 +398,99 @@ mod retry_backoff_textbook_through_the_macro {
     mastery_kata::kata_tests!(
         retry_backoff,
         mastery_kata::textbook::retry_backoff_solution::retry
+    );
+}
+
+mod batching_textbook {
+    mastery_kata::__kata_batching_entry!(
+        Textbook,
+        mastery_kata::textbook::batching_solution::serve_batches
+    );
+}
+
+#[test]
+fn the_textbook_passes_every_batching_test() {
+    assert_all_pass(
+        "batching",
+        &batching::tests::<batching_textbook::Textbook>(),
+    );
+}
+
+#[test]
+fn each_planted_batching_bug_fails_its_test_with_a_clear_message() {
+    let planted = [
+        Planted {
+            bug: "deadline restarts per request",
+            tests: batching::tests::<broken::batching::DeadlineRestartsPerRequest>(),
+            fails: "the_deadline_counts_from_the_first_request",
+            says: &[
+                "expected: handler called with [0, 1] at 50ms, [2] at 110ms",
+                "got:      handler called with [0, 1, 2] at 110ms",
+                "requests 0 at 0ms, 1 at 30ms, 2 at 60ms",
+            ],
+        },
+        Planted {
+            bug: "one too many",
+            tests: batching::tests::<broken::batching::OneTooMany>(),
+            fails: "full_batches_go_at_once_and_hold_at_most_max_batch",
+            says: &[
+                "none holds more than max_batch",
+                "got:      handler called with [0, 1, 2, 3] at 0ns",
+            ],
+        },
+        Planted {
+            bug: "drops the last batch on close",
+            tests: batching::tests::<broken::batching::DropsTheLastBatchOnClose>(),
+            fails: "closing_the_queue_flushes_what_is_queued_then_ends",
+            says: &[
+                "got:      no handler call; answers: caller 0 none",
+                "drop(queue); // right after the last request is sent",
+            ],
+        },
+    ];
+    for p in &planted {
+        assert_caught(p);
+        let outcomes = run_all(&p.tests);
+        let property = outcomes
+            .iter()
+            .find(|o| o.test == "forms_the_same_batches_as_the_lesson")
+            .expect("the property test is listed");
+        assert!(
+            property.result.is_err(),
+            "{}: the property test passed",
+            p.bug
+        );
+    }
+}
+
+/// The template `mastery kata new batching` writes as `src/lib.rs`.
+#[allow(clippy::todo, dead_code, unused)]
+mod batching_starter {
+    include!("../templates/batching/lib.rs");
+}
+
+#[test]
+fn the_batching_starter_fails_every_test_with_not_yet_implemented() {
+    mod entry {
+        mastery_kata::__kata_batching_entry!(Starter, super::batching_starter::serve_batches);
+    }
+    let outcomes = run_all(&batching::tests::<entry::Starter>());
+    for o in &outcomes {
+        assert!(
+            o.result
+                .as_ref()
+                .is_err_and(|m| m.contains("not yet implemented")),
+            "{}",
+            summary(&outcomes)
+        );
+    }
+}
+
+/// `kata_tests!` for batching, on the textbook: these `#[test]`s pass.
+mod batching_textbook_through_the_macro {
+    mastery_kata::kata_tests!(
+        batching,
+        mastery_kata::textbook::batching_solution::serve_batches
     );
 }
 

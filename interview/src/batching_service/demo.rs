@@ -20,6 +20,8 @@ use super::{
 
 mod ladder;
 
+pub use ladder::{FreeHandler, Queued, ReaderServer, ServerFuture, climb_overhead_ladder};
+
 mastery_kit::inventory::submit! {
     Topic {
         id: "interview/batching-service",

@@ -207,6 +207,7 @@ use tokio::time::Instant;
 pub use batcher::{Batcher, Ticket};
 pub use closed_loop::{CLIENTS, LoadReport, closed_loop, compared_configs};
 pub use config::{BatchConfig, MAX_QUEUE_CAPACITY};
+pub use demo::{FreeHandler, Queued, ReaderServer, ServerFuture, climb_overhead_ladder};
 pub use error::{BatchError, ConfigError};
 pub use simulated_backend::{Served, SimulatedCost, simulated_answer, simulated_batcher};
 pub use stats::BatchStats;

@@ -6,6 +6,8 @@
 //! throughput section shows that side.
 
 use std::convert::Infallible;
+use std::future::{Ready, ready};
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use mastery_kit::ladder::{self, Kind, Rung};
@@ -29,6 +31,37 @@ const MAX_WAIT: Duration = Duration::from_millis(1);
 fn answer_all(requests: &[u64]) -> Vec<u64> {
     requests.iter().map(|&x| simulated_answer(x)).collect()
 }
+
+/// The free handler as the loops take it: a plain function, so the
+/// lesson's loop and a kata reader's are handed the very same type.
+pub type FreeHandler = fn(Vec<u64>) -> Ready<Vec<u64>>;
+
+fn free_handler(requests: Vec<u64>) -> Ready<Vec<u64>> {
+    ready(answer_all(&requests))
+}
+
+/// What a request carries through a batching loop's queue: the request and
+/// the caller's answer channel.
+pub type Queued = (u64, oneshot::Sender<u64>);
+
+/// A batching loop started as a task: `(queue, max_batch, max_wait,
+/// handler)` to the loop's future.
+pub type ServerFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A kata reader's batching loop as one more rung: its name, and how to
+/// start it on a queue — `serve_batches_simple`'s signature, with the
+/// ladder's [`FreeHandler`].
+#[derive(Debug)]
+pub struct ReaderServer<S> {
+    /// What the ladder calls the rung, e.g. `your serve_batches`.
+    pub name: String,
+    /// Starts the loop: called once, its future spawned on the runtime.
+    pub start: S,
+}
+
+/// How long a rung may leave its clients waiting before the ladder calls it
+/// hung.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// Requests per second of [`CLIENTS`] clients, each sending `per_client`
 /// requests one after another through `submit` (the next when the last is
@@ -75,17 +108,31 @@ fn free_batcher(max_batch: usize, max_wait: Duration) -> anyhow::Result<Batcher<
     })?)
 }
 
-/// A sampler: one closed-loop run through `submit` on `runtime`.
+/// A sampler: one closed-loop run through `submit` on `runtime`. A rung
+/// that leaves a request unanswered for [`PATIENCE`] is an error (the
+/// kit's rungs answer in milliseconds; a kata reader's loop might never).
 fn sampler<'a, F, Fut>(
     runtime: &'a Runtime,
     per_client: usize,
+    name: &str,
     submit: F,
 ) -> impl FnMut() -> anyhow::Result<f64> + 'a
 where
     F: Fn(u64) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Option<u64>> + Send,
 {
-    move || runtime.block_on(clients_through(per_client, submit.clone()))
+    let name = name.to_owned();
+    move || {
+        let clients = clients_through(per_client, submit.clone());
+        runtime
+            .block_on(async { tokio::time::timeout(PATIENCE, clients).await })
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "{name} left requests unanswered for {PATIENCE:?}: does it send every \
+                     batch once it holds max_batch or its first request has waited max_wait?"
+                )
+            })?
+    }
 }
 
 /// The Python rung: the lesson's asyncio idiom (`rung_zero.py`) with the
@@ -144,6 +191,49 @@ fn python_rung<'a>(
 }
 
 pub(super) fn overhead_ladder(n: &mut Narrator, runtime: &Runtime) -> anyhow::Result<()> {
+    climb_overhead_ladder(
+        n,
+        runtime,
+        None::<
+            ReaderServer<fn(mpsc::Receiver<Queued>, usize, Duration, FreeHandler) -> ServerFuture>,
+        >,
+    )
+}
+
+/// A sampler for a batching loop behind `queue`: each client's request
+/// goes in with its own answer channel.
+fn queue_sampler<'a>(
+    runtime: &'a Runtime,
+    per_client: usize,
+    name: &str,
+    queue: mpsc::Sender<Queued>,
+) -> impl FnMut() -> anyhow::Result<f64> + 'a {
+    sampler(runtime, per_client, name, move |x| {
+        let queue = queue.clone();
+        async move {
+            let (answer, reply) = oneshot::channel();
+            queue.send((x, answer)).await.ok()?;
+            reply.await.ok()
+        }
+    })
+}
+
+/// The overhead ladder, with a kata reader's batching loop placed on it
+/// when one is given. The reader's loop runs the same clients through the
+/// same free handler; a request it answers wrongly (or not at all within
+/// a minute) is an error, not a timing.
+///
+/// # Errors
+/// A rung that answered a request wrongly or not at all, the Python rung's
+/// failure under `require_python`, or the runtime's.
+pub fn climb_overhead_ladder<S>(
+    n: &mut Narrator,
+    runtime: &Runtime,
+    reader: Option<ReaderServer<S>>,
+) -> anyhow::Result<()>
+where
+    S: FnOnce(mpsc::Receiver<Queued>, usize, Duration, FreeHandler) -> ServerFuture,
+{
     let per_client = n.mode().pick_deep(10, 60, 200);
     n.section("The overhead ladder: a free handler, one call per request to the Batcher");
     n.say(&format!(
@@ -160,7 +250,7 @@ pub(super) fn overhead_ladder(n: &mut Narrator, runtime: &Runtime) -> anyhow::Re
         requests,
         MAX_BATCH,
         MAX_WAIT,
-        |requests: Vec<u64>| async move { answer_all(&requests) },
+        free_handler as FreeHandler,
     ));
     let batcher = free_batcher(MAX_BATCH, MAX_WAIT)?;
 
@@ -169,14 +259,6 @@ pub(super) fn overhead_ladder(n: &mut Narrator, runtime: &Runtime) -> anyhow::Re
         move |x| {
             let b = b.clone();
             async move { b.submit(x).await.ok() }
-        }
-    };
-    let through_simple = move |x| {
-        let queue = queue.clone();
-        async move {
-            let (answer, reply) = oneshot::channel();
-            queue.send((x, answer)).await.ok()?;
-            reply.await.ok()
         }
     };
     let mut served = None;
@@ -188,22 +270,37 @@ pub(super) fn overhead_ladder(n: &mut Narrator, runtime: &Runtime) -> anyhow::Re
             "unbatched",
             Kind::Baseline,
             "the Batcher with max_batch 1: one handler call per request",
-            sampler(runtime, per_client, through_batcher(&unbatched)),
+            sampler(
+                runtime,
+                per_client,
+                "unbatched",
+                through_batcher(&unbatched),
+            ),
         ),
         Rung::new(
             "serve_batches_simple",
             Kind::Textbook,
             "the lesson's loop: collect up to max_batch or max_wait, call once",
-            sampler(runtime, per_client, through_simple),
+            queue_sampler(runtime, per_client, "serve_batches_simple", queue),
         ),
         Rung::new(
             "Batcher",
             Kind::Production,
             "per-request errors, the handler in its own task (panic isolation), \
                  deadline from enqueue, flush on shutdown",
-            sampler(runtime, per_client, through_batcher(&batcher)),
+            sampler(runtime, per_client, "Batcher", through_batcher(&batcher)),
         ),
     ]);
+    if let Some(reader) = reader {
+        let (queue, requests) = mpsc::channel(QUEUE);
+        runtime.spawn((reader.start)(requests, MAX_BATCH, MAX_WAIT, free_handler));
+        rungs.push(Rung::new(
+            &reader.name,
+            Kind::Reader,
+            "your loop, the same clients, limits and handler",
+            queue_sampler(runtime, per_client, &reader.name, queue),
+        ));
+    }
     ladder::climb(n, "requests through a free handler", Unit::OpsPerSec, rungs)?;
     // The simple loop ends when its queue's last sender (inside the rung,
     // dropped by now) is gone; the batchers flush and stop.
