@@ -46,3 +46,14 @@ mod safe_counters_solution {
 
 /// The lesson's `MutexCounter` as the `safe-counters` kata's answer.
 pub use mastery_interview::safe_counters::MutexCounter;
+
+/// `SimpleCsvParser` (interview/streaming-parsers) with the kata's trait.
+mod csv_parser_solution {
+    use crate::csv_parser::{CsvKata, ErrorKind};
+    use mastery_interview::streaming_parsers::SimpleCsvParser;
+
+    include!("../solutions/csv_parser.rs");
+}
+
+/// The lesson's `SimpleCsvParser` as the `csv-parser` kata's answer.
+pub use mastery_interview::streaming_parsers::SimpleCsvParser;

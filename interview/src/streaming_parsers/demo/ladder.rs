@@ -135,8 +135,11 @@ fn csv_crate_records(input: &[u8]) -> u64 {
 /// ```
 pub struct ReaderParser<'a> {
     name: String,
-    count: Box<dyn FnMut(&[u8]) -> Result<u64, ErrorKind> + 'a>,
+    count: CountRecords<'a>,
 }
+
+/// A reader's parse of a whole input: its records, or its error.
+type CountRecords<'a> = Box<dyn FnMut(&[u8]) -> Result<u64, ErrorKind> + 'a>;
 
 impl<'a> ReaderParser<'a> {
     /// A rung called `name` whose `count` parses an input from its start
