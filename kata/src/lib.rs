@@ -26,6 +26,8 @@
 //! - [`batching`] — kata `batching`: `serve_batches(queue, max_batch,
 //!   max_wait, handler)`, its tests (schedules on tokio's paused clock, a
 //!   property test against the lesson's `serve_batches_simple`).
+//! - [`csv_parser`] — kata `csv-parser`: [`csv_parser::CsvKata`], its
+//!   tests (edge tables, the conformance cases, a property test).
 //! - [`textbook`] — the kit's textbook answers with each kata's trait.
 //! - [`broken`] — the planted bugs, three per kata.
 //! - [`KATAS`] — the catalogue `mastery kata list` prints and `mastery
@@ -35,6 +37,7 @@
 
 pub mod batching;
 pub mod broken;
+pub mod csv_parser;
 pub mod dag_order;
 pub mod failure;
 pub mod lru_cache;
@@ -227,6 +230,29 @@ pub const KATAS: &[Kata] = &[
             trait_impl: include_str!("../solutions/batching.rs"),
         },
     },
+    Kata {
+        id: "csv-parser",
+        module: "csv_parser",
+        entry: "Parser",
+        title: "A streaming CSV parser: records the same whatever the chunks",
+        implement: "CsvKata for your Parser: new, feed(chunk, on_record), finish(on_record)",
+        textbook: "SimpleCsvParser (interview/streaming-parsers): one state per byte, a String per field",
+        ladder: "the interview/streaming-parsers CSV ladder, textbook to the csv crate",
+        template: include_str!("../templates/csv_parser/lib.rs"),
+        readme: include_str!("../templates/csv_parser/README.md"),
+        ladder_main: include_str!("../templates/csv_parser/ladder.rs"),
+        solution: Solution {
+            head: "// The kit's textbook answer: interview/src/streaming_parsers/mod.rs,\n\
+               // `ANCHOR: simple_csv`, then the kata's trait for it\n\
+               // (kata/solutions/csv_parser.rs).\n\n\
+               pub use mastery_kata::csv_parser::{CsvKata, ErrorKind};\n\n\
+               /// The name the kit's tests and ladder use.\n\
+               pub type Parser = SimpleCsvParser;\n",
+            lesson_source: include_str!("../../interview/src/streaming_parsers/mod.rs"),
+            anchor: "simple_csv",
+            trait_impl: include_str!("../solutions/csv_parser.rs"),
+        },
+    },
 ];
 
 /// The ladder's mode from a ladder binary's arguments: `--quick`,
@@ -266,7 +292,8 @@ pub fn find(id: &str) -> Option<&'static Kata> {
 /// implement [`lru_cache::LruKata`] for any `K: Hash + Eq + Clone` and any
 /// `V`.
 /// For `safe_counters` the type is plain (`SafeCounter`) and implements
-/// [`safe_counters::CounterKata`].
+/// [`safe_counters::CounterKata`]; for `csv_parser` it is plain too
+/// (`Parser`) and implements [`csv_parser::CsvKata`].
 #[macro_export]
 macro_rules! kata_tests {
     (lru_cache, $($ty:tt)+) => {
@@ -303,6 +330,9 @@ macro_rules! kata_tests {
     (batching, $($serve:tt)+) => {
         $crate::__kata_batching_entry!(KataServe, $($serve)+);
         $crate::__kata_batching!(tests, KataServe);
+    };
+    (csv_parser, $($ty:tt)+) => {
+        $crate::__kata_csv_parser!(tests, $($ty)+);
     };
 }
 

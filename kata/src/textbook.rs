@@ -83,3 +83,14 @@ pub mod batching_solution {
 
     include!("../solutions/batching.rs");
 }
+
+/// `SimpleCsvParser` (interview/streaming-parsers) with the kata's trait.
+mod csv_parser_solution {
+    use crate::csv_parser::{CsvKata, ErrorKind};
+    use mastery_interview::streaming_parsers::SimpleCsvParser;
+
+    include!("../solutions/csv_parser.rs");
+}
+
+/// The lesson's `SimpleCsvParser` as the `csv-parser` kata's answer.
+pub use mastery_interview::streaming_parsers::SimpleCsvParser;

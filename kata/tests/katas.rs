@@ -5,8 +5,8 @@
 //! implemented".
 
 use mastery_kata::{
-    KATAS, KitTest, Outcome, batching, broken, dag_order, lru_cache, retry_backoff, run_all,
-    safe_counters, textbook,
+    KATAS, KitTest, Outcome, batching, broken, csv_parser, dag_order, lru_cache, retry_backoff,
+    run_all, safe_counters, textbook,
 };
 
 /// Every test's outcome, as `name: ok` or `name: FAILED` lines, for a
@@ -492,6 +492,96 @@ mod batching_textbook_through_the_macro {
         batching,
         mastery_kata::textbook::batching_solution::serve_batches
     );
+}
+
+#[test]
+fn the_textbook_passes_every_csv_parser_test() {
+    assert_all_pass(
+        "csv-parser",
+        &csv_parser::tests::<textbook::SimpleCsvParser>(),
+    );
+}
+
+#[test]
+fn each_planted_csv_parser_bug_fails_its_test_with_a_clear_message() {
+    use broken::csv_parser::{
+        AcceptsQuoteInUnquotedField, BrokenCsv, ForgetsStateBetweenChunks, KeepsDoubledQuotes,
+    };
+    let planted = [
+        Planted {
+            bug: "doubled quotes kept",
+            tests: csv_parser::tests::<BrokenCsv<KeepsDoubledQuotes>>(),
+            fails: "doubled_quotes_are_one_quote",
+            says: &[
+                r#"expected: b"\"say \"\"hi\"\"\"\n" fed whole: records [["say \"hi\""]], then Ok(())"#,
+                r#"got:      records [["say \"\"hi\"\""]], then Ok(())"#,
+                r#"p.feed(b"\"say \"\"hi\"\"\"\n", |r| records.push(r.to_vec()))?;"#,
+            ],
+        },
+        Planted {
+            bug: "state forgotten between chunks",
+            tests: csv_parser::tests::<BrokenCsv<ForgetsStateBetweenChunks>>(),
+            fails: "quoted_fields_hold_commas_and_line_ends",
+            says: &[
+                r#"fed as two chunks, cut after byte 3: records [["a", "b,c"]], then Ok(())"#,
+                "got:      records [], then Err(QuoteInUnquotedField)",
+                r#"p.feed(b"a,\"", |r| records.push(r.to_vec()))?;"#,
+                r#"p.feed(b"b,c\"\n", |r| records.push(r.to_vec()))?;"#,
+            ],
+        },
+        Planted {
+            bug: "quote accepted in an unquoted field",
+            tests: csv_parser::tests::<BrokenCsv<AcceptsQuoteInUnquotedField>>(),
+            fails: "a_quote_inside_an_unquoted_field_is_an_error",
+            says: &[
+                r#"fed whole: records [["ok"]], then Err(QuoteInUnquotedField)"#,
+                r#"got:      records [["ok"], ["ab\"c"]], then Ok(())"#,
+            ],
+        },
+    ];
+    for p in &planted {
+        assert_caught(p);
+        // The property test, against the textbook, catches each one too.
+        let outcomes = run_all(&p.tests);
+        let property = outcomes
+            .iter()
+            .find(|o| o.test == "any_input_any_cuts_reads_as_the_textbook")
+            .expect("the property test is listed");
+        let Err(message) = &property.result else {
+            panic!("{}: the property test passed", p.bug);
+        };
+        assert!(
+            message.contains("let mut p = Parser::new();")
+                && message.contains("reads as the textbook SimpleCsvParser reads it whole"),
+            "{}: {message}",
+            p.bug
+        );
+    }
+}
+
+/// The template `mastery kata new csv-parser` writes as `src/lib.rs`.
+#[allow(clippy::todo, dead_code, unused)]
+mod csv_parser_starter {
+    include!("../templates/csv_parser/lib.rs");
+}
+
+#[test]
+fn the_csv_parser_starter_fails_every_test_with_not_yet_implemented() {
+    let outcomes = run_all(&csv_parser::tests::<csv_parser_starter::Parser>());
+    for o in &outcomes {
+        assert!(
+            o.result
+                .as_ref()
+                .is_err_and(|m| m.contains("not yet implemented")),
+            "{}",
+            summary(&outcomes)
+        );
+    }
+}
+
+/// `kata_tests!` for csv-parser, on the textbook: these `#[test]`s pass.
+mod csv_parser_textbook_through_the_macro {
+    mastery_kata::kata_tests!(csv_parser, mastery_kata::textbook::SimpleCsvParser);
 }
 
 #[test]

@@ -34,9 +34,9 @@ fn demo(n: &mut Narrator) -> anyhow::Result<()> {
     strict_errors(n);
     constant_memory(n)?;
     throughput(n)?;
-    let mut python = ladder::start_python(n)?;
+    let mut python = ladder::start_ladder_python(n)?;
     ladder::json_ladder(n, python.as_mut())?;
-    ladder::csv_ladder(n, python.as_mut())?;
+    ladder::climb_csv_ladder(n, python.as_mut(), None)?;
     ladder::xml_ladder(n, python.as_mut())
 }
 
@@ -354,7 +354,7 @@ fn throughput(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
-mod ladder;
+pub(super) mod ladder;
 
 #[cfg(test)]
 mod tests;

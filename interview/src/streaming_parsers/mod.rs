@@ -179,7 +179,10 @@
 //! not an interview's page of code. Property tests hold each
 //! textbook parser, and the bytewise CSV parser, to the production one's
 //! verdicts and events under any chunking (the JSON one on every
-//! conformance case too).
+//! conformance case too). [`climb_csv_ladder`] is the CSV ladder the demo
+//! climbs; the `csv-parser` kata (`mastery kata new csv-parser`) climbs it
+//! with the reader's own parser as one more rung ([`ReaderParser`]),
+//! placed among the others.
 //!
 //! The criterion benches add what the demo leaves out: each parser fed
 //! whole and in 64 KiB chunks (`ours` against `ours-64KiB-chunks`: what
@@ -291,6 +294,7 @@ mod testkit;
 #[cfg(test)]
 mod tests;
 
+pub use demo::ladder::{ReaderParser, climb_csv_ladder, start_ladder_python};
 pub use error::{ErrorKind, Format, ParseError};
 pub use position::Position;
 pub use reader::{Events, Summary, count_events, count_in_chunks, for_each_event};
@@ -345,6 +349,7 @@ pub trait PushParser {
     fn reset(&mut self);
 }
 
+// ANCHOR: simple_csv
 /// The whole idea at its smallest: a CSV push parser (RFC 4180's `,` and
 /// `"`, quoted fields, doubled quotes, any line end) that reads one byte at
 /// a time.
@@ -472,4 +477,5 @@ impl SimpleCsvParser {
         Ok(())
     }
 }
+// ANCHOR_END: simple_csv
 // ANCHOR_END: core

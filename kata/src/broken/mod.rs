@@ -11,6 +11,7 @@ use std::hash::Hash;
 use crate::lru_cache::LruFamily;
 
 pub mod batching;
+pub mod csv_parser;
 pub mod dag_order;
 pub mod lru_cache_evicts_the_newest;
 pub mod lru_cache_get_does_not_refresh;

@@ -4,14 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use mastery_kit::ladder::{self, Kind, Rung};
+use mastery_kit::ladder::{self, Climbed, Kind, Rung};
 use mastery_kit::python::{self, Served};
 use mastery_kit::{Mode, Narrator, Unit};
 
 use super::super::csv::{self as csv_parser, CsvOptions, CsvParser};
 use super::super::json::{self, JsonOptions, JsonParser, SimpleJsonParser};
 use super::super::xml::{self, XmlEvent, XmlOptions, XmlParser};
-use super::super::{SimpleCsvParser, count_in_chunks};
+use super::super::{ErrorKind, SimpleCsvParser, count_in_chunks};
 
 /// Bytes of input each ladder parses per sample: smaller than the
 /// throughput race, since the textbook rungs read a byte at a time and
@@ -20,11 +20,11 @@ fn ladder_size(n: &Narrator) -> usize {
     n.mode().pick_deep(128usize << 10, 512 << 10, 8 << 20)
 }
 
-/// Starts the Python rungs (`csv.reader`, `json.loads`) for both ladders,
-/// or says why there are none: quick mode leaves them out (starting the
+/// Starts the Python rungs (`csv.reader`, `json.loads`,
+/// `ElementTree.iterparse`) for the ladders, or says why there are none: quick mode leaves them out (starting the
 /// interpreter would outlast the rest of the run), and a missing `python3`
 /// is a skip line unless `require_python` is set.
-pub(super) fn start_python(n: &mut Narrator) -> anyhow::Result<Option<Served>> {
+pub fn start_ladder_python(n: &mut Narrator) -> anyhow::Result<Option<Served>> {
     if n.mode() == Mode::Quick {
         return Ok(None);
     }
@@ -114,7 +114,85 @@ fn csv_crate_records(input: &[u8]) -> u64 {
     records
 }
 
-pub(super) fn csv_ladder(n: &mut Narrator, python: Option<&mut Served>) -> anyhow::Result<()> {
+/// The reader's CSV parser as one more rung of the CSV ladder: its name and
+/// a function that parses the whole input, fed as one chunk to a new
+/// parser, and returns the records it read.
+///
+/// Any parser fits, from any crate:
+///
+/// ```
+/// use mastery_interview::streaming_parsers::{ReaderParser, SimpleCsvParser};
+///
+/// let mut reader = ReaderParser::new("my SimpleCsvParser", |input| {
+///     let mut parser = SimpleCsvParser::new();
+///     let mut records = 0u64;
+///     parser.feed(input, |_| records += 1)?;
+///     parser.finish(|_| records += 1)?;
+///     Ok(records)
+/// });
+/// assert_eq!(reader.name(), "my SimpleCsvParser");
+/// assert_eq!(reader.count(b"a,b\n\"c\nd\",e"), Ok(2));
+/// ```
+pub struct ReaderParser<'a> {
+    name: String,
+    count: CountRecords<'a>,
+}
+
+/// A reader's parse of a whole input: its records, or its error.
+type CountRecords<'a> = Box<dyn FnMut(&[u8]) -> Result<u64, ErrorKind> + 'a>;
+
+impl<'a> ReaderParser<'a> {
+    /// A rung called `name` whose `count` parses an input from its start
+    /// and returns its records, or the error that stopped it.
+    pub fn new(
+        name: impl Into<String>,
+        count: impl FnMut(&[u8]) -> Result<u64, ErrorKind> + 'a,
+    ) -> ReaderParser<'a> {
+        ReaderParser {
+            name: name.into(),
+            count: Box::new(count),
+        }
+    }
+
+    /// The rung's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The records of `input`, parsed from its start as one chunk.
+    ///
+    /// # Errors
+    /// The error the reader's parser returned.
+    pub fn count(&mut self, input: &[u8]) -> Result<u64, ErrorKind> {
+        (self.count)(input)
+    }
+}
+
+impl std::fmt::Debug for ReaderParser<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReaderParser")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Climbs the CSV ladder: Python's `csv.reader` (when `python` is given:
+/// see [`start_ladder_python`]), [`SimpleCsvParser`],
+/// `CsvParser::bytewise`, [`CsvParser`] and the `csv` crate — and the
+/// reader's parser when one is given, placed among them.
+///
+/// Every rung first reads the whole input once and must count the records
+/// [`CsvParser`] counts; a reader's parser that counts differently (or
+/// fails) is an error that says so, rather than a timing of different work.
+///
+/// # Errors
+/// A rung (or the reader's parser) that reads a different number of
+/// records, or fails; a failing Python side.
+pub fn climb_csv_ladder(
+    n: &mut Narrator,
+    python: Option<&mut Served>,
+    reader: Option<ReaderParser<'_>>,
+) -> anyhow::Result<Climbed> {
     let size = ladder_size(n);
     n.section("The CSV ladder: from the textbook parser to the csv crate");
     n.say(&format!(
@@ -189,8 +267,31 @@ pub(super) fn csv_ladder(n: &mut Narrator, python: Option<&mut Served>) -> anyho
             ladder::mb_per_sec(bytes, || csv_crate_records(&input)),
         ),
     ]);
-    ladder::climb(n, "csv records", Unit::MegabytesPerSec, rungs)?;
-    Ok(())
+    if let Some(mut reader) = reader {
+        let records = reader.count(&input).map_err(|kind| {
+            anyhow::anyhow!(
+                "your parser failed on the ladder's input with {kind:?} ({kind}); the input is \
+                 valid CSV that CsvParser reads as {expected} records, so it is not timed: run \
+                 the kata's tests to see where"
+            )
+        })?;
+        anyhow::ensure!(
+            records == expected,
+            "your parser read {records} records of the ladder's input, CsvParser {expected} \
+             ({} KiB of generated CSV, fed as one chunk), so it is not timed: run the kata's \
+             tests to see where",
+            size >> 10
+        );
+        let name = reader.name().to_owned();
+        let input = &input;
+        rungs.push(Rung::new(
+            name,
+            Kind::Reader,
+            "your parser, fed the input as one chunk",
+            ladder::mb_per_sec(bytes, move || reader.count(input).unwrap_or(0)),
+        ));
+    }
+    ladder::climb(n, "csv records", Unit::MegabytesPerSec, rungs)
 }
 
 /// Events in `input` as the textbook JSON parser counts them.
