@@ -701,3 +701,47 @@ fn demo_runs_in_quick_mode() {
         );
     }
 }
+
+/// The retry ladder as the `retry-backoff` kata climbs it: a reader's loop
+/// that succeeds by the third attempt is timed and placed on both paths;
+/// one that gives up after the first failure is refused with a message.
+#[test]
+fn the_retry_ladder_places_a_right_reader_and_refuses_a_wrong_one() {
+    use mastery_kit::ladder::Kind;
+    use mastery_kit::{Mode, Narrator};
+
+    let quick = || Narrator::silent("kata/retry-backoff", Mode::Quick);
+    let right = ReaderRetry {
+        name: "your retry".to_owned(),
+        call: |policy: &Backoff, failures| {
+            retry_simple(
+                policy,
+                SmallRng::seed_from_u64(7),
+                |_| {},
+                super::flaky(failures),
+            )
+            .ok()
+        },
+    };
+    let climbed = climb_retry_ladder(&mut quick(), 100, Some(right)).expect("a right loop");
+    assert_eq!(climbed.len(), 2, "both paths");
+    for path in &climbed {
+        let placement = path.placement.as_ref().expect("the reader was given");
+        assert_eq!(placement.reader, "your retry");
+        assert_eq!(placement.versus.len(), path.rungs.len() - 1);
+        assert_eq!(path.rungs.last().map(|r| r.kind), Some(Kind::Reader));
+    }
+
+    // Gives up at the first error: the call that fails twice is lost.
+    let impatient = ReaderRetry {
+        name: "your retry".to_owned(),
+        call: |_: &Backoff, failures| super::flaky(failures)().ok(),
+    };
+    let text = climb_retry_ladder(&mut quick(), 100, Some(impatient))
+        .expect_err("a loop that does not retry")
+        .to_string();
+    assert!(
+        text.contains("your retry gave up on a call that succeeds by its third attempt"),
+        "{text}"
+    );
+}

@@ -43,7 +43,7 @@ pub fn ladder<T: BatchingKata + 'static>() -> ExitCode {
         },
     };
     match climb_overhead_ladder(&mut n, &runtime, Some(reader)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

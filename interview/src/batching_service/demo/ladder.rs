@@ -10,7 +10,7 @@ use std::future::{Ready, ready};
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use mastery_kit::ladder::{self, Kind, Rung};
+use mastery_kit::ladder::{self, Climbed, Kind, Rung};
 use mastery_kit::python::{self, Served};
 use mastery_kit::{Mode, Narrator, Unit};
 use tokio::runtime::Runtime;
@@ -198,6 +198,7 @@ pub(super) fn overhead_ladder(n: &mut Narrator, runtime: &Runtime) -> anyhow::Re
             ReaderServer<fn(mpsc::Receiver<Queued>, usize, Duration, FreeHandler) -> ServerFuture>,
         >,
     )
+    .map(drop)
 }
 
 /// A sampler for a batching loop behind `queue`: each client's request
@@ -230,7 +231,7 @@ pub fn climb_overhead_ladder<S>(
     n: &mut Narrator,
     runtime: &Runtime,
     reader: Option<ReaderServer<S>>,
-) -> anyhow::Result<()>
+) -> anyhow::Result<Climbed>
 where
     S: FnOnce(mpsc::Receiver<Queued>, usize, Duration, FreeHandler) -> ServerFuture,
 {
@@ -301,12 +302,13 @@ where
             queue_sampler(runtime, per_client, &reader.name, queue),
         ));
     }
-    ladder::climb(n, "requests through a free handler", Unit::OpsPerSec, rungs)?;
-    // The simple loop ends when its queue's last sender (inside the rung,
-    // dropped by now) is gone; the batchers flush and stop.
+    let climbed = ladder::climb(n, "requests through a free handler", Unit::OpsPerSec, rungs);
+    // The loops end when their queue's last sender (inside the rungs,
+    // dropped by now) is gone; the batchers flush and stop — whether the
+    // climb succeeded or a rung was refused.
     runtime.block_on(async {
         unbatched.shutdown().await;
         batcher.shutdown().await;
     });
-    Ok(())
+    climbed
 }

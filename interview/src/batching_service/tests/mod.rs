@@ -612,6 +612,49 @@ fn demo_runs_in_quick_mode() {
     assert_eq!(steps, ["unbatched", "serve_batches_simple"]);
 }
 
+/// The overhead ladder as the `batching` kata climbs it: a reader's loop
+/// that answers every caller is timed and placed; one that answers wrongly
+/// is refused with a message, not timed.
+#[test]
+fn the_overhead_ladder_places_a_right_reader_and_refuses_a_wrong_one() {
+    use mastery_kit::ladder::Kind;
+    use mastery_kit::{Mode, Narrator};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let quick = || Narrator::silent("kata/batching", Mode::Quick);
+    let right = ReaderServer {
+        name: "your serve_batches".to_owned(),
+        start: |queue, max_batch, max_wait, handler| -> ServerFuture {
+            Box::pin(serve_batches_simple(queue, max_batch, max_wait, handler))
+        },
+    };
+    let climbed = climb_overhead_ladder(&mut quick(), &runtime, Some(right)).expect("a right loop");
+    let placement = climbed.placement.as_ref().expect("the reader was given");
+    assert_eq!(placement.reader, "your serve_batches");
+    assert_eq!(placement.versus.len(), climbed.rungs.len() - 1);
+    assert_eq!(climbed.rungs.last().map(|r| r.kind), Some(Kind::Reader));
+
+    // Answers every caller 0: fast, and wrong.
+    let wrong = ReaderServer {
+        name: "your serve_batches".to_owned(),
+        start: |mut queue: mpsc::Receiver<Queued>, _, _, _| -> ServerFuture {
+            Box::pin(async move {
+                while let Some((_, caller)) = queue.recv().await {
+                    let _ = caller.send(0);
+                }
+            })
+        },
+    };
+    let text = climb_overhead_ladder(&mut quick(), &runtime, Some(wrong))
+        .expect_err("a loop that answers wrongly")
+        .to_string();
+    assert!(text.contains("requests got a wrong or no answer"), "{text}");
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
 
