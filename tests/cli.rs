@@ -480,6 +480,21 @@ fn kata_new_writes_a_starter_of_its_own_that_depends_on_the_kit() {
 }
 
 #[test]
+fn kata_new_dag_order_puts_the_long_test_in_a_binary_of_its_own() {
+    let dir = empty_dir();
+    let out = mastery(&["kata", "new", "dag-order", "k"], dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let long = std::fs::read_to_string(dir.path().join("k/tests/long_chain.rs"))
+        .expect("tests/long_chain.rs");
+    assert!(
+        long.contains("kata_tests!(dag_order_long, kata_dag_order::order)"),
+        "{long}"
+    );
+    let kata = std::fs::read_to_string(dir.path().join("k/tests/kata.rs")).expect("tests/kata.rs");
+    assert!(!kata.contains("dag_order_long"), "{kata}");
+}
+
+#[test]
 fn kata_new_solution_writes_the_lessons_textbook_code() {
     let dir = empty_dir();
     let out = mastery(

@@ -178,6 +178,13 @@ fn write_starter(dir: &Path, kit: &Path, kata: &Kata, solution: bool) -> anyhow:
         ),
         (".gitignore", "/target\n".to_owned()),
     ];
+    let own_binary_test = kata
+        .own_binary_test
+        .map(|(name, text)| (format!("tests/{name}"), text.to_owned()));
+    let files = files
+        .into_iter()
+        .map(|(name, text)| (name.to_owned(), text))
+        .chain(own_binary_test);
     for (name, text) in files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {

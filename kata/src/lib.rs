@@ -72,6 +72,10 @@ pub struct Kata {
     pub readme: &'static str,
     /// The starter's `src/bin/ladder.rs`.
     pub ladder_main: &'static str,
+    /// A test file of its own (`tests/<name>`, its text), for a test that
+    /// may abort its binary (a stack overflow) and so must not share one
+    /// with the others.
+    pub own_binary_test: Option<(&'static str, &'static str)>,
     /// The textbook as a starter's `src/lib.rs`: [`Kata::solution`].
     solution: Solution,
 }
@@ -129,6 +133,7 @@ pub const KATAS: &[Kata] = &[
         template: include_str!("../templates/lru_cache/lib.rs"),
         readme: include_str!("../templates/lru_cache/README.md"),
         ladder_main: include_str!("../templates/lru_cache/ladder.rs"),
+        own_binary_test: None,
         solution: Solution {
             head: "// The kit's textbook answer: interview/src/lru_cache/mod.rs, `ANCHOR: core`,\n\
                // then the kata's trait for it (kata/solutions/lru_cache.rs).\n\n\
@@ -153,6 +158,13 @@ pub const KATAS: &[Kata] = &[
         template: include_str!("../templates/dag_order/lib.rs"),
         readme: include_str!("../templates/dag_order/README.md"),
         ladder_main: include_str!("../templates/dag_order/ladder.rs"),
+        own_binary_test: Some((
+            "long_chain.rs",
+            "//! The kit's long test for kata dag-order, in a binary of its own: a\n\
+             //! recursive answer overflows the stack here, which aborts this binary\n\
+             //! and leaves `tests/kata.rs`'s report intact.\n\n\
+             mastery_kata::kata_tests!(dag_order_long, kata_dag_order::order);\n",
+        )),
         solution: Solution {
             head: "// The kit's textbook answer: patterns/src/mini_dag/simple_order.rs,\n\
                // `ANCHOR: simple_order`, then the kata's entry point for it\n\
@@ -174,6 +186,7 @@ pub const KATAS: &[Kata] = &[
         template: include_str!("../templates/safe_counters/lib.rs"),
         readme: include_str!("../templates/safe_counters/README.md"),
         ladder_main: include_str!("../templates/safe_counters/ladder.rs"),
+        own_binary_test: None,
         solution: Solution {
             head: "// The kit's textbook answer: interview/src/safe_counters/locks.rs,\n\
                // `ANCHOR: mutex_counter`, then the kata's trait for it\n\
@@ -198,6 +211,7 @@ pub const KATAS: &[Kata] = &[
         template: include_str!("../templates/retry_backoff/lib.rs"),
         readme: include_str!("../templates/retry_backoff/README.md"),
         ladder_main: include_str!("../templates/retry_backoff/ladder.rs"),
+        own_binary_test: None,
         solution: Solution {
             head: "// The kit's textbook answer: interview/src/retry_backoff/mod.rs, `ANCHOR: core`,\n\
                // then the kata's entry point for it (kata/solutions/retry_backoff.rs).\n\
@@ -220,6 +234,7 @@ pub const KATAS: &[Kata] = &[
         template: include_str!("../templates/batching/lib.rs"),
         readme: include_str!("../templates/batching/README.md"),
         ladder_main: include_str!("../templates/batching/ladder.rs"),
+        own_binary_test: None,
         solution: Solution {
             head: "// The kit's textbook answer: interview/src/batching_service/mod.rs, `ANCHOR: core`,\n\
                // then the kata's entry point for it (kata/solutions/batching.rs).\n\n\
@@ -241,6 +256,7 @@ pub const KATAS: &[Kata] = &[
         template: include_str!("../templates/csv_parser/lib.rs"),
         readme: include_str!("../templates/csv_parser/README.md"),
         ladder_main: include_str!("../templates/csv_parser/ladder.rs"),
+        own_binary_test: None,
         solution: Solution {
             head: "// The kit's textbook answer: interview/src/streaming_parsers/mod.rs,\n\
                // `ANCHOR: simple_csv`, then the kata's trait for it\n\
@@ -307,16 +323,16 @@ macro_rules! kata_tests {
 
         $crate::__kata_lru_cache!(tests, KataFamily);
     };
-    (dag_order, $($order:tt)+) => {
-        /// The reader's `order` function.
-        #[derive(Debug)]
-        pub struct KataOrder;
+    (dag_order_long, $($order:tt)+) => {
+        $crate::__kata_dag_order_entry!(KataOrder, $($order)+);
 
-        impl $crate::dag_order::DagOrderKata for KataOrder {
-            fn order(n: usize, edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
-                $($order)+(n, edges)
-            }
+        #[test]
+        fn a_long_chain_and_a_long_cycle() {
+            $crate::run_or_panic($crate::dag_order::a_long_chain_and_a_long_cycle::<KataOrder>);
         }
+    };
+    (dag_order, $($order:tt)+) => {
+        $crate::__kata_dag_order_entry!(KataOrder, $($order)+);
 
         $crate::__kata_dag_order!(tests, KataOrder);
     };
@@ -333,6 +349,24 @@ macro_rules! kata_tests {
     };
     (csv_parser, $($ty:tt)+) => {
         $crate::__kata_csv_parser!(tests, $($ty)+);
+    };
+}
+
+/// The reader's `order` function as a [`dag_order::DagOrderKata`] named
+/// `$name`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __kata_dag_order_entry {
+    ($name:ident, $($order:tt)+) => {
+        /// The reader's `order` function.
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl $crate::dag_order::DagOrderKata for $name {
+            fn order(n: usize, edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
+                $($order)+(n, edges)
+            }
+        }
     };
 }
 

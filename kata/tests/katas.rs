@@ -233,9 +233,40 @@ fn the_dag_order_starter_fails_every_test_with_not_yet_implemented() {
     }
 }
 
+/// The long test, which `tests/long_chain.rs` of the starter runs in a
+/// binary of its own: the textbook (Kahn's order, a loop, no recursion)
+/// passes it; an order that is right on small graphs but not the chain's
+/// one order fails it with a short message.
+#[test]
+fn the_textbook_passes_the_long_dag_order_test_and_a_reversed_order_fails_it() {
+    assert_eq!(
+        dag_order::a_long_chain_and_a_long_cycle::<textbook::TextbookOrder>(),
+        Ok(())
+    );
+    let failure = dag_order::a_long_chain_and_a_long_cycle::<broken::dag_order::OrderReversed>()
+        .expect_err("a reversed order");
+    let text = failure.to_string();
+    assert!(
+        text.contains("expected: Ok([0, 1, …, 99999]): a chain has exactly one order")
+            && text.contains("got:      Ok(an order of 100000 tasks): task 99999 at index 0")
+            && text.contains("order(100000, &edges)"),
+        "{text}"
+    );
+    assert!(
+        text.len() < 2000,
+        "the message stays short: {} bytes",
+        text.len()
+    );
+}
+
 /// `kata_tests!` for dag-order, on the textbook: these `#[test]`s pass.
 mod dag_order_textbook_through_the_macro {
     mastery_kata::kata_tests!(dag_order, mastery_patterns::mini_dag::simple_order);
+}
+
+/// The long test's macro arm, on the textbook.
+mod dag_order_long_textbook_through_the_macro {
+    mastery_kata::kata_tests!(dag_order_long, mastery_patterns::mini_dag::simple_order);
 }
 
 #[test]
