@@ -182,7 +182,7 @@ pub const KATAS: &[Kata] = &[
         title: "A counter many threads add to, with no add lost",
         implement: "CounterKata for your SafeCounter: new, handle, total; KataHandle: add",
         textbook: "MutexCounter (interview/safe-counters): Mutex<u64>, each thread adds through &counter",
-        ladder: "none yet: interview/safe-counters has no ladder that takes your counter (the check says so)",
+        ladder: "the interview/safe-counters ladder, Mutex to per-thread batches, on 2 threads",
         template: include_str!("../templates/safe_counters/lib.rs"),
         readme: include_str!("../templates/safe_counters/README.md"),
         ladder_main: include_str!("../templates/safe_counters/ladder.rs"),

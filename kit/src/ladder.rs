@@ -424,8 +424,15 @@ fn print_placement(n: &mut Narrator, placement: &Placement) {
         "your rung, {}, against every rung:",
         placement.reader
     ));
+    // One column for the verdicts, as wide as the longest rung name.
+    let width = placement
+        .versus
+        .iter()
+        .map(|c| c.peer_name.chars().count())
+        .max()
+        .unwrap_or(0);
     for c in &placement.versus {
-        n.show(format!("  vs {:<24} {}", c.peer_name, c.verdict_text()));
+        n.show(format!("  vs {:<width$} {}", c.peer_name, c.verdict_text()));
     }
     n.show(format!("→ {placement}"));
 }

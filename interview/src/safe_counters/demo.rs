@@ -65,7 +65,7 @@ impl Plan {
         Plan {
             racy_adds: mode.pick(10_000, 100_000),
             yielding_adds: mode.pick_deep(2_000, 10_000, 100_000),
-            adds: mode.pick_deep(10_000, 150_000, 1_000_000),
+            adds: super::ladder::ladder_adds(mode),
             compare_adds: mode.pick_deep(100_000, 1_000_000, 2_000_000),
             redis_adds: mode.pick_deep(20, 100, 1_000),
             redis_fast_adds: mode.pick_deep(500, 2_000, 10_000),

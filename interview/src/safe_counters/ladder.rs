@@ -54,10 +54,35 @@ fn rung<'a, C: Counter>(counter: &'a C, kind: Kind, idea: &str, adds: u64) -> Ru
     })
 }
 
+/// Adds per thread on each Rust rung of the ladder, by mode.
+pub(super) fn ladder_adds(mode: Mode) -> u64 {
+    mode.pick_deep(10_000, 150_000, 1_000_000)
+}
+
 /// Climbs the counters' ladder: `adds` per thread on each Rust rung, a
 /// tenth of that on the Python rung (full and deep modes, with a
 /// `python3`).
 pub(super) fn climb_counters(n: &mut Narrator, adds: u64) -> anyhow::Result<Climbed> {
+    climb_counters_with(n, adds, None::<&MutexCounter>)
+}
+
+/// The counters' ladder with a kata reader's counter placed on it, driven
+/// by the same [`hammer`] on the same threads and checked exact like every
+/// rung: a count that lost an add is an error, not a timing.
+///
+/// # Errors
+/// A rung (the reader's included) that miscounted, the Python rung's
+/// failure under `require_python`, or a counter's error.
+pub fn climb_counters_ladder<R: Counter>(n: &mut Narrator, reader: &R) -> anyhow::Result<Climbed> {
+    let adds = ladder_adds(n.mode());
+    climb_counters_with(n, adds, Some(reader))
+}
+
+fn climb_counters_with<R: Counter>(
+    n: &mut Narrator,
+    adds: u64,
+    reader: Option<&R>,
+) -> anyhow::Result<Climbed> {
     n.section("The ladder: from threading.Lock to per-thread batches");
     let python_adds = (adds / 10).max(1);
     n.say(&format!(
@@ -136,6 +161,14 @@ pub(super) fn climb_counters(n: &mut Narrator, adds: u64) -> anyhow::Result<Clim
             adds,
         ),
     ]);
+    if let Some(reader) = reader {
+        rungs.push(rung(
+            reader,
+            Kind::Reader,
+            "your counter, the same threads and adds",
+            adds,
+        ));
+    }
     ladder::climb(
         n,
         &format!("adds, {THREADS} threads"),

@@ -332,6 +332,7 @@ mod tests;
 pub use batched::{BATCH, BatchedCounter, LocalBatch};
 pub use error::CounterError;
 pub use harness::{Counter, CounterHandle, THREAD_COUNTS, Tally, hammer};
+pub use ladder::climb_counters_ladder;
 pub use locks::{MutexCounter, RwLockCounter};
 pub use redis_counter::{RedisCounter, RedisHandle, RedisMode, unique_key};
 pub use redis_server::{

@@ -111,7 +111,7 @@ impl KataHandle for &AddIgnoresN {
 const BATCH: u64 = 64;
 
 /// Broken: each handle batches its adds locally and flushes every
-/// [`BATCH`] — but has no `Drop`, so the last partial batch is lost. Caught
+/// `BATCH` adds — but has no `Drop`, so the last partial batch is lost. Caught
 /// by `a_dropped_handle_flushes_its_adds`.
 #[derive(Debug, Default)]
 pub struct HandleDoesNotFlushOnDrop {

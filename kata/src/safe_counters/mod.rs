@@ -10,9 +10,12 @@
 //! adapter to that topic's [`Counter`] trait ([`Driven`]), and demand the
 //! exact total — no timing anywhere. A racy answer fails here for certain,
 //! not by luck: the planted one holds its load-then-store window open until
-//! a second thread has loaded too (`broken::safe_counters`).
+//! a second thread has loaded too (`broken::safe_counters`). `mastery kata
+//! check` then places the counter on the topic's ladder ([`ladder`]).
 
-use mastery_interview::safe_counters::{Counter, CounterError, CounterHandle, hammer};
+use mastery_interview::safe_counters::{
+    Counter, CounterError, CounterHandle, climb_counters_ladder, hammer,
+};
 
 use crate::failure::{KataFailure, KitTest};
 
@@ -247,16 +250,30 @@ macro_rules! __kata_safe_counters {
     };
 }
 
-/// The ladder binary of the `safe-counters` starter. The kit's
-/// `interview/safe-counters` demo times its own backends in rounds, but has
-/// no climb that takes a reader's counter as a rung, so this says so instead
-/// of timing anything.
-pub fn ladder() -> std::process::ExitCode {
-    println!(
-        "no ladder for this kata yet: interview/safe-counters has no textbook-to-production \
-         ladder that takes your counter as a rung (its demo, `mastery run \
-         interview/safe-counters`, times the kit's own backends). Your counter passed \
-         every kit test."
-    );
-    std::process::ExitCode::SUCCESS
+/// The ladder binary of the `safe-counters` starter: the reader's counter
+/// as one more rung of the `interview/safe-counters` ladder — the same
+/// [`hammer`] on the same two threads, the count checked exact — timed in
+/// the same rounds as `Mutex`, `RwLock`, atomic, sharded and batched
+/// counters, then placed. The mode comes from the command line
+/// (`--quick`, `--deep`, else full). Exit code 1 when the ladder fails (the
+/// reader's counter lost an add), 2 on a bad argument.
+pub fn ladder<T: CounterKata>() -> std::process::ExitCode {
+    use std::process::ExitCode;
+
+    let mode = match crate::ladder_mode(std::env::args().skip(1)) {
+        Ok(mode) => mode,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut n = mastery_kit::Narrator::new("kata/safe-counters", mode, Box::new(std::io::stdout()));
+    let counter = Driven(T::new());
+    match climb_counters_ladder(&mut n, &counter) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -70,3 +70,58 @@ fn the_python_lock_counter_counts_every_add() {
         assert!(reply.ns_per_op > 0.0);
     }
 }
+
+/// Counts every add twice: fast, and wrong.
+struct Doubling(std::sync::atomic::AtomicU64);
+
+impl Counter for Doubling {
+    type Handle<'a> = &'a Doubling;
+
+    fn name(&self) -> String {
+        "your SafeCounter".to_owned()
+    }
+
+    fn handle(&self) -> Result<&Doubling, super::super::CounterError> {
+        Ok(self)
+    }
+
+    fn total(&self) -> Result<u64, super::super::CounterError> {
+        Ok(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl CounterHandle for &Doubling {
+    fn add(&mut self, n: u64) -> Result<(), super::super::CounterError> {
+        self.0
+            .fetch_add(2 * n, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// The counters' ladder as the `safe-counters` kata climbs it: a reader's
+/// exact counter is timed and placed; one that miscounts is refused with a
+/// message, not timed.
+#[test]
+fn the_counters_ladder_places_a_right_reader_and_refuses_a_wrong_one() {
+    use mastery_kit::ladder::Kind;
+    use mastery_kit::{Mode, Narrator};
+
+    use super::super::climb_counters_ladder;
+
+    let quick = || Narrator::silent("kata/safe-counters", Mode::Quick);
+    let right = AtomicCounter::new();
+    let climbed = climb_counters_ladder(&mut quick(), &right).expect("an exact counter");
+    let placement = climbed.placement.as_ref().expect("the reader was given");
+    assert_eq!(placement.reader, right.name());
+    assert_eq!(placement.versus.len(), climbed.rungs.len() - 1);
+    assert_eq!(climbed.rungs.last().map(|r| r.kind), Some(Kind::Reader));
+
+    let wrong = Doubling(std::sync::atomic::AtomicU64::new(0));
+    let text = climb_counters_ladder(&mut quick(), &wrong)
+        .expect_err("a counter that counts twice")
+        .to_string();
+    assert!(
+        text.starts_with("your SafeCounter counted 40000 of 20000 adds on 2 threads"),
+        "{text}"
+    );
+}
