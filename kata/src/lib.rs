@@ -292,6 +292,37 @@ pub fn ladder_mode(args: impl IntoIterator<Item = String>) -> Result<mastery_kit
     Ok(mode)
 }
 
+/// The narrator of a starter's ladder binary, printing to stdout, in the
+/// mode its command line asks for (`--quick`, `--deep`, else full).
+///
+/// # Errors
+/// Exit code 2, after saying what was wrong with an argument.
+pub fn ladder_narrator(kata: &str) -> Result<mastery_kit::Narrator, std::process::ExitCode> {
+    match ladder_mode(std::env::args().skip(1)) {
+        Ok(mode) => Ok(mastery_kit::Narrator::new(
+            kata,
+            mode,
+            Box::new(std::io::stdout()),
+        )),
+        Err(message) => {
+            eprintln!("error: {message}");
+            Err(std::process::ExitCode::from(2))
+        }
+    }
+}
+
+/// A ladder binary's exit: success, or exit code 1 after the error (a
+/// reader's rung that answered wrongly is refused with one).
+pub fn ladder_exit<T, E: std::fmt::Display>(climbed: Result<T, E>) -> std::process::ExitCode {
+    match climbed {
+        Ok(_) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// The kata with this id.
 pub fn find(id: &str) -> Option<&'static Kata> {
     KATAS.iter().find(|k| k.id == id)

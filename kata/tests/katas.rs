@@ -31,6 +31,20 @@ fn assert_all_pass(kata: &str, tests: &[KitTest]) {
     );
 }
 
+/// The `todo!()` starter: every kit test fails, each with "not yet
+/// implemented".
+fn assert_every_test_unfinished(outcomes: &[Outcome]) {
+    for o in outcomes {
+        assert!(
+            o.result
+                .as_ref()
+                .is_err_and(|m| m.contains("not yet implemented")),
+            "{}",
+            summary(outcomes)
+        );
+    }
+}
+
 /// A planted bug: the kit test that must fail on it, and words its message
 /// must contain.
 struct Planted {
@@ -136,15 +150,7 @@ mod lru_cache_starter {
 #[test]
 fn the_lru_cache_starter_fails_every_test_with_not_yet_implemented() {
     let outcomes = run_all(&lru_cache::tests::<lru_cache_starter::Family>());
-    for o in &outcomes {
-        assert!(
-            o.result
-                .as_ref()
-                .is_err_and(|m| m.contains("not yet implemented")),
-            "{}",
-            summary(&outcomes)
-        );
-    }
+    assert_every_test_unfinished(&outcomes);
 }
 
 /// `kata_tests!` as a reader's `tests/kata.rs` uses it, on the textbook:
@@ -222,15 +228,7 @@ mod dag_order_starter {
 #[test]
 fn the_dag_order_starter_fails_every_test_with_not_yet_implemented() {
     let outcomes = run_all(&dag_order::tests::<dag_order_starter::Starter>());
-    for o in &outcomes {
-        assert!(
-            o.result
-                .as_ref()
-                .is_err_and(|m| m.contains("not yet implemented")),
-            "{}",
-            summary(&outcomes)
-        );
-    }
+    assert_every_test_unfinished(&outcomes);
 }
 
 /// The long test, which `tests/long_chain.rs` of the starter runs in a
@@ -325,15 +323,7 @@ mod safe_counters_starter {
 #[test]
 fn the_safe_counters_starter_fails_every_test_with_not_yet_implemented() {
     let outcomes = run_all(&safe_counters::tests::<safe_counters_starter::SafeCounter>());
-    for o in &outcomes {
-        assert!(
-            o.result
-                .as_ref()
-                .is_err_and(|m| m.contains("not yet implemented")),
-            "{}",
-            summary(&outcomes)
-        );
-    }
+    assert_every_test_unfinished(&outcomes);
 }
 
 /// `kata_tests!` for safe-counters, on the textbook: these `#[test]`s pass.
@@ -413,15 +403,7 @@ fn the_retry_backoff_starter_fails_every_test_with_not_yet_implemented() {
         mastery_kata::__kata_retry_entry!(Starter, super::retry_backoff_starter::retry);
     }
     let outcomes = run_all(&retry_backoff::tests::<entry::Starter>());
-    for o in &outcomes {
-        assert!(
-            o.result
-                .as_ref()
-                .is_err_and(|m| m.contains("not yet implemented")),
-            "{}",
-            summary(&outcomes)
-        );
-    }
+    assert_every_test_unfinished(&outcomes);
 }
 
 /// `kata_tests!` for retry-backoff, on the textbook: these `#[test]`s pass.
@@ -506,15 +488,7 @@ fn the_batching_starter_fails_every_test_with_not_yet_implemented() {
         mastery_kata::__kata_batching_entry!(Starter, super::batching_starter::serve_batches);
     }
     let outcomes = run_all(&batching::tests::<entry::Starter>());
-    for o in &outcomes {
-        assert!(
-            o.result
-                .as_ref()
-                .is_err_and(|m| m.contains("not yet implemented")),
-            "{}",
-            summary(&outcomes)
-        );
-    }
+    assert_every_test_unfinished(&outcomes);
 }
 
 /// `kata_tests!` for batching, on the textbook: these `#[test]`s pass.
@@ -599,15 +573,7 @@ mod csv_parser_starter {
 #[test]
 fn the_csv_parser_starter_fails_every_test_with_not_yet_implemented() {
     let outcomes = run_all(&csv_parser::tests::<csv_parser_starter::Parser>());
-    for o in &outcomes {
-        assert!(
-            o.result
-                .as_ref()
-                .is_err_and(|m| m.contains("not yet implemented")),
-            "{}",
-            summary(&outcomes)
-        );
-    }
+    assert_every_test_unfinished(&outcomes);
 }
 
 /// `kata_tests!` for csv-parser, on the textbook: these `#[test]`s pass.

@@ -7,7 +7,6 @@
 use std::process::ExitCode;
 
 use mastery_interview::batching_service::{ReaderServer, ServerFuture, climb_overhead_ladder};
-use mastery_kit::Narrator;
 
 use super::BatchingKata;
 
@@ -16,14 +15,10 @@ use super::BatchingKata;
 /// `--deep`, else full). Exit code 1 when the ladder fails (the reader's
 /// loop answered a request wrongly or not at all), 2 on a bad argument.
 pub fn ladder<T: BatchingKata + 'static>() -> ExitCode {
-    let mode = match crate::ladder_mode(std::env::args().skip(1)) {
-        Ok(mode) => mode,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
+    let mut n = match crate::ladder_narrator("kata/batching") {
+        Ok(n) => n,
+        Err(code) => return code,
     };
-    let mut n = Narrator::new("kata/batching", mode, Box::new(std::io::stdout()));
     // The topic's own runtime shape: two workers, time enabled.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -42,11 +37,5 @@ pub fn ladder<T: BatchingKata + 'static>() -> ExitCode {
             Box::pin(T::serve(queue, max_batch, max_wait, handler))
         },
     };
-    match climb_overhead_ladder(&mut n, &runtime, Some(reader)) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::ladder_exit(climb_overhead_ladder(&mut n, &runtime, Some(reader)))
 }

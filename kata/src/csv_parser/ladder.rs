@@ -7,7 +7,6 @@
 use std::process::ExitCode;
 
 use mastery_interview::streaming_parsers::{ReaderParser, climb_csv_ladder, start_ladder_python};
-use mastery_kit::Narrator;
 
 use super::CsvKata;
 
@@ -26,22 +25,12 @@ fn count_records<P: CsvKata>(input: &[u8]) -> Result<u64, super::ErrorKind> {
 /// `python3` is there). Exit code 1 when the ladder fails (the reader's
 /// parser read other records than `CsvParser`), 2 on a bad argument.
 pub fn ladder<P: CsvKata>() -> ExitCode {
-    let mode = match crate::ladder_mode(std::env::args().skip(1)) {
-        Ok(mode) => mode,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
+    let mut n = match crate::ladder_narrator("kata/csv-parser") {
+        Ok(n) => n,
+        Err(code) => return code,
     };
-    let mut n = Narrator::new("kata/csv-parser", mode, Box::new(std::io::stdout()));
     let reader = ReaderParser::new("your Parser", count_records::<P>);
     let climbed = start_ladder_python(&mut n)
         .and_then(|mut python| climb_csv_ladder(&mut n, python.as_mut(), Some(reader)));
-    match climbed {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::ladder_exit(climbed)
 }

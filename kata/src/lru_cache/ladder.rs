@@ -6,7 +6,6 @@
 use std::process::ExitCode;
 
 use mastery_interview::lru_cache::{ReaderCache, climb_ladder};
-use mastery_kit::Narrator;
 
 use super::LruKata;
 
@@ -15,14 +14,10 @@ use super::LruKata;
 /// `--deep`, else full). Exit code 1 when the ladder fails (the reader's
 /// cache hit differently from an exact LRU), 2 on a bad argument.
 pub fn ladder<C: LruKata<u64, u64>>() -> ExitCode {
-    let mode = match crate::ladder_mode(std::env::args().skip(1)) {
-        Ok(mode) => mode,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
+    let mut n = match crate::ladder_narrator("kata/lru-cache") {
+        Ok(n) => n,
+        Err(code) => return code,
     };
-    let mut n = Narrator::new("kata/lru-cache", mode, Box::new(std::io::stdout()));
     let reader = ReaderCache::of(
         "your Lru",
         |capacity| C::new(capacity),
@@ -31,11 +26,5 @@ pub fn ladder<C: LruKata<u64, u64>>() -> ExitCode {
             cache.put(key, key);
         },
     );
-    match climb_ladder(&mut n, Some(reader)) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::ladder_exit(climb_ladder(&mut n, Some(reader)))
 }

@@ -7,7 +7,6 @@
 use std::process::ExitCode;
 
 use mastery_interview::retry_backoff::{ReaderRetry, climb_retry_ladder, flaky};
-use mastery_kit::Narrator;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
@@ -19,27 +18,17 @@ use super::RetryKata;
 /// reader's retry gave up on a call that succeeds by its third attempt), 2
 /// on a bad argument.
 pub fn ladder<T: RetryKata>() -> ExitCode {
-    let mode = match crate::ladder_mode(std::env::args().skip(1)) {
-        Ok(mode) => mode,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
+    let mut n = match crate::ladder_narrator("kata/retry-backoff") {
+        Ok(n) => n,
+        Err(code) => return code,
     };
-    let mut n = Narrator::new("kata/retry-backoff", mode, Box::new(std::io::stdout()));
     // The demo's calls per sample, so the reader's figures match the topic's.
-    let ops = mode.pick_deep(10_000, 100_000, 500_000);
+    let ops = n.mode().pick_deep(10_000, 100_000, 500_000);
     let reader = ReaderRetry {
         name: "your retry".to_owned(),
         call: |policy: &_, failures| {
             T::retry(policy, SmallRng::seed_from_u64(7), |_| {}, flaky(failures)).ok()
         },
     };
-    match climb_retry_ladder(&mut n, ops, Some(reader)) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::ladder_exit(climb_retry_ladder(&mut n, ops, Some(reader)))
 }

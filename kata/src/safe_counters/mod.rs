@@ -258,22 +258,10 @@ macro_rules! __kata_safe_counters {
 /// (`--quick`, `--deep`, else full). Exit code 1 when the ladder fails (the
 /// reader's counter lost an add), 2 on a bad argument.
 pub fn ladder<T: CounterKata>() -> std::process::ExitCode {
-    use std::process::ExitCode;
-
-    let mode = match crate::ladder_mode(std::env::args().skip(1)) {
-        Ok(mode) => mode,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
+    let mut n = match crate::ladder_narrator("kata/safe-counters") {
+        Ok(n) => n,
+        Err(code) => return code,
     };
-    let mut n = mastery_kit::Narrator::new("kata/safe-counters", mode, Box::new(std::io::stdout()));
     let counter = Driven(T::new());
-    match climb_counters_ladder(&mut n, &counter) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::ladder_exit(climb_counters_ladder(&mut n, &counter))
 }
